@@ -1,0 +1,1 @@
+"""civicbot core: the platform-neutral conversation engine."""

@@ -1,0 +1,81 @@
+"""Assembly of the core: settings -> database -> intents, catalog, NLU -> router."""
+from __future__ import annotations
+
+import logging
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import db
+from bot.config import Settings
+from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.i18n import Catalog
+from bot.intent import IntentSpec, discover
+from bot.messages import Choice, IncomingMessage, Reply
+from bot.nlu import Nlu
+from bot.pseudonym import Pseudonymizer, load_or_create_secret
+from bot.router import Router
+
+log = logging.getLogger(__name__)
+TOPIC_SYNONYMS_FILE = Path(__file__).parent / "topics.yaml"
+
+# Subsystems that need the assembled bot at start (entity extractors backed by the database,
+# demo data, ...): "module:function" names of ``async def setup(bot) -> None``, run in order.
+STARTUP_HOOKS: list[str] = []
+
+
+def load_topic_synonyms() -> dict[str, list[str]]:
+    return yaml.safe_load(TOPIC_SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+
+
+@dataclass
+class CivicBot:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    intents: dict[str, IntentSpec]
+    catalog: Catalog
+    nlu: Nlu
+    pseudonymizer: Pseudonymizer
+    router: Router = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.router = Router(self)
+
+    @classmethod
+    async def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> CivicBot:
+        """Open (and migrate) the database and load intents, catalogs and the NLU."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = engine or db.create_engine(settings.effective_database_url)
+        await db.migrate(engine)
+        intents = discover()
+        extractors = EntityExtractors(
+            [extract_date, topic_extractor(settings.topics, load_topic_synonyms())]
+        )
+        bot = cls(
+            settings=settings,
+            engine=engine,
+            sessions=db.session_factory(engine),
+            intents=intents,
+            catalog=Catalog.load(intents),
+            nlu=Nlu(intents, settings.nlu_threshold, extractors),
+            pseudonymizer=Pseudonymizer(load_or_create_secret(settings.data_dir, settings.secret)),
+        )
+        for hook in STARTUP_HOOKS:
+            module, function = hook.split(":")
+            await getattr(importlib.import_module(module), function)(bot)
+        return bot
+
+    def intent_choice(self, intent: str, lang: str) -> Choice:
+        """A button that starts ``intent``: labelled from the catalog, valued with its command."""
+        return Choice(self.catalog.get(f"core.choice.{intent}", lang),
+                      "/" + self.intents[intent].commands[0])
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        return await self.router.handle(message)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

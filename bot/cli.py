@@ -1,0 +1,127 @@
+"""The ``civicbot`` command line."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from bot.app import CivicBot
+from bot.config import ConfigError, Settings, load_settings
+
+T = TypeVar("T")
+
+
+def run_with_bot(work: Callable[[CivicBot], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Open the bot (migrating the database), run ``work``, and close it."""
+
+    async def main() -> T:
+        bot = await CivicBot.create(settings or load_settings())
+        try:
+            return await work(bot)
+        finally:
+            await bot.close()
+
+    return asyncio.run(main())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """civicbot: the civic assistant a city runs for its residents.
+
+    Settings come from CIVICBOT_* environment variables and an optional TOML file
+    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see the README.
+    """
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+@cli.command()
+@click.option("--user", default="terminal", show_default=True,
+              help="Who is talking: one script can play several residents.")
+@click.pass_obj
+def chat(settings: Settings, user: str) -> None:
+    """Chat with the bot in the terminal.
+
+    On a terminal it is interactive; otherwise it reads one message per line and prints each
+    reply, e.g. printf 'bonjour\\naide\\n' | civicbot chat. Share a location with
+    /position LAT LON.
+    """
+    from connectors.terminal import TerminalConnector
+
+    async def work(bot: CivicBot) -> None:
+        terminal = TerminalConnector(bot, user=user)
+        try:
+            await terminal.start()
+        finally:
+            await terminal.stop()
+
+    try:
+        run_with_bot(work, settings)
+    except KeyboardInterrupt:
+        click.echo()
+
+
+def _utterances(texts: tuple[str, ...], jsonl: bool) -> list[tuple[str | None, Any]]:
+    """(text, error) pairs from the arguments or from JSON lines on standard input."""
+    if not jsonl:
+        return [(text, None) for text in texts]
+    items: list[tuple[str | None, Any]] = []
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"]
+            if not isinstance(text, str):
+                raise TypeError("text is not a string")
+            items.append((text, None))
+        except (ValueError, KeyError, TypeError) as error:
+            items.append((None, f"line {number}: expected {{\"text\": ...}} ({error})"))
+    return items
+
+
+@cli.command()
+@click.argument("texts", nargs=-1)
+@click.option("--jsonl", is_flag=True, help='Read JSON lines {"text": ...} from standard input.')
+@click.pass_obj
+def nlu(settings: Settings, texts: tuple[str, ...], jsonl: bool) -> None:
+    """Classify utterances: one JSON object {text, intent, confidence, entities} per line."""
+    items = _utterances(texts, jsonl)
+
+    async def work(bot: CivicBot) -> None:
+        for text, error in items:
+            if error:
+                click.echo(json.dumps({"text": None, "error": error}, ensure_ascii=False))
+            else:
+                click.echo(json.dumps(bot.nlu.classify(text).as_json(), ensure_ascii=False))
+
+    run_with_bot(work, settings)
+
+
+@cli.command()
+@click.pass_obj
+def serve(settings: Settings) -> None:
+    """Run every configured connector (Telegram, Matrix) and the HTTP API until stopped."""
+    from connectors.registry import configured_connectors
+
+    if not configured_connectors(settings):
+        raise click.ClickException(
+            "no connector is configured: set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
+            "with CIVICBOT_MATRIX_USER_ID and a password or access token (see the README). "
+            "To try the bot in a terminal, run: civicbot chat"
+        )
+
+
+def main() -> None:
+    cli(prog_name="civicbot")

@@ -1,0 +1,93 @@
+"""Intent specifications, discovered from the ``intents`` package.
+
+An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>.yaml``:
+
+- the module defines ``NAME`` and ``async def handle(ctx) -> Reply``, and optionally
+  ``async def resume(ctx) -> Reply | None`` to continue a multi-turn flow it started with
+  ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh);
+- the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
+  commands that go straight to the intent) and ``messages`` (per language, the intent's catalog).
+
+Nothing else needs to change to add an intent.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.messages import Reply
+
+INTENT_NAMES = (
+    "greet", "help", "ask_data", "council", "find_official", "find_service", "subscribe",
+    "unsubscribe", "my_subscriptions", "report_problem", "propose_idea", "vote",
+    "my_contributions", "privacy_export", "privacy_forget", "talk_to_human", "unknown",
+)
+LANGUAGES = ("fr", "en")
+
+Handler = Callable[["Context"], Awaitable["Reply"]]
+Resumer = Callable[["Context"], Awaitable["Reply | None"]]
+
+
+@dataclass
+class IntentSpec:
+    name: str
+    handle: Handler
+    resume: Resumer | None = None
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    commands: list[str] = field(default_factory=list)
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class IntentError(RuntimeError):
+    """An intent module or data file is malformed; the message says which and why."""
+
+
+def _load_data(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise IntentError(f"{path}: expected a mapping with examples/commands/messages")
+    return data
+
+
+def spec_from_module(module: ModuleType) -> IntentSpec:
+    name = getattr(module, "NAME", None)
+    handle = getattr(module, "handle", None)
+    if not name or handle is None:
+        raise IntentError(f"{module.__name__}: an intent module defines NAME and handle()")
+    data = _load_data(Path(module.__file__).with_suffix(".yaml"))
+    return IntentSpec(
+        name=name,
+        handle=handle,
+        resume=getattr(module, "resume", None),
+        examples={lang: list(data.get("examples", {}).get(lang, [])) for lang in LANGUAGES},
+        commands=[str(command).lower() for command in data.get("commands", [])],
+        messages={lang: dict(data.get("messages", {}).get(lang, {})) for lang in LANGUAGES},
+    )
+
+
+def discover(package: str = "intents") -> dict[str, IntentSpec]:
+    """Every intent module of the package, by intent name."""
+    root = importlib.import_module(package)
+    specs: dict[str, IntentSpec] = {}
+    for info in pkgutil.iter_modules(root.__path__):
+        if info.name.startswith("_"):
+            continue
+        spec = spec_from_module(importlib.import_module(f"{package}.{info.name}"))
+        if spec.name in specs:
+            raise IntentError(f"two intent modules are named {spec.name!r}")
+        specs[spec.name] = spec
+    missing = set(INTENT_NAMES) - specs.keys()
+    if missing:
+        raise IntentError(f"missing intent modules: {', '.join(sorted(missing))}")
+    return specs

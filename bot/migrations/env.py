@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the connection that :func:`bot.db.migrate` hands over."""
+from alembic import context
+
+import bot.models  # noqa: F401  (registers the core tables on Base.metadata)
+import bot.outbox  # noqa: F401
+from bot.db import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    version_table_schema=None,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,182 @@
+"""The router: every message goes to a pending flow first, then a command, then the NLU.
+
+One database transaction per message: the resident (by pseudonymous hash) and their
+conversation are loaded, the intent runs, and the new state is committed with the reply.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Context
+from bot.db import utcnow
+from bot.language import detect_language
+from bot.messages import Choice, IncomingMessage, Reply
+from bot.models import Conversation, User
+from bot.nlu import UNKNOWN, NluResult
+from bot.text import normalize, sanitize
+
+if TYPE_CHECKING:
+    from bot.app import CivicBot
+
+log = logging.getLogger(__name__)
+
+CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "cancel", "abandonner",
+                          "laisse tomber", "quit", "quitter", "never mind", "nevermind"})
+LANGUAGE_COMMANDS = frozenset({"lang", "langue", "language"})
+_LANGUAGE_WORDS = {"fr": {"francais", "french", "en francais", "in french"},
+                   "en": {"anglais", "english", "en anglais", "in english", "english please"}}
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+_EMOJI_ONLY = re.compile(r"^[\W_]+$")
+
+
+class Router:
+    def __init__(self, bot: CivicBot) -> None:
+        self.bot = bot
+        self.commands = {command: spec.name for spec in bot.intents.values()
+                         for command in spec.commands}
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        """Answer one message. Never raises: a failure becomes an apology that offers a human."""
+        settings = self.bot.settings
+        text, truncated = sanitize(message.text or "", settings.max_message_chars)
+        async with self.bot.sessions() as session:
+            try:
+                user, conversation = await self._load(session, message)
+                reply = await self._route(session, message, text, user, conversation)
+                if truncated:
+                    notice = self.bot.catalog.get("core.truncated", reply.language,
+                                                  limit=settings.max_message_chars)
+                    reply.text = f"{notice}\n\n{reply.text}"
+                conversation.choices = [[c.label, c.value] for c in reply.choices]
+                conversation.language = reply.language
+                await session.commit()
+                return reply
+            except Exception:
+                await session.rollback()
+                log.exception("failed to answer a message on %s", message.platform)
+                lang = message.language if message.language in ("fr", "en") else settings.default_language
+                return self._error_reply(lang)
+
+    def _error_reply(self, lang: str) -> Reply:
+        return Reply(self.bot.catalog.get("core.error", lang),
+                     [self.bot.intent_choice("talk_to_human", lang)], language=lang)
+
+    async def _load(self, session: AsyncSession, message: IncomingMessage) -> tuple[User, Conversation]:
+        user_hash = self.bot.pseudonymizer.user_hash(message.platform, message.user_id)
+        query = select(User).where(User.platform == message.platform, User.user_hash == user_hash)
+        user = (await session.execute(query)).scalar_one_or_none()
+        if user is None:
+            user = User(platform=message.platform, user_hash=user_hash)
+            try:
+                async with session.begin_nested():
+                    session.add(user)
+                    await session.flush()
+            except IntegrityError:  # a concurrent first message from the same resident
+                user = (await session.execute(query)).scalar_one()
+        user.last_seen_at = utcnow()
+        user.active = True
+        conversation = await session.get(Conversation, user.id)
+        if conversation is None:
+            conversation = Conversation(user_id=user.id, data={}, choices=[])
+            session.add(conversation)
+        return user, conversation
+
+    def _language(self, user: User, conversation: Conversation, message: IncomingMessage,
+                  text: str) -> str:
+        if user.language:
+            return user.language
+        return (detect_language(text) or conversation.language
+                or (message.language if message.language in ("fr", "en") else None)
+                or self.bot.settings.default_language)
+
+    @staticmethod
+    def _resolve_choice(text: str, conversation: Conversation) -> str:
+        """A number or the label of a choice last offered stands for that choice's value."""
+        choices = conversation.choices or []
+        stripped = text.strip().rstrip(".)")
+        if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+            return choices[int(stripped) - 1][1]
+        folded = normalize(text)
+        for label, value in choices:
+            if folded and folded == normalize(label):
+                return value
+        return text
+
+    async def _route(self, session: AsyncSession, message: IncomingMessage, text: str,
+                     user: User, conversation: Conversation) -> Reply:
+        text = self._resolve_choice(text, conversation)
+        lang = self._language(user, conversation, message, text)
+        normalized = normalize(text)
+
+        def context(intent: str, nlu: NluResult | None = None) -> Context:
+            return Context(self.bot, session, message, text, user, conversation, lang,
+                           nlu or NluResult(text, intent, 1.0), intent)
+
+        if message.location:
+            location = message.location
+            conversation.data = {**conversation.data, "location": [location.latitude, location.longitude]}
+
+        command = _COMMAND.match(text)
+        if command and command.group(1).lower() in LANGUAGE_COMMANDS:
+            return self._set_language(user, (command.group(2) or "").strip().lower(), lang)
+        switch = next((code for code, words in _LANGUAGE_WORDS.items() if normalized in words), None)
+        if switch:
+            return self._set_language(user, switch, lang)
+
+        if normalized in CANCEL_WORDS:
+            had_flow = conversation.flow is not None
+            context(UNKNOWN).end_flow()
+            return self._core_reply("core.cancelled" if had_flow else "core.nothing_to_cancel", lang)
+
+        if conversation.flow and not command:
+            spec = self.bot.intents.get(conversation.flow)
+            if spec and spec.resume:
+                reply = await spec.resume(context(spec.name))
+                if reply is not None:
+                    return reply
+            else:
+                context(UNKNOWN).end_flow()
+
+        if command:
+            name = self.commands.get(command.group(1).lower(), UNKNOWN)
+            spec = self.bot.intents[name]
+            nlu = self.bot.nlu.classify(command.group(2) or "")
+            return await spec.handle(context(name, NluResult(text, name, 1.0, nlu.entities)))
+
+        if not normalized or _EMOJI_ONLY.match(text):
+            if message.location:
+                return self._location_reply(lang)
+            if message.attachment:
+                return self._core_reply("core.attachment_without_context", lang)
+            return self._core_reply("core.empty", lang)
+
+        nlu = self.bot.nlu.classify(text)
+        if self.bot.settings.log_message_text:
+            log.info("nlu %s %.2f for %r", nlu.intent, nlu.confidence, text)
+        else:
+            log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
+        return await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
+
+    def _core_reply(self, key: str, lang: str,
+                    intents: tuple[str, ...] = ("help", "talk_to_human")) -> Reply:
+        choices = [self.bot.intent_choice(name, lang) for name in intents]
+        return Reply(self.bot.catalog.get(key, lang), choices, language=lang)
+
+    def _location_reply(self, lang: str) -> Reply:
+        return self._core_reply("core.location_received", lang,
+                                ("find_official", "find_service", "report_problem"))
+
+    def _set_language(self, user: User, code: str, current: str) -> Reply:
+        catalog = self.bot.catalog
+        if code in ("fr", "en", "auto"):
+            user.language = None if code == "auto" else code
+            lang = user.language or current
+            return Reply(catalog.get(f"core.language_set.{code}", lang), language=lang)
+        choices = [Choice("Français", "/langue fr"), Choice("English", "/language en")]
+        return Reply(catalog.get("core.language_choose", current), choices, language=current)

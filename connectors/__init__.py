@@ -1,0 +1,1 @@
+"""The edges: chat platforms and the city's back ends. Connectors only translate."""

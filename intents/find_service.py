@@ -1,0 +1,10 @@
+"""find_service: the right public service (not built yet: answers honestly what to do meanwhile)."""
+from bot.context import Context
+from bot.messages import Reply
+from intents._shared import coming_soon
+
+NAME = "find_service"
+
+
+async def handle(ctx: Context) -> Reply:
+    return coming_soon(ctx)

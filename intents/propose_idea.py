@@ -1,0 +1,10 @@
+"""propose_idea: proposing an idea (not built yet: answers honestly what to do meanwhile)."""
+from bot.context import Context
+from bot.messages import Reply
+from intents._shared import coming_soon
+
+NAME = "propose_idea"
+
+
+async def handle(ctx: Context) -> Reply:
+    return coming_soon(ctx)

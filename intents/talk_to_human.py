@@ -1,0 +1,10 @@
+"""talk_to_human: handing over to a human agent (not built yet: answers honestly what to do meanwhile)."""
+from bot.context import Context
+from bot.messages import Reply
+from intents._shared import coming_soon
+
+NAME = "talk_to_human"
+
+
+async def handle(ctx: Context) -> Reply:
+    return coming_soon(ctx)

@@ -1,0 +1,82 @@
+"""Shared fixtures.
+
+Every test that uses ``bot`` or ``engine`` runs on SQLite, and again on PostgreSQL when
+CIVICBOT_TEST_DATABASE_URL is set (``.ci/run`` sets it), each time in a fresh database:
+a new SQLite file, or a new PostgreSQL schema dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot import db
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.testing import ChatTester
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def shared_data(name: str) -> Path:
+    """A reference file of ../shared/data, or skip the test with the reason."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(f"reference data {path} is absent")
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL to an empty database on the backend under test."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}search_path={schema}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret")
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(settings.effective_database_url)
+    await db.migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[CivicBot]:
+    bot = await CivicBot.create(settings)
+    yield bot
+    await bot.close()
+
+
+@pytest.fixture
+def alice(bot: CivicBot) -> ChatTester:
+    return ChatTester(bot, user="alice")
