@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,8 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(default=PRIORITY_BROADCAST)
+    # The resident a message is for, so that erasing them removes what still waits for them.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str | None] = mapped_column(String(32))
     chat_id: Mapped[str | None] = mapped_column(String(255))
     batch: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. "publication:12"
@@ -77,11 +79,11 @@ def register_handler(kind: str, handler: Handler) -> None:
 
 def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *,
             priority: int = PRIORITY_BROADCAST, platform: str | None = None,
-            chat_id: str | None = None, batch: str | None = None,
+            chat_id: str | None = None, user_id: int | None = None, batch: str | None = None,
             not_before: datetime | None = None) -> OutboxEntry:
     """Add a row to the session; it is sent once the caller's transaction commits."""
     entry = OutboxEntry(kind=kind, payload=payload, priority=priority, platform=platform,
-                        chat_id=chat_id, batch=batch, not_before=not_before or utcnow())
+                        chat_id=chat_id, user_id=user_id, batch=batch, not_before=not_before or utcnow())
     session.add(entry)
     return entry
 

@@ -18,6 +18,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer()),
         sa.Column("platform", sa.String(32)),
         sa.Column("chat_id", sa.String(255)),
         sa.Column("batch", sa.String(64)),
@@ -30,7 +31,10 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
         sa.Column("last_error", sa.Text()),
         sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name="fk_outbox_user_id_users"),
     )
+    op.create_index("ix_outbox_user_id", "outbox", ["user_id"])
     op.create_index("ix_outbox_due", "outbox", ["status", "priority", "not_before"])
     op.create_index("ix_outbox_batch", "outbox", ["batch"])
 
