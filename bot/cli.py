@@ -43,6 +43,7 @@ def cli(ctx: click.Context) -> None:
         raise click.ClickException(str(error)) from None
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     ctx.obj = settings
 
 

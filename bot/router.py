@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -33,6 +34,12 @@ _LANGUAGE_WORDS = {"fr": {"francais", "french", "en francais", "in french"},
                    "en": {"anglais", "english", "en anglais", "in english", "english please"}}
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
+LAST_SEEN_PRECISION = timedelta(days=1)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Router:
@@ -53,8 +60,11 @@ class Router:
                     notice = self.bot.catalog.get("core.truncated", reply.language,
                                                   limit=settings.max_message_chars)
                     reply.text = f"{notice}\n\n{reply.text}"
-                conversation.choices = [[c.label, c.value] for c in reply.choices]
-                conversation.language = reply.language
+                choices = [[choice.label, choice.value] for choice in reply.choices]
+                if conversation.choices != choices:
+                    conversation.choices = choices
+                if conversation.language != reply.language:
+                    conversation.language = reply.language
                 await session.commit()
                 return reply
             except Exception:
@@ -68,20 +78,24 @@ class Router:
                      [self.bot.intent_choice("talk_to_human", lang)], language=lang)
 
     async def _load(self, session: AsyncSession, message: IncomingMessage) -> tuple[User, Conversation]:
+        """The resident and their conversation, in one query; created on their first message."""
         user_hash = self.bot.pseudonymizer.user_hash(message.platform, message.user_id)
-        query = select(User).where(User.platform == message.platform, User.user_hash == user_hash)
-        user = (await session.execute(query)).scalar_one_or_none()
-        if user is None:
-            user = User(platform=message.platform, user_hash=user_hash)
+        query = (select(User, Conversation)
+                 .outerjoin(Conversation, Conversation.user_id == User.id)
+                 .where(User.platform == message.platform, User.user_hash == user_hash))
+        row = (await session.execute(query)).one_or_none()
+        if row is None:
             try:
                 async with session.begin_nested():
-                    session.add(user)
-                    await session.flush()
+                    session.add(User(platform=message.platform, user_hash=user_hash))
             except IntegrityError:  # a concurrent first message from the same resident
-                user = (await session.execute(query)).scalar_one()
-        user.last_seen_at = utcnow()
-        user.active = True
-        conversation = await session.get(Conversation, user.id)
+                pass
+            row = (await session.execute(query)).one()
+        user, conversation = row
+        now = utcnow()
+        if not user.active or now - _aware(user.last_seen_at) > LAST_SEEN_PRECISION:
+            user.last_seen_at = now  # coarse on purpose: no per-message write, no activity profile
+            user.active = True
         if conversation is None:
             conversation = Conversation(user_id=user.id, data={}, choices=[])
             session.add(conversation)
@@ -100,7 +114,7 @@ class Router:
         """A number or the label of a choice last offered stands for that choice's value."""
         choices = conversation.choices or []
         stripped = text.strip().rstrip(".)")
-        if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(choices):
             return choices[int(stripped) - 1][1]
         folded = normalize(text)
         for label, value in choices:

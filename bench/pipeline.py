@@ -1,0 +1,88 @@
+"""Messages per second through router, NLU, conversation state and database, in one process.
+
+    python bench/pipeline.py [--messages 3000] [--residents 50] [--concurrency 1,10]
+                             [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+
+Without --database-url it runs on a fresh SQLite file. Prints one line per concurrency level.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from bot.app import CivicBot  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.messages import IncomingMessage  # noqa: E402
+
+CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
+                "annuler", "quel est le budget de la culture", "merci, au revoir", "2"]
+
+
+async def run_level(bot: CivicBot, messages: int, residents: int, concurrency: int) -> tuple[float, list[float]]:
+    texts = itertools.cycle(CONVERSATION)
+    queue: asyncio.Queue[IncomingMessage] = asyncio.Queue()
+    for number in range(messages):
+        user = f"resident-{number % residents}"
+        queue.put_nowait(IncomingMessage("bench", user, user, next(texts)))
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        while not queue.empty():
+            message = queue.get_nowait()
+            started = time.perf_counter()
+            await bot.handle(message)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url, schema = args.database_url, None
+        if url:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+            async with admin.connect() as connection:
+                await connection.execute(text(f"CREATE SCHEMA {schema}"))
+            url = f"{url}{'&' if '?' in url else '?'}search_path={schema}"
+        settings = Settings(data_dir=Path(directory), database_url=url, secret="bench")
+        bot = await CivicBot.create(settings)
+        backend = bot.engine.dialect.name
+        try:
+            await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
+            for concurrency in args.concurrency:
+                elapsed, latencies = await run_level(bot, args.messages, args.residents, concurrency)
+                latencies.sort()
+                p99 = latencies[int(len(latencies) * 0.99) - 1]
+                print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
+                      f"rate={args.messages / elapsed:,.0f} msg/s "
+                      f"p50={statistics.median(latencies) * 1000:.2f} ms p99={p99 * 1000:.2f} ms")
+        finally:
+            await bot.close()
+            if schema:
+                async with admin.connect() as connection:
+                    await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                await admin.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--concurrency", type=lambda v: [int(x) for x in v.split(",")], default=[1, 10])
+    parser.add_argument("--database-url", default="")
+    asyncio.run(main(parser.parse_args()))
