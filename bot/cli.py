@@ -124,5 +124,9 @@ def serve(settings: Settings) -> None:
         )
 
 
+from bot.api.cli import token as token_command  # noqa: E402  (subcommand modules import cli's helpers)
+cli.add_command(token_command)
+
+
 def main() -> None:
     cli(prog_name="civicbot")
