@@ -1,13 +1,24 @@
-"""Intent classification with rapidfuzz over each intent's example phrases.
+"""Intent classification from each intent's example phrases: a weighted word model and
+rapidfuzz string similarity, combined.
 
-Every example is normalised once (case, accents, punctuation, elisions, stop words). A message
-is normalised the same way, its misspelt words are corrected against the examples' vocabulary,
-and it is scored against all examples at once (``rapidfuzz.process.cdist``). The score of an
-intent is that of its best example; the confidence is that score in [0, 1]. Below the threshold
-the intent is ``unknown``.
+Text is normalised (case, accents, punctuation, elisions), stop words dropped and the words
+stemmed lightly; a word that none of the examples uses is corrected to the closest word they
+do use (rapidfuzz Levenshtein), so ``abonement`` finds ``abonnement``.
+
+Every example is scored against the message in two ways:
+
+- word overlap, each shared word weighted by how specific it is to few intents (a word every
+  intent uses weighs nothing, a word only one intent uses weighs most), as a cosine;
+- rapidfuzz ``token_sort_ratio`` over the stemmed words, which rewards near-identical wording
+  and tolerates the typos correction missed.
+
+An intent's score is that of its best example; the confidence is the best intent's score in
+[0, 1]. Below the threshold, or when the best match is an off-topic example, the intent is
+``unknown``.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +28,17 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.entities import EntityExtractors
 from bot.intent import IntentSpec
-from bot.text import content_words, normalize
+from bot.text import content_words, normalize, stem
 
 UNKNOWN = "unknown"
 _MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
+_TYPO_SIMILARITY = 0.75  # normalised Levenshtein similarity a correction of a long word needs
+_SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
+_LONG_WORD = 8
+_MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
+_WORD_WEIGHT = 0.6  # share of the word model in an example's score; the rest is rapidfuzz
+_EXAMPLE_SHARE = 0.6  # share of the best example in an intent's score; the rest is word leaning
+_UNSEEN_WORD_WEIGHT = 0.5  # share of the highest word weight an unknown word counts for
 
 
 @dataclass(frozen=True)
@@ -36,60 +54,107 @@ class NluResult:
                 "confidence": round(self.confidence, 3), "entities": self.entities}
 
 
-def _scores(query: str, examples: list[str]) -> np.ndarray:
-    """Token-set similarity, tempered by overall similarity so that a one-word example that
-    happens to be contained in a long message does not win outright."""
-    token_set = process.cdist([query], examples, scorer=fuzz.token_set_ratio, workers=1)[0]
-    token_sort = process.cdist([query], examples, scorer=fuzz.token_sort_ratio, workers=1)[0]
-    return 0.65 * token_set + 0.35 * token_sort
-
-
 class Nlu:
     def __init__(self, intents: dict[str, IntentSpec], threshold: float,
                  extractors: EntityExtractors | None = None) -> None:
         self.threshold = threshold
         self.extractors = extractors or EntityExtractors()
-        self._labels: list[str] = []
-        self._examples: list[str] = []
+        labels: list[str] = []
+        examples: list[list[str]] = []
+        surface: set[str] = set()
         for spec in intents.values():
             for phrases in spec.examples.values():
                 for phrase in phrases:
-                    prepared = self.prepare(phrase)
-                    if prepared:
-                        self._labels.append(spec.name)
-                        self._examples.append(prepared)
-        self._intent_names = sorted(set(self._labels))
-        self._label_index = np.array([self._intent_names.index(label) for label in self._labels])
-        self._vocabulary = sorted({word for example in self._examples for word in example.split()})
-        self._known = frozenset(self._vocabulary)
+                    words = content_words(normalize(phrase))
+                    if words:
+                        surface.update(words)
+                        labels.append(spec.name)
+                        examples.append([stem(word) for word in words])
+        self._intent_names = sorted(set(labels))
+        self._label_index = np.array([self._intent_names.index(label) for label in labels],
+                                     dtype=np.intp)
+        self._strings = [" ".join(words) for words in examples]
+        self._surface_by_initial: dict[str, list[str]] = {}
+        for word in sorted(surface):
+            self._surface_by_initial.setdefault(word[0], []).append(word)
+        self._longest_first = sorted((word for word in surface if len(word) >= _MIN_GLUED_WORD),
+                                     key=len, reverse=True)
+        self._corrections: dict[str, str | None] = {}
+        self._build_word_model(labels, examples)
 
-    @staticmethod
-    def prepare(text: str) -> str:
-        return " ".join(content_words(normalize(text)))
+    def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
+        """Weights each stem by how few intents use it and lays the examples out as unit rows."""
+        intents_using: dict[str, set[str]] = {}
+        for label, words in zip(labels, examples):
+            for word in words:
+                intents_using.setdefault(word, set()).add(label)
+        count = len(self._intent_names)
+        self._column = {word: column for column, word in enumerate(sorted(intents_using))}
+        self._weight = np.array([math.log(1 + count / len(intents_using[word]))
+                                 for word in sorted(intents_using)], dtype=np.float32)
+        self._unseen_weight = float(self._weight.max(initial=1.0)) * _UNSEEN_WORD_WEIGHT
+        matrix = np.zeros((len(examples), len(self._column)), dtype=np.float32)
+        for row, words in enumerate(examples):
+            columns = [self._column[word] for word in set(words)]
+            matrix[row, columns] = self._weight[columns]
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self._matrix = matrix / np.maximum(norms, 1e-9)
+        # how strongly each stem points to each intent: the share of the intent's examples that
+        # use it, made comparable across intents of different sizes
+        usage = np.zeros((len(self._column), count), dtype=np.float32)
+        for label, words in zip(self._label_index, examples):
+            for word in set(words):
+                usage[self._column[word], label] += 1
+        usage /= np.bincount(self._label_index, minlength=count).astype(np.float32)
+        self._leaning = usage / usage.sum(axis=1, keepdims=True)
 
-    def _correct(self, words: list[str]) -> list[str]:
-        corrected = []
-        for word in words:
-            if word in self._known or len(word) < _MIN_TYPO_WORD or word.isdigit():
-                corrected.append(word)
-                continue
-            match = process.extractOne(word, self._vocabulary, scorer=Levenshtein.normalized_similarity,
-                                       score_cutoff=0.75)
-            corrected.append(match[0] if match else word)
-        return corrected
+    def _known_stem(self, word: str) -> str | None:
+        """The stem of ``word`` if the examples use it, else of its closest example word."""
+        stemmed = stem(word)
+        if stemmed in self._column:
+            return stemmed
+        if len(word) < _MIN_TYPO_WORD or word.isdigit():
+            return None
+        if word not in self._corrections:
+            # a typo rarely hits the first letter; requiring it avoids most false corrections
+            candidates = self._surface_by_initial.get(word[0], [])
+            cutoff = _TYPO_SIMILARITY if len(word) >= _LONG_WORD else _SHORT_TYPO_SIMILARITY
+            match = process.extractOne(word, candidates, scorer=Levenshtein.normalized_similarity,
+                                       score_cutoff=cutoff)
+            if match is None:  # a known word glued to a prefix or suffix: "rebonjour", "okthanks"
+                match = next(((known,) for known in self._longest_first if known in word), None)
+            self._corrections[word] = stem(match[0]) if match else None
+        return self._corrections[word]
+
+    def tokens(self, text: str) -> list[str]:
+        """The message's stemmed content words, misspellings corrected; unknown words kept."""
+        return [self._known_stem(word) or stem(word) for word in content_words(normalize(text))]
+
+    def _intent_scores(self, words: list[str]) -> np.ndarray:
+        known = sorted({self._column[word] for word in words if word in self._column})
+        unseen = len({word for word in words if word not in self._column})
+        query_norm = math.sqrt(float(np.sum(self._weight[known] ** 2))
+                               + unseen * self._unseen_weight ** 2)
+        overlap = self._matrix[:, known] @ self._weight[known] / max(query_norm, 1e-9)
+        similarity = process.cdist([" ".join(words)], self._strings, scorer=fuzz.token_sort_ratio,
+                                   workers=1, dtype=np.float32)[0] / 100
+        examples = _WORD_WEIGHT * overlap + (1 - _WORD_WEIGHT) * similarity
+        best = np.zeros(len(self._intent_names), dtype=np.float32)
+        np.maximum.at(best, self._label_index, examples)
+        weights = self._weight[known]
+        leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen * self._unseen_weight, 1e-9)
+        return _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
 
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        query = " ".join(self._correct(content_words(normalized)))
-        if not query or not self._examples:
+        words = self.tokens(text)
+        if not words or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
-        scores = _scores(query, self._examples)
-        best = np.zeros(len(self._intent_names))
-        np.maximum.at(best, self._label_index, scores)
+        best = self._intent_scores(words)
         order = np.argsort(-best)
-        ranking = tuple((self._intent_names[i], float(best[i]) / 100) for i in order)
+        ranking = tuple((self._intent_names[i], float(best[i])) for i in order)
         intent, confidence = ranking[0]
         if confidence < self.threshold:
             intent = UNKNOWN
-        return NluResult(text, intent, confidence, entities, ranking)
+        return NluResult(text, intent, min(confidence, 1.0), entities, ranking)

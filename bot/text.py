@@ -8,17 +8,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’`´]", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_DRAWN_OUT = re.compile(r"([a-z])\1{2,}")  # "helloooo", "stooop": three or more of one letter
 
+# Words that say nothing about what a resident wants: articles, prepositions, linking verbs,
+# politeness. Words that do (my/mes, no/plus/ne, who/qui, where/ou, when/quand) are kept.
 STOP_WORDS = frozenset(
     """
-    le la les un une des du de au aux et ou a en dans sur pour par avec ce cet cette ces
-    je tu il elle on nous vous ils elles me te se moi toi lui leur y est sont suis es etre
-    mon ma mes ton ta tes son sa ses notre nos votre vos que qui quoi dont est-ce ca cela
-    ne pas plus tres bien alors donc svp stp merci sil plait peu
-    the a an of to in on at for with and or is are am be i me my you your it its we our
-    this that these those do does please pls can could would will just some any
+    le la les un une des du de au aux et en dans sur par avec ce cet cette ces c il elle on
+    ils elles y est sont suis etre ete ca cela ceci svp stp sil plait tres bien alors donc peu se
+    me te moi toi lui leur a the an of to in on at for with and or is are am be been being it
+    its this that these those please pls plz just some any so there do does can could would
+    will shall might
     """.split()
 )
+_SUFFIXES = ("ements", "ement", "ent", "ations", "ation", "ings", "ing", "ers", "er", "ez", "es", "ed",
+             "e", "s", "x")
+_MIN_STEM = 3
 
 
 def sanitize(text: str, max_chars: int) -> tuple[str, bool]:
@@ -40,9 +45,10 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """Folded words separated by single spaces, French elisions removed (``l'``, ``qu'`` …)."""
+    """Folded words separated by single spaces, French elisions removed (``l'``, ``qu'`` …),
+    drawn-out letters reduced to one (``salutttt`` -> ``salut``)."""
     text = _ELISION.sub("", fold(text).replace("œ", "oe").replace("æ", "ae"))
-    return _NON_WORD.sub(" ", text).strip()
+    return _DRAWN_OUT.sub(r"\1", _NON_WORD.sub(" ", text).strip())
 
 
 def content_words(normalized: str) -> list[str]:
@@ -50,3 +56,12 @@ def content_words(normalized: str) -> list[str]:
     words = normalized.split()
     kept = [word for word in words if word not in STOP_WORDS]
     return kept or words
+
+
+def stem(word: str) -> str:
+    """A light French/English stem, enough to match inflections (``abonnements`` ~ ``abonner``,
+    ``reports`` ~ ``reported``): one common ending removed, at least three letters kept."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
