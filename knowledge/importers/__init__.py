@@ -1,0 +1,161 @@
+"""Importers from open-data formats into the knowledge base.
+
+Every importer writes through a :class:`Writer` inside one transaction that the caller owns:
+a bad record raises :class:`ImportFailed` naming the line or record, and the caller rolls back,
+so a bad file imports nothing. Rows are upserted by natural key, so re-importing updates.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from knowledge import store
+
+BATCH = 1000
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+class ImportFailed(Exception):
+    """The input cannot be imported; the message says where (file and line, or record)."""
+
+
+class Progress(Protocol):
+    def update(self, n: int = 1) -> object: ...
+
+
+class _NoProgress:
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The provenance given to every row of an import (a row may override some of it)."""
+
+    source: str
+    source_url: str = ""
+    licence: str = ""
+    source_date: dt.date | None = None
+    demo: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        return {"source": self.source, "source_url": self.source_url, "licence": self.licence,
+                "source_date": self.source_date, "demo": self.demo}
+
+    def overridden(self, record: dict[str, Any], where: str) -> Origin:
+        """This origin with the provenance columns a record fills in."""
+        changes = {name: record[name].strip() for name in ("source", "source_url", "licence")
+                   if (record.get(name) or "").strip()}
+        if (record.get("source_date") or "").strip():
+            changes["source_date"] = parse_date(record["source_date"], where, "source_date")
+        origin = replace(self, **changes)
+        if not origin.source:
+            raise ImportFailed(f"{where}: no source (add a 'source' column or give --source)")
+        return origin
+
+
+@dataclass
+class Writer:
+    """Collects rows by kind and saves them in batches (the caller commits or rolls back)."""
+
+    session: AsyncSession
+    progress: Progress = field(default_factory=_NoProgress)
+    counts: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+    _pending: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    async def add(self, kind: str, row: dict[str, Any]) -> None:
+        batch = self._pending.setdefault(kind, {})
+        if row["key"] not in batch:
+            self.counts[kind] += 1
+        batch[row["key"]] = row  # the same key twice in a batch: the last one wins
+        self.progress.update(1)
+        if len(batch) >= BATCH:
+            await self._flush(kind)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    async def _flush(self, kind: str) -> None:
+        rows = list(self._pending.pop(kind, {}).values())
+        await store.save(self.session, kind, rows)
+
+    async def finish(self) -> None:
+        for kind in list(self._pending):
+            await self._flush(kind)
+
+
+def parse_date(value: str | None, where: str, column: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    candidate = value[:10]
+    for pattern in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(candidate, pattern).date()
+        except ValueError:
+            continue
+    raise ImportFailed(f"{where}: {column} {value!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def parse_number(value: str | None, where: str, column: str, integer: bool = False
+                 ) -> float | int | None:
+    """A number written the French or the English way ("1 234,5", "1234.5"), or None if empty."""
+    text = _NUMBER_SPACES.sub("", value or "")
+    if not text:
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ImportFailed(f"{where}: {column} {value!r} is not a number") from None
+    if integer:
+        if not number.is_integer():
+            raise ImportFailed(f"{where}: {column} {value!r} is not a whole number")
+        return int(number)
+    return number
+
+
+def read_csv(path: Path, required: tuple[str, ...], encoding: str = "utf-8-sig"
+             ) -> Iterator[tuple[str, dict[str, str]]]:
+    """Stream a CSV file (``;``, ``,`` or tab separated) as (``"file:line"``, record) pairs."""
+    try:
+        handle = path.open(encoding=encoding, newline="")
+    except OSError as error:
+        raise ImportFailed(f"{path}: {error.strerror}") from None
+    with handle:
+        try:
+            header = handle.readline()
+            delimiter = max(";,\t", key=header.count)
+            handle.seek(0)
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            columns = [name.strip() for name in reader.fieldnames or []]
+            missing = [name for name in required if name not in columns]
+            if missing:
+                raise ImportFailed(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+            reader.fieldnames = columns
+            for record in reader:
+                where = f"{path.name}: line {reader.line_num}"
+                if None in record:
+                    raise ImportFailed(f"{where}: more fields than columns")
+                yield where, {name: (value or "").strip() for name, value in record.items()}
+        except UnicodeDecodeError:
+            raise ImportFailed(f"{path}: not {encoding} text (try --encoding latin-1)") from None
+        except csv.Error as error:
+            raise ImportFailed(f"{path}: {error}") from None
+
+
+def split_list(value: str) -> list[str]:
+    """A list written in one cell: ``a|b|c`` or ``a, b, c``."""
+    separator = "|" if "|" in value else ","
+    return [item.strip() for item in value.split(separator) if item.strip()]

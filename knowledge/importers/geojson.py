@@ -1,0 +1,76 @@
+"""Areas from GeoJSON, e.g. the Opendatasoft quartiers export (properties ``libcom``, ``nom``,
+``idobj``, ``codcom``). Features without a geometry are reported and skipped."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import shapely
+import shapely.geometry
+from shapely.errors import GEOSException
+
+from bot.text import normalize
+from knowledge.importers import ImportFailed, Origin, Writer
+from knowledge.store import slug
+
+NAME_PROPERTIES = ("nom", "name", "NOM", "libelle")
+CITY_PROPERTIES = ("libcom", "commune", "city", "LIBCOM")
+CODE_PROPERTIES = ("idobj", "code", "id")
+AREA_TYPES = ("Polygon", "MultiPolygon", "Point")
+
+
+def _first(properties: dict[str, Any], names: tuple[str, ...]) -> str:
+    return next((str(properties[name]).strip() for name in names if properties.get(name)), "")
+
+
+def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where: str,
+             origin: Origin) -> dict[str, Any] | None:
+    """The row of one feature, or None when it has no geometry."""
+    name = _first(properties, NAME_PROPERTIES)
+    if not name:
+        raise ImportFailed(f"{where}: no name (properties {', '.join(NAME_PROPERTIES)})")
+    if not geometry:
+        return None
+    if geometry.get("type") not in AREA_TYPES:
+        raise ImportFailed(f"{where} ({name}): geometry type {geometry.get('type')!r} is not an area")
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (GEOSException, ValueError, TypeError, KeyError, IndexError) as error:
+        raise ImportFailed(f"{where} ({name}): unreadable geometry ({error})") from None
+    if shape.is_empty:
+        return None
+    centre = shape if shape.geom_type == "Point" else shape.representative_point()
+    city = _first(properties, CITY_PROPERTIES)
+    return {
+        "key": f"area-{slug(city, name)}", "name": name, "city": city,
+        "code": _first(properties, CODE_PROPERTIES),
+        "geometry": None if shape.geom_type == "Point" else geometry,
+        "latitude": round(centre.y, 6), "longitude": round(centre.x, 6),
+        "approximate": bool(properties.get("approximate")), **origin.fields(),
+    }
+
+
+async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | None = None) -> None:
+    """Import the features of a GeoJSON file, only those of ``city`` if given."""
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImportFailed(f"{path}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ImportFailed(f"{path}: line {error.lineno}: not JSON ({error.msg})") from None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise ImportFailed(f"{path}: not a GeoJSON FeatureCollection")
+    for number, feature in enumerate(features, 1):
+        where = f"{path.name}: feature {number}"
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+            raise ImportFailed(f"{where}: not a feature with properties")
+        properties = feature["properties"]
+        if city and normalize(_first(properties, CITY_PROPERTIES)) != normalize(city):
+            continue
+        row = area_row(properties, feature.get("geometry"), where, origin)
+        if row is None:
+            writer.warn(f"{where} ({_first(properties, NAME_PROPERTIES)}): no geometry, skipped")
+            continue
+        await writer.add("area", row)

@@ -1,0 +1,129 @@
+"""The plain CSV formats a city keeps in a spreadsheet: services, facts and streets.
+
+Columns are documented in ``docs/knowledge.md``. The same row builders serve records fetched
+from an Opendatasoft portal (``knowledge.importers.remote``), after their fields are renamed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.text import normalize
+from knowledge.geo import AreaIndex, area_index
+from knowledge.hours import OpeningHours
+from knowledge.importers import (ImportFailed, Origin, Writer, parse_number, read_csv,
+                                 split_list)
+from knowledge.models import Area
+from knowledge.store import slug
+
+REQUIRED = {"service": ("name",), "fact": ("label", "value"), "street": ("name",)}
+
+
+class AreaResolver:
+    """Turns an area written by name or key, or a point, into an area key."""
+
+    def __init__(self, names: dict[str, str], index: AreaIndex) -> None:
+        self._names = names
+        self._index = index
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> AreaResolver:
+        names: dict[str, str] = {}
+        for key, name in (await session.execute(select(Area.key, Area.name))).all():
+            names[key] = key
+            names.setdefault(normalize(name), key)
+        return cls(names, await area_index(session))
+
+    def resolve(self, value: str, latitude: float | None, longitude: float | None,
+                where: str) -> str:
+        if value:
+            key = self._names.get(value) or self._names.get(normalize(value))
+            if key is None:
+                raise ImportFailed(f"{where}: unknown area {value!r} (import the areas first)")
+            return key
+        if latitude is not None and longitude is not None:
+            return self._index.locate(latitude, longitude) or ""
+        return ""
+
+
+def _point(record: dict[str, Any], where: str) -> tuple[float | None, float | None]:
+    latitude = parse_number(record.get("latitude"), where, "latitude")
+    longitude = parse_number(record.get("longitude"), where, "longitude")
+    if (latitude is None) != (longitude is None):
+        raise ImportFailed(f"{where}: give both latitude and longitude, or neither")
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ImportFailed(f"{where}: latitude/longitude out of range")
+    return latitude, longitude
+
+
+def _key(kind: str, record: dict[str, Any], *parts: str) -> str:
+    given = (record.get("id") or "").strip()
+    return f"{kind}-{slug(given) if given else slug(*parts)}"
+
+
+def service_row(record: dict[str, Any], where: str, origin: Origin,
+                areas: AreaResolver) -> dict[str, Any]:
+    name = record.get("name", "")
+    if not name:
+        raise ImportFailed(f"{where}: a service needs a name")
+    hours = record.get("hours", "")
+    try:
+        OpeningHours.parse(hours)
+    except ValueError as error:
+        raise ImportFailed(f"{where}: hours {hours!r}: {error}") from None
+    latitude, longitude = _point(record, where)
+    address = record.get("address", "")
+    return {
+        "key": _key("service", record, name, address), "name": name,
+        "category": record.get("category", ""), "address": address,
+        "latitude": latitude, "longitude": longitude,
+        "area": areas.resolve(record.get("area", ""), latitude, longitude, where),
+        "hours": hours, "phone": record.get("phone", ""), "email": record.get("email", ""),
+        "url": record.get("url", ""), "keywords": split_list(record.get("keywords", "")),
+        **origin.overridden(record, where).fields(),
+    }
+
+
+def fact_row(record: dict[str, Any], where: str, origin: Origin,
+             areas: AreaResolver) -> dict[str, Any]:
+    label = record.get("label", "")
+    value = parse_number(record.get("value"), where, "value")
+    if not label or value is None:
+        raise ImportFailed(f"{where}: a fact needs a label and a value")
+    area = areas.resolve(record.get("area", ""), None, None, where)
+    period = record.get("period", "")
+    return {
+        "key": _key("fact", record, label, period, area), "label": label, "value": value,
+        "unit": record.get("unit", ""), "period": period, "area": area,
+        "keywords": split_list(record.get("keywords", "")), "url": record.get("url", ""),
+        **origin.overridden(record, where).fields(),
+    }
+
+
+def street_row(record: dict[str, Any], where: str, origin: Origin,
+               areas: AreaResolver) -> dict[str, Any]:
+    name = record.get("name", "")
+    if not name:
+        raise ImportFailed(f"{where}: a street needs a name")
+    latitude, longitude = _point(record, where)
+    city = record.get("city", "")
+    return {
+        "key": _key("street", record, city, name), "name": name, "name_key": normalize(name),
+        "city": city, "area": areas.resolve(record.get("area", ""), latitude, longitude, where),
+        "latitude": latitude, "longitude": longitude, **origin.overridden(record, where).fields(),
+    }
+
+
+BUILDERS = {"service": service_row, "fact": fact_row, "street": street_row}
+
+
+async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
+                       encoding: str = "utf-8-sig") -> None:
+    """Import a plain CSV file of services, facts or streets."""
+    areas = await AreaResolver.load(writer.session)
+    build = BUILDERS[kind]
+    for where, record in read_csv(path, REQUIRED[kind], encoding):
+        await writer.add(kind, build(record, where, origin, areas))

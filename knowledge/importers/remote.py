@@ -1,0 +1,160 @@
+"""Open-data portals: Opendatasoft Explore API v2.1 (catalogue and records) and CKAN.
+
+Pages are fetched first, then written: a portal that fails half-way imports nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from knowledge.importers import ImportFailed, Origin, Writer, parse_date
+from knowledge.importers.geojson import area_row
+from knowledge.importers.plain import BUILDERS, AreaResolver
+from knowledge.store import slug
+
+PAGE = 100
+ODS_MAX_WINDOW = 10_000  # Explore v2.1 refuses offset + limit beyond this
+TIMEOUT = aiohttp.ClientTimeout(total=60)
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(markup: str | None) -> str:
+    """Text without HTML tags or entities (portal descriptions are HTML)."""
+    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+
+
+async def _get_json(http: aiohttp.ClientSession, url: str, params: dict[str, Any]) -> Any:
+    try:
+        async with http.get(url, params=params) as response:
+            if response.status != 200:
+                raise ImportFailed(f"{url}: HTTP {response.status} at offset "
+                                   f"{params.get('offset', params.get('start', 0))}")
+            return await response.json(content_type=None)
+    except aiohttp.ClientError as error:
+        raise ImportFailed(f"{url}: {error}") from None
+    except ValueError:
+        raise ImportFailed(f"{url}: the answer is not JSON") from None
+
+
+async def _pages(url: str, params: dict[str, Any], total_of, results_of, offset_name: str,
+                 limit_name: str, window: int | None = None) -> AsyncIterator[list[dict]]:
+    """Every page of a paginated JSON API, as lists of records."""
+    offset = 0
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+        while True:
+            if window is not None and offset + PAGE > window:
+                raise ImportFailed(f"{url}: more than {window} records; use the portal's export")
+            body = await _get_json(http, url, {**params, limit_name: PAGE, offset_name: offset})
+            try:
+                total, results = int(total_of(body)), list(results_of(body))
+            except (KeyError, TypeError, ValueError):
+                raise ImportFailed(f"{url}: unexpected answer at offset {offset}") from None
+            yield results
+            offset += len(results)
+            if not results or offset >= total:
+                return
+
+
+async def _all(pages: AsyncIterator[list[dict]]) -> list[dict]:
+    return [record async for page in pages for record in page]
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
+
+
+def portal_origin(base_url: str, source: str | None, licence: str = "") -> Origin:
+    return Origin(source=source or _host(base_url), source_url=base_url, licence=licence,
+                  source_date=dt.date.today())
+
+
+async def import_ods_catalog(writer: Writer, base_url: str, origin: Origin) -> None:
+    base_url = base_url.rstrip("/")
+    records = await _all(_pages(f"{base_url}/api/explore/v2.1/catalog/datasets", {},
+                                lambda body: body["total_count"], lambda body: body["results"],
+                                "offset", "limit", ODS_MAX_WINDOW))
+    for number, record in enumerate(records, 1):
+        identifier = record.get("dataset_id") if isinstance(record, dict) else None
+        where = f"dataset {number} ({identifier or 'no dataset_id'})"
+        meta = ((record.get("metas") or {}).get("default") or {}) if identifier else {}
+        if not identifier or not meta.get("title"):
+            raise ImportFailed(f"{where}: no dataset_id or no title")
+        keywords = meta.get("keyword") or []
+        await writer.add("dataset", {
+            "key": f"ods-{slug(_host(base_url))}-{slug(identifier)}", "title": meta["title"],
+            "description": plain_text(meta.get("description")),
+            "keywords": [keywords] if isinstance(keywords, str) else list(keywords),
+            "publisher": meta.get("publisher") or "",
+            "url": f"{base_url}/explore/dataset/{identifier}/",
+            "updated": parse_date(meta.get("modified"), where, "modified"),
+            **origin.fields(), "licence": meta.get("license") or origin.licence,
+        })
+
+
+def _rename(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """A record with plain-format column names: ``mapping`` is {plain column: record field}."""
+    renamed = {column: record.get(field) for column, field in mapping.items()}
+    for name, value in record.items():
+        renamed.setdefault(name, value)
+    point = record.get("geo_point_2d")
+    if isinstance(point, dict) and renamed.get("latitude") in (None, ""):
+        renamed["latitude"], renamed["longitude"] = point.get("lat"), point.get("lon")
+    return {name: "" if value is None else value if isinstance(value, (dict, list)) else str(value)
+            for name, value in renamed.items()}
+
+
+async def import_ods_records(writer: Writer, base_url: str, dataset: str, into: str,
+                             mapping: dict[str, str], origin: Origin) -> None:
+    """Records of one dataset into areas, services, facts or streets."""
+    base_url = base_url.rstrip("/")
+    url = f"{base_url}/api/explore/v2.1/catalog/datasets/{dataset}/records"
+    records = await _all(_pages(url, {}, lambda body: body["total_count"],
+                                lambda body: body["results"], "offset", "limit", ODS_MAX_WINDOW))
+    areas = None if into == "area" else await AreaResolver.load(writer.session)
+    for number, record in enumerate(records, 1):
+        where = f"{dataset}: record {number}"
+        if not isinstance(record, dict):
+            raise ImportFailed(f"{where}: not an object")
+        row = _rename(record, mapping)
+        if into == "area":
+            shape = row.get("geo_shape") or {}
+            built = area_row(row, shape.get("geometry") if isinstance(shape, dict) else None,
+                             where, origin)
+            if built is None:
+                writer.warn(f"{where}: no geometry, skipped")
+                continue
+        else:
+            built = BUILDERS[into](row, where, origin, areas)
+        await writer.add(into, built)
+
+
+async def import_ckan(writer: Writer, base_url: str, origin: Origin) -> None:
+    """A CKAN catalogue through ``package_search``."""
+    base_url = base_url.rstrip("/")
+    records = await _all(_pages(
+        f"{base_url}/api/3/action/package_search", {},
+        lambda body: body["result"]["count"] if body.get("success") else None,
+        lambda body: body["result"]["results"], "start", "rows"))
+    for number, record in enumerate(records, 1):
+        name = record.get("name") if isinstance(record, dict) else None
+        where = f"package {number} ({name or 'no name'})"
+        if not name or not record.get("title"):
+            raise ImportFailed(f"{where}: no name or no title")
+        organization = record.get("organization") or {}
+        await writer.add("dataset", {
+            "key": f"ckan-{slug(_host(base_url))}-{slug(name)}", "title": record["title"],
+            "description": plain_text(record.get("notes")),
+            "keywords": [tag.get("name", "") for tag in record.get("tags") or []
+                         if isinstance(tag, dict)],
+            "publisher": organization.get("title") or "",
+            "url": f"{base_url}/dataset/{name}",
+            "updated": parse_date(record.get("metadata_modified"), where, "metadata_modified"),
+            **origin.fields(), "licence": record.get("license_title") or origin.licence,
+        })

@@ -1,0 +1,139 @@
+"""Full-text search over the knowledge base: one interface, two backends.
+
+1. The query is folded like the indexed text (no accents, no elisions) and cut into words.
+2. Misspelt words are corrected against the index's vocabulary (``kb_search_terms``).
+3. The backend finds candidates: SQLite FTS5 (bm25) or PostgreSQL full-text (``civicbot_fr``,
+   French stemming). Words match by prefix of a light stem, so plurals find singulars.
+4. rapidfuzz re-ranks the candidates by how well they cover the query's words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.text import STOP_WORDS, normalize
+from knowledge.models import SearchTerm
+
+CANDIDATES = 40
+_MIN_TYPO_WORD = 4
+_MIN_PREFIX_WORD = 4
+_WORD_MATCH = 80  # rapidfuzz ratio for a query word to count as found in a candidate
+
+_SQLITE = text(
+    "SELECT s.kind, s.ref_key, s.title, substr(s.body, 1, 400) AS body "
+    "FROM kb_search_fts JOIN kb_search s ON s.id = kb_search_fts.rowid "
+    "WHERE kb_search_fts MATCH :query AND s.kind IN :kinds "
+    "ORDER BY bm25(kb_search_fts, 4.0, 1.0) LIMIT :limit"
+).bindparams(bindparam("kinds", expanding=True))
+_POSTGRESQL = text(
+    "SELECT s.kind, s.ref_key, s.title, substr(s.body, 1, 400) AS body "
+    "FROM kb_search s, to_tsquery('civicbot_fr', :query) q "
+    "WHERE s.tsv @@ q AND s.kind IN :kinds "
+    "ORDER BY ts_rank(s.tsv, q) DESC LIMIT :limit"
+).bindparams(bindparam("kinds", expanding=True))
+KINDS = ("fact", "dataset", "document", "service", "official")
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    key: str
+    title: str  # folded
+    score: float  # 0-100: how well the hit covers the query
+    matched: frozenset[str]  # the query's words found in the hit
+    words: tuple[str, ...]  # the query's words, as searched
+
+    @property
+    def covers_all(self) -> bool:
+        return len(self.matched) == len(self.words)
+
+
+def query_words(query: str, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """The searchable words of a query: folded, without stop words nor ``ignore`` words."""
+    return [word for word in normalize(query).split()
+            if word not in STOP_WORDS and word not in ignore and (len(word) > 1 or word.isdigit())]
+
+
+def _stem(word: str) -> str:
+    """A light French/English stem for prefix matching: plurals find singulars."""
+    if len(word) > _MIN_PREFIX_WORD and word[-1] in "sx" and not word.isdigit():
+        return word[:-1]
+    return word
+
+
+def _next_prefix(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+async def correct(session: AsyncSession, words: list[str]) -> list[str]:
+    """Replace each word unknown to the index by the closest known word, if close enough."""
+    if not words:
+        return words
+    known = set((await session.scalars(
+        select(SearchTerm.term).where(SearchTerm.term.in_(words)))).all())
+    corrected = []
+    for word in words:
+        if word in known or len(word) < _MIN_TYPO_WORD or word.isdigit():
+            corrected.append(word)
+            continue
+        nearby = (await session.scalars(select(SearchTerm.term).where(
+            SearchTerm.term >= word[0], SearchTerm.term < _next_prefix(word[0])))).all()
+        lengths = range(len(word) - 2, len(word) + 3)
+        choices = [term for term in nearby if len(term) in lengths]
+        best = process.extractOne(word, choices, scorer=Levenshtein.normalized_similarity,
+                                  score_cutoff=0.7)
+        corrected.append(best[0] if best else word)
+    return corrected
+
+
+def _backend_query(words: list[str], postgresql: bool) -> str:
+    terms = []
+    for word in words:
+        stem = _stem(word)
+        prefix = len(stem) >= _MIN_PREFIX_WORD
+        if postgresql:
+            terms.append(f"{stem}:*" if prefix else stem)
+        else:
+            terms.append(f'"{stem}"*' if prefix else f'"{stem}"')
+    return (" | " if postgresql else " OR ").join(terms)
+
+
+def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
+    candidate_words = set(f"{title} {body}".split())
+    found = set()
+    for word in words:
+        stem = _stem(word)
+        if word in candidate_words or any(other.startswith(stem) for other in candidate_words
+                                          if len(stem) >= _MIN_PREFIX_WORD):
+            found.add(word)
+        elif len(word) >= _MIN_TYPO_WORD and process.extractOne(
+                word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH):
+            found.add(word)
+    return frozenset(found)
+
+
+async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KINDS,
+                 limit: int = 5, ignore: frozenset[str] = frozenset()) -> list[Hit]:
+    """The best hits for a query among the given kinds, best first."""
+    words = await correct(session, query_words(query, ignore))
+    if not words:
+        return []
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _POSTGRESQL if postgresql else _SQLITE
+    rows = (await session.execute(statement, {
+        "query": _backend_query(words, postgresql), "kinds": list(kinds), "limit": CANDIDATES,
+    })).all()
+    joined = " ".join(words)
+    hits = []
+    for rank, (kind, key, title, body) in enumerate(rows):
+        matched = _matched(words, title, body)
+        coverage = 100 * len(matched) / len(words)
+        closeness = fuzz.token_set_ratio(joined, title)
+        score = 0.6 * coverage + 0.4 * closeness - rank * 0.01  # backend order breaks ties
+        hits.append(Hit(kind, key, title, max(score, 0.0), matched, tuple(words)))
+    hits.sort(key=lambda hit: -hit.score)
+    return hits[:limit]
