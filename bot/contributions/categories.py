@@ -1,0 +1,147 @@
+"""Report categories: the back end's Open311 services, fetched and cached, or a local list.
+
+The service list is kept in memory for an hour and in the database (``connector_state``), so a
+restart while the back end is down still offers the city's own categories. When there is no
+back end, or it has never answered, a sensible local list (labels in the catalog) is used; such
+a report is matched to the closest Open311 service when it is forwarded.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from bot.db import utcnow
+from bot.models import ConnectorState
+from bot.text import normalize
+from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, \
+    service_from_json
+
+if TYPE_CHECKING:
+    from bot.app import CivicBot
+
+log = logging.getLogger(__name__)
+
+LOCAL_PREFIX = "local:"
+LOCAL_CODES = ("voirie", "eclairage", "proprete", "tags", "espaces_verts", "vehicule",
+               "signalisation", "eau", "mobilier", "autre")
+CACHE_SECONDS = 3600.0
+MATCH_THRESHOLD = 80.0
+_SERVICES_KEY = "open311.services"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str  # the Open311 service_code, or "local:<code>"
+    label: str
+    group: str = ""
+    keywords: tuple[str, ...] = ()
+    has_metadata: bool = False
+
+    @property
+    def local(self) -> bool:
+        return self.code.startswith(LOCAL_PREFIX)
+
+
+_memory: dict[str, tuple[float, object]] = {}
+
+
+def clear_cache() -> None:
+    _memory.clear()
+
+
+def client_for(bot: CivicBot, timeout: float = 10.0) -> Open311Client:
+    settings = bot.settings
+    return Open311Client(settings.open311_url, settings.open311_api_key,
+                         settings.open311_jurisdiction_id, timeout=timeout)
+
+
+async def _cached(bot: CivicBot, key: str, fetch) -> list[dict] | None:
+    """A JSON list from memory, else from the back end (kept in the database), else the database."""
+    now = time.monotonic()
+    hit = _memory.get(key)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]  # type: ignore[return-value]
+    try:
+        async with client_for(bot) as client:
+            value = await fetch(client)
+    except Open311Error as error:
+        log.warning("open311: %s unavailable (%s); using the stored copy", key, error)
+        async with bot.sessions() as session:
+            stored = await session.get(ConnectorState, key)
+        value = json.loads(stored.value) if stored else None
+        if value is not None:
+            _memory[key] = (now, value)
+        return value
+    _memory[key] = (now, value)
+    async with bot.sessions() as session:
+        stored = await session.get(ConnectorState, key)
+        if stored is None:
+            session.add(ConnectorState(key=key, value=json.dumps(value, ensure_ascii=False)))
+        else:
+            stored.value, stored.updated_at = json.dumps(value, ensure_ascii=False), utcnow()
+        await session.commit()
+    return value
+
+
+async def open311_services(bot: CivicBot) -> list[Service]:
+    if not bot.settings.open311_url:
+        return []
+
+    async def fetch(client: Open311Client) -> list[dict]:
+        return [service.as_json() for service in await client.services()]
+
+    return [service_from_json(item) for item in await _cached(bot, _SERVICES_KEY, fetch) or []]
+
+
+async def service_attributes(bot: CivicBot, service_code: str) -> list[Attribute]:
+    """The questions the service definition asks (only the variable ones matter to residents)."""
+    async def fetch(client: Open311Client) -> list[dict]:
+        return [attribute.as_json() for attribute in await client.service_definition(service_code)]
+
+    items = await _cached(bot, f"open311.definition.{service_code}", fetch) or []
+    return [attribute for attribute in map(attribute_from_json, items) if attribute.variable]
+
+
+def local_categories(bot: CivicBot, lang: str) -> list[Category]:
+    catalog = bot.catalog
+    return [Category(
+        code=LOCAL_PREFIX + code,
+        label=catalog.get(f"contributions.category.{code}.label", lang),
+        keywords=tuple(catalog.get(f"contributions.category.{code}.keywords", lang).split(",")),
+    ) for code in LOCAL_CODES]
+
+
+async def report_categories(bot: CivicBot, lang: str) -> list[Category]:
+    """The back end's services when it has some, else the local list."""
+    services = await open311_services(bot)
+    if services:
+        return [Category(service.code, service.name, service.group, service.keywords,
+                         service.has_metadata) for service in services]
+    return local_categories(bot, lang)
+
+
+def match_category(text: str, categories: list[Category]) -> Category | None:
+    """The category a resident's words name (typo-tolerant), if one clearly fits."""
+    query = normalize(text)
+    if not query:
+        return None
+    names = [(index, normalize(name)) for index, category in enumerate(categories)
+             for name in (category.label, *category.keywords)]
+    best = process.extractOne(query, [name for _index, name in names if name], scorer=fuzz.WRatio,
+                              score_cutoff=MATCH_THRESHOLD)
+    if best is None:
+        return None
+    return categories[[index for index, name in names if name][best[2]]]
+
+
+def closest_service(category: Category, services: list[Service]) -> Service | None:
+    """The Open311 service a local category is forwarded to."""
+    as_categories = [Category(s.code, s.name, s.group, s.keywords) for s in services]
+    words = " ".join((category.label, *category.keywords))
+    match = match_category(words, as_categories)
+    return next((s for s in services if match and s.code == match.code), None)

@@ -1,0 +1,138 @@
+"""Sending contributions to the city's back end, through the outbox, in order.
+
+Each forward is an outbox row (kind ``contribution.forward``, batch ``forward:<target>``)
+committed with the contribution. The handler keeps the order per target: a row waits while an
+older one of the same target is still pending, so that when a back end comes back after an
+outage everything arrives, in the order residents sent it. A back end that refuses a
+contribution for good (GeoReport 400/403/404, webhook 4xx) marks it ``failed`` and tells the
+author; it stays visible to the city through the API and does not block the rows after it.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot.contributions.categories import (LOCAL_PREFIX, client_for, closest_service, local_categories,
+                                          open311_services)
+from bot.contributions.documents import aware, contribution_json
+from bot.contributions.followup import record_status
+from bot.contributions.models import Contribution
+from bot.contributions.store import FAILED, FORWARD_KIND, OPEN, add_event
+from bot.db import utcnow
+from bot.outbox import OutboxEntry, PermanentFailure, RetryLater, backoff, register_handler
+from connectors.city_webhook import CityWebhook, WebhookError
+from connectors.open311 import Open311Error
+
+if TYPE_CHECKING:
+    from bot.app import CivicBot
+
+log = logging.getLogger(__name__)
+MAX_RETRY_SECONDS = 300.0  # a back end back after an outage gets everything within minutes
+QUEUE_STEP_SECONDS = 1.0
+
+
+class _Refused(Exception):
+    """The back end will never take this contribution."""
+
+
+async def setup(bot: CivicBot) -> None:
+    """Startup hook: handle forwards with this bot (before any worker claims a row)."""
+    register_handler(FORWARD_KIND, partial(forward, bot))
+
+
+async def _wait_for_older(bot: CivicBot, entry: OutboxEntry) -> None:
+    async with bot.sessions() as session:
+        older = await session.scalar(
+            select(OutboxEntry.not_before)
+            .where(OutboxEntry.kind == FORWARD_KIND, OutboxEntry.batch == entry.batch,
+                   OutboxEntry.status == "pending", OutboxEntry.id < entry.id)
+            .order_by(OutboxEntry.id).limit(1))
+    if older is not None:
+        wait = max(0.0, (aware(older) - utcnow()).total_seconds())
+        raise RetryLater("waiting for an older forward to the same back end",
+                         delay=wait + QUEUE_STEP_SECONDS)
+
+
+async def forward(bot: CivicBot, entry: OutboxEntry) -> None:
+    """The outbox handler of ``contribution.forward`` rows."""
+    await _wait_for_older(bot, entry)
+    payload = entry.payload
+    async with bot.sessions() as session:
+        contribution = await session.get(Contribution, payload["contribution_id"])
+        if contribution is None:
+            raise PermanentFailure("the contribution no longer exists")
+        try:
+            if payload["target"] == "open311":
+                await _to_open311(bot, contribution)
+            else:
+                await _to_webhook(bot, entry, contribution)
+        except (Open311Error, WebhookError) as error:
+            if getattr(error, "retryable", False):
+                raise RetryLater(str(error), delay=min(MAX_RETRY_SECONDS, backoff(entry.attempts))) from None
+            await _refused(bot, session, contribution, str(error))
+        except _Refused as error:
+            await _refused(bot, session, contribution, str(error))
+        else:
+            if contribution.forwarded_at is None:
+                contribution.forwarded_at = utcnow()
+                contribution.status = OPEN
+                add_event(session, contribution, OPEN)
+            await session.commit()
+
+
+async def _refused(bot: CivicBot, session, contribution: Contribution, reason: str) -> None:
+    log.warning("the back end refused contribution %s: %s", contribution.id, reason)
+    await record_status(bot, session, contribution, FAILED, source="bot")
+    await session.commit()
+    raise PermanentFailure(reason)
+
+
+async def _service_code(bot: CivicBot, contribution: Contribution) -> str:
+    if not contribution.category.startswith(LOCAL_PREFIX):
+        return contribution.category
+    local = next(c for c in local_categories(bot, "fr") if c.code == contribution.category)
+    services = await open311_services(bot)
+    service = closest_service(local, services)
+    if service is None:
+        if not services:
+            raise Open311Error("no service list yet", retryable=True)
+        raise _Refused(f"no Open311 service fits the local category {contribution.category}")
+    return service.code
+
+
+def _media_url(contribution: Contribution) -> str | None:
+    media = contribution.media or ""
+    return media if media.startswith(("https://", "http://")) else None
+
+
+async def _to_open311(bot: CivicBot, contribution: Contribution) -> None:
+    if contribution.remote_id or contribution.remote_token:
+        return  # already accepted: a retry after a crash must not post it twice
+    service_code = await _service_code(bot, contribution)
+    address = contribution.address
+    if contribution.area and not address:
+        address = f"{contribution.area}, {bot.settings.city_name}"
+    async with client_for(bot, timeout=30.0) as client:
+        receipt = await client.submit(
+            service_code, contribution.description, latitude=contribution.latitude,
+            longitude=contribution.longitude, address=address, media_url=_media_url(contribution),
+            attributes=contribution.attributes or None)
+    contribution.remote_id = receipt.service_request_id
+    contribution.remote_token = receipt.token
+
+
+async def _to_webhook(bot: CivicBot, entry: OutboxEntry, contribution: Contribution) -> None:
+    settings = bot.settings
+    if not settings.webhook_url:
+        raise _Refused("no webhook is configured any more")
+    data: dict[str, Any] = {"contribution": contribution_json(contribution)}
+    data.update({key: value for key, value in entry.payload.items()
+                 if key not in ("event", "target", "contribution_id")})
+    if not settings.webhook_secret:
+        raise RetryLater("webhook_secret is not set: events wait until it is", delay=MAX_RETRY_SECONDS)
+    webhook = CityWebhook(settings.webhook_url, settings.webhook_secret)
+    await webhook.post(entry.payload["event"], str(entry.id), data)
