@@ -1,10 +1,102 @@
-"""find_service: the right public service (not built yet: answers honestly what to do meanwhile)."""
+"""find_service: the public service for a need, with address, hours and whether it is open now,
+nearest first when the resident's location is known."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
 from bot.context import Context
 from bot.messages import Reply
-from intents._shared import coming_soon
+from knowledge.answers import (ignored_words, interval_text, nothing_found, now, provenance,
+                               request_text, request_words, requested_weekday, week_hours,
+                               weekday_name)
+from knowledge.geo import distance_m
+from knowledge.hours import OpeningHours
+from knowledge.models import Service
+from knowledge.search import search
 
 NAME = "find_service"
+SHOWN = 3
+MIN_COVERAGE = 0.5
 
 
 async def handle(ctx: Context) -> Reply:
-    return coming_soon(ctx)
+    if not request_words(ctx, NAME):
+        ctx.start_flow("need")
+        return ctx.reply(ctx.t("ask_need"), [ctx.intent_choice("talk_to_human")])
+    return await _answer(ctx)
+
+
+async def resume(ctx: Context) -> Reply | None:
+    ctx.end_flow()
+    if not request_words(ctx, NAME):
+        return None
+    return await _answer(ctx)
+
+
+async def _answer(ctx: Context) -> Reply:
+    hits = await search(ctx.session, request_text(ctx), ("service",), limit=10,
+                        ignore=ignored_words(ctx, NAME))
+    keys = [hit.key for hit in hits if len(hit.matched) >= MIN_COVERAGE * len(hit.words)]
+    if not keys:
+        return nothing_found(ctx, ctx.t("not_found", need=request_text(ctx)))
+    found = {service.key: service for service in (await ctx.session.scalars(
+        select(Service).where(Service.key.in_(keys)))).all()}
+    services = [found[key] for key in keys if key in found]
+    location = ctx.location
+    if location:
+        services.sort(key=lambda service: _sort_distance(service, location))
+    services = services[:SHOWN]
+    weekday = requested_weekday(ctx)
+    blocks = [_describe(ctx, service, location, weekday) for service in services]
+    text = "\n\n".join([ctx.t("found"), *blocks, provenance(ctx, services)])
+    reply = ctx.reply(text, [ctx.intent_choice("talk_to_human")])
+    if location is None:
+        reply.text += "\n\n" + ctx.t("share_location")
+        reply.request_location = True
+    return reply
+
+
+def _distance(service: Service, location) -> float | None:
+    if service.latitude is None or service.longitude is None:
+        return None
+    return distance_m(location.latitude, location.longitude, service.latitude, service.longitude)
+
+
+def _sort_distance(service: Service, location) -> float:
+    distance = _distance(service, location)
+    return float("inf") if distance is None else distance
+
+
+def _opening(ctx: Context, service: Service, weekday: int | None) -> str:
+    if not service.hours:
+        return ctx.t("hours_unknown")
+    hours = OpeningHours.parse(service.hours)
+    if weekday is not None:
+        intervals = hours.on(weekday)
+        day = weekday_name(ctx, weekday)
+        return (ctx.t("open_on_day", day=day, times=interval_text(intervals)) if intervals
+                else ctx.t("closed_on_day", day=day))
+    moment = now(ctx)
+    if hours.is_open(moment):
+        return ctx.t("open_now", until=f"{hours.closes_at(moment):%H:%M}")
+    opening = hours.next_opening(moment)
+    if opening is None:
+        return ctx.t("closed_now")
+    return ctx.t("closed_now_opens", day=weekday_name(ctx, opening.weekday()),
+                 time=f"{opening:%H:%M}")
+
+
+def _describe(ctx: Context, service: Service, location, weekday: int | None) -> str:
+    lines = [f"• {service.name}"]
+    if service.address:
+        lines.append(f"  {service.address}")
+    distance = _distance(service, location) if location else None
+    if distance is not None:
+        lines.append("  " + ctx.t("distance", km=f"{distance / 1000:.1f}"))
+    lines.append("  " + _opening(ctx, service, weekday))
+    if service.hours:
+        lines.append("  " + ctx.t("hours", hours=week_hours(ctx, OpeningHours.parse(service.hours))))
+    contacts = " · ".join(filter(None, (service.phone, service.email, service.url)))
+    if contacts:
+        lines.append(f"  {contacts}")
+    return "\n".join(lines)

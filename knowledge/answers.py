@@ -1,0 +1,124 @@
+"""What the knowledge intents share: reading the request, and saying where an answer comes from."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot.context import Context
+from bot.messages import Reply
+from bot.text import normalize
+from knowledge.hours import OpeningHours
+from knowledge.models import Provenance
+from knowledge.search import query_words
+
+WORDS_FILE = Path(__file__).parent / "query_words.yaml"
+_COMMAND = re.compile(r"^/\w+(?:@\w+)?\s*")
+_YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """A list of ``query_words.yaml``, folded."""
+    words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))[name]
+    return frozenset(normalize(str(word)) for word in words)
+
+
+@cache
+def weekdays() -> dict[str, int]:
+    return {normalize(word): day for word, day in
+            yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))["weekdays"].items()}
+
+
+def request_text(ctx: Context) -> str:
+    """The resident's words, without a leading slash command."""
+    return _COMMAND.sub("", ctx.text).strip()
+
+
+def mentions(ctx: Context, name: str) -> bool:
+    """Whether the request uses a word (or expression) of the list ``name``."""
+    padded = f" {normalize(request_text(ctx))} "
+    return any(f" {word} " in padded for word in word_list(name))
+
+
+def ignored_words(ctx: Context, fillers: str) -> frozenset[str]:
+    """Words a search leaves out: the ``fillers`` list, weekdays and the city's name."""
+    return word_list(fillers) | frozenset(weekdays()) | frozenset(
+        normalize(ctx.settings.city_name).split())
+
+
+def request_words(ctx: Context, fillers: str) -> list[str]:
+    """The words the request is about: no stop words, no ignored words, no year."""
+    return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers))
+            if not _YEAR.match(word)]
+
+
+def requested_year(ctx: Context) -> str | None:
+    return next((word for word in normalize(request_text(ctx)).split() if _YEAR.match(word)), None)
+
+
+def requested_weekday(ctx: Context) -> int | None:
+    days = weekdays()
+    return next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
+
+
+def now(ctx: Context) -> dt.datetime:
+    return dt.datetime.now(ZoneInfo(ctx.settings.timezone))
+
+
+def format_date(ctx: Context, day: dt.date | None) -> str:
+    return ctx.t("knowledge.date", day=day) if day else ctx.t("knowledge.unknown_date")
+
+
+def weekday_name(ctx: Context, weekday: int) -> str:
+    return ctx.t("knowledge.weekdays").split(",")[weekday]
+
+
+def provenance(ctx: Context, rows: list[Provenance]) -> str:
+    """Where the rows come from: one line per source, with its date and link, and a warning
+    when any of them is demonstration data."""
+    lines, demo_dates = [], set()
+    for row in rows:
+        values = {"source": row.source, "date": format_date(ctx, row.source_date),
+                  "url": row.source_url}
+        line = ctx.t("knowledge.source" if row.source_url else "knowledge.source_without_link",
+                     **values)
+        if line not in lines:
+            lines.append(line)
+        if row.demo:
+            demo_dates.add(row.source_date)
+    for day in sorted(demo_dates, key=lambda day: day or dt.date.min):
+        lines.append(ctx.t("knowledge.demo", date=format_date(ctx, day)))
+    return "\n".join(lines)
+
+
+def week_hours(ctx: Context, hours: OpeningHours) -> str:
+    """Opening hours in words: days with the same hours grouped ("lundi–vendredi 08:30–17:00")."""
+    groups: list[tuple[int, int, list]] = []
+    for day in range(7):
+        intervals = hours.on(day)
+        if groups and groups[-1][2] == intervals and groups[-1][1] == day - 1:
+            groups[-1] = (groups[-1][0], day, intervals)
+        else:
+            groups.append((day, day, intervals))
+    parts = []
+    for first, last, intervals in groups:
+        if not intervals:
+            continue
+        days = weekday_name(ctx, first) + ("" if first == last else f"–{weekday_name(ctx, last)}")
+        parts.append(f"{days} {interval_text(intervals)}")
+    return " ; ".join(parts) if parts else ctx.t("knowledge.always_closed")
+
+
+def interval_text(intervals: list) -> str:
+    return ", ".join(f"{opens:%H:%M}–{closes:%H:%M}" for opens, closes in intervals)
+
+
+def nothing_found(ctx: Context, text: str) -> Reply:
+    """An honest "I do not know", with a human to ask."""
+    return ctx.reply(f"{text}\n{ctx.t('knowledge.offer_human')}",
+                     [ctx.intent_choice("talk_to_human"), ctx.intent_choice("help")])
