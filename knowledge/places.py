@@ -1,0 +1,38 @@
+"""Which area a resident means: a named quartier, a shared location, or an address (known
+streets first, then the optional geocoder)."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Location
+from connectors.geocoder import geocode
+from knowledge.geo import area_at, area_by_key, street_named
+from knowledge.models import Area
+
+
+async def area_for_address(session: AsyncSession, settings: Settings, address: str) -> Area | None:
+    street = await street_named(session, address)
+    if street is not None:
+        if street.area:
+            return await area_by_key(session, street.area)
+        if street.latitude is not None:
+            return await area_at(session, street.latitude, street.longitude)
+    found = await geocode(settings, address)
+    return await area_at(session, found.latitude, found.longitude) if found else None
+
+
+async def area_for(session: AsyncSession, settings: Settings, *, area_key: str | None = None,
+                   address: str | None = None, location: Location | None = None) -> Area | None:
+    """The first of these that names a known area."""
+    if area_key:
+        area = await area_by_key(session, area_key)
+        if area is not None:
+            return area
+    if location is not None:
+        area = await area_at(session, location.latitude, location.longitude)
+        if area is not None:
+            return area
+    if address:
+        return await area_for_address(session, settings, address)
+    return None
