@@ -80,3 +80,25 @@ async def bot(settings: Settings) -> AsyncIterator[CivicBot]:
 @pytest.fixture
 def alice(bot: CivicBot) -> ChatTester:
     return ChatTester(bot, user="alice")
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory):
+    """A real Synapse homeserver on 127.0.0.1 for the whole session (``tests/synapse.py``).
+
+    Skips when matrix-synapse is not installed, unless CIVICBOT_REQUIRE_SYNAPSE=1 (CI), where
+    its absence fails the tests instead.
+    """
+    from tests.synapse import Synapse, synapse_missing_reason
+
+    reason = synapse_missing_reason()
+    if reason:
+        if os.environ.get("CIVICBOT_REQUIRE_SYNAPSE") == "1":
+            pytest.fail(f"CIVICBOT_REQUIRE_SYNAPSE=1 but {reason}")
+        pytest.skip(reason)
+    server = Synapse(tmp_path_factory.mktemp("synapse"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
