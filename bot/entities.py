@@ -11,34 +11,83 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from bot.text import normalize
+from bot.text import normalize, stem
 
 # (raw text, normalised text) -> entities found
 Extractor = Callable[[str, str], dict[str, Any]]
 
-_RELATIVE_DAYS = {"aujourd hui": 0, "aujourdhui": 0, "today": 0, "demain": 1, "tomorrow": 1,
-                  "hier": -1, "yesterday": -1, "apres demain": 2}
+_RELATIVE_DAYS = {"aujourd hui": 0, "aujourdhui": 0, "today": 0, "ce soir": 0, "tonight": 0,
+                  "apres demain": 2, "day after tomorrow": 2, "demain": 1, "tomorrow": 1,
+                  "avant hier": -2, "day before yesterday": -2, "hier": -1, "yesterday": -1}
 _WEEKDAYS = {
     "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
     "sunday": 6,
 }
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+_MONTHS = {
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "janv": 1, "fev": 2, "fevr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11,
+    "dec": 12, "jan": 1, "feb": 2, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+}
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# "12 mars 2024", "1er mai", "march 12th, 2024" (on normalised text: no accents, no punctuation)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th)? ({_MONTH_NAMES})\b(?: (\d{{4}}))?")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES}) (\d{{1,2}})(?:st|nd|rd|th)?\b(?: (\d{{4}}))?")
+_MONTH_YEAR = re.compile(rf"\b({_MONTH_NAMES}) (\d{{4}})\b")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
+def _day(year: int | None, month: int, day: int, today: date) -> dict[str, Any]:
+    """The ISO date, in the given year or else this year; nothing for an impossible date."""
+    try:
+        return {"date": date(year or today.year, month, day).isoformat()}
+    except ValueError:
+        return {}
+
+
+def _numeric_date(text: str, today: date) -> dict[str, Any] | None:
+    iso = _ISO_DATE.search(text)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+        return _day(year, month, day, today)
+    numeric = _NUMERIC_DATE.search(text)
+    if numeric:
+        day, month, year = numeric.groups()
+        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+        return _day(full_year, int(month), int(day), today)
+    return None
+
+
+def _named_date(normalized: str, today: date) -> dict[str, Any] | None:
+    day_month = _DAY_MONTH.search(normalized)
+    if day_month:
+        day, month, year = day_month.groups()
+        return _day(int(year) if year else None, _MONTHS[month], int(day), today)
+    month_day = _MONTH_DAY.search(normalized)
+    if month_day:
+        month, day, year = month_day.groups()
+        return _day(int(year) if year else None, _MONTHS[month], int(day), today)
+    month_year = _MONTH_YEAR.search(normalized)
+    if month_year:
+        month, year = month_year.groups()
+        return {"month": f"{int(year):04d}-{_MONTHS[month]:02d}"}
+    return None
+
+
 def extract_date(text: str, normalized: str, today: date | None = None) -> dict[str, Any]:
-    """A day (ISO string) from relative words, weekdays or numeric dates; or a bare year."""
+    """A day (ISO string) from numeric dates, day and month names, relative words or weekdays;
+    else a month (``"2024-03"``) or a bare year."""
     today = today or date.today()
-    for match in (_ISO_DATE.search(text), _NUMERIC_DATE.search(text)):
-        if match:
-            parts = [int(part) for part in match.groups()]
-            year, month, day = parts if match.re is _ISO_DATE else (parts[2], parts[1], parts[0])
-            try:
-                return {"date": date(year, month, day).isoformat()}
-            except ValueError:
-                return {}
+    found = _numeric_date(text, today)
+    if found is None:
+        found = _named_date(normalized, today)
+    if found is not None:
+        return found
     padded = f" {normalized} "
     for words, offset in _RELATIVE_DAYS.items():
         if f" {words} " in padded:
@@ -51,18 +100,23 @@ def extract_date(text: str, normalized: str, today: date | None = None) -> dict[
     return {"year": int(year.group(1))} if year else {}
 
 
+def _stems(normalized: str) -> str:
+    return " ".join(stem(word) for word in normalized.split())
+
+
 def topic_extractor(topics: list[str], synonyms: dict[str, list[str]] | None = None) -> Extractor:
-    """An extractor that finds the first configured topic (or one of its synonyms) named."""
+    """An extractor that finds the first configured topic (or one of its synonyms) named,
+    whatever the inflection (``piscines`` finds ``piscine``)."""
     names: list[tuple[str, str]] = []
     for topic in topics:
-        names.append((normalize(topic), topic))
-        names += [(normalize(word), topic) for word in (synonyms or {}).get(topic, [])]
+        names.append((_stems(normalize(topic)), topic))
+        names += [(_stems(normalize(word)), topic) for word in (synonyms or {}).get(topic, [])]
     names.sort(key=lambda pair: -len(pair[0]))
 
     def extract(_text: str, normalized: str) -> dict[str, Any]:
-        padded = f" {normalized} "
+        padded = f" {_stems(normalized)} "
         for name, topic in names:
-            if f" {name} " in padded:
+            if name and f" {name} " in padded:
                 return {"topic": topic}
         return {}
 

@@ -9,7 +9,7 @@ Every example is scored against the message in two ways:
 
 - word overlap, each shared word weighted by how specific it is to few intents (a word every
   intent uses weighs nothing, a word only one intent uses weighs most), as a cosine;
-- rapidfuzz ``token_sort_ratio`` over the stemmed words, which rewards near-identical wording
+- rapidfuzz's token sort ratio over the stemmed words, which rewards near-identical wording
   and tolerates the typos correction missed.
 
 An intent's score is that of its best example; the confidence is the best intent's score in
@@ -35,6 +35,8 @@ _MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
 _TYPO_SIMILARITY = 0.75  # normalised Levenshtein similarity a correction of a long word needs
 _SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
 _LONG_WORD = 8
+_MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
+_CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
 _WORD_WEIGHT = 0.6  # share of the word model in an example's score; the rest is rapidfuzz
 _EXAMPLE_SHARE = 0.6  # share of the best example in an intent's score; the rest is word leaning
@@ -73,7 +75,8 @@ class Nlu:
         self._intent_names = sorted(set(labels))
         self._label_index = np.array([self._intent_names.index(label) for label in labels],
                                      dtype=np.intp)
-        self._strings = [" ".join(words) for words in examples]
+        # token_sort_ratio is ratio on sorted words: sorting the examples once saves most of its cost
+        self._strings = [" ".join(sorted(words)) for words in examples]
         self._surface_by_initial: dict[str, list[str]] = {}
         for word in sorted(surface):
             self._surface_by_initial.setdefault(word[0], []).append(word)
@@ -116,6 +119,8 @@ class Nlu:
         if len(word) < _MIN_TYPO_WORD or word.isdigit():
             return None
         if word not in self._corrections:
+            if len(self._corrections) >= _CORRECTIONS_KEPT:
+                self._corrections.clear()
             # a typo rarely hits the first letter; requiring it avoids most false corrections
             candidates = self._surface_by_initial.get(word[0], [])
             cutoff = _TYPO_SIMILARITY if len(word) >= _LONG_WORD else _SHORT_TYPO_SIMILARITY
@@ -128,33 +133,37 @@ class Nlu:
 
     def tokens(self, text: str) -> list[str]:
         """The message's stemmed content words, misspellings corrected; unknown words kept."""
-        return [self._known_stem(word) or stem(word) for word in content_words(normalize(text))]
+        return self._tokens(normalize(text))
+
+    def _tokens(self, normalized: str) -> list[str]:
+        words = content_words(normalized)[:_MAX_WORDS]
+        return [self._known_stem(word) or stem(word) for word in words]
 
     def _intent_scores(self, words: list[str]) -> np.ndarray:
+        """Each intent's score in [0, 1]: its best example's, blended with the word leaning."""
         known = sorted({self._column[word] for word in words if word in self._column})
-        unseen = len({word for word in words if word not in self._column})
-        query_norm = math.sqrt(float(np.sum(self._weight[known] ** 2))
-                               + unseen * self._unseen_weight ** 2)
-        overlap = self._matrix[:, known] @ self._weight[known] / max(query_norm, 1e-9)
-        similarity = process.cdist([" ".join(words)], self._strings, scorer=fuzz.token_sort_ratio,
-                                   workers=1, dtype=np.float32)[0] / 100
-        examples = _WORD_WEIGHT * overlap + (1 - _WORD_WEIGHT) * similarity
-        best = np.zeros(len(self._intent_names), dtype=np.float32)
-        np.maximum.at(best, self._label_index, examples)
         weights = self._weight[known]
-        leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen * self._unseen_weight, 1e-9)
+        unseen = self._unseen_weight * len({word for word in words if word not in self._column})
+        query_norm = math.sqrt(float(np.sum(weights ** 2)) + unseen * self._unseen_weight)
+        overlap = self._matrix[:, known] @ weights / max(query_norm, 1e-9)
+        similarity = process.cdist([" ".join(sorted(words))], self._strings, scorer=fuzz.ratio,
+                                   workers=1, dtype=np.float32)[0] / 100
+        per_example = _WORD_WEIGHT * overlap + (1 - _WORD_WEIGHT) * similarity
+        best = np.zeros(len(self._intent_names), dtype=np.float32)
+        np.maximum.at(best, self._label_index, per_example)
+        leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen, 1e-9)
         return _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
 
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        words = self.tokens(text)
+        words = self._tokens(normalized)
         if not words or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
-        best = self._intent_scores(words)
-        order = np.argsort(-best)
-        ranking = tuple((self._intent_names[i], float(best[i])) for i in order)
+        scores = self._intent_scores(words)
+        ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
+                        for i in np.argsort(-scores, kind="stable"))
         intent, confidence = ranking[0]
         if confidence < self.threshold:
             intent = UNKNOWN
-        return NluResult(text, intent, min(confidence, 1.0), entities, ranking)
+        return NluResult(text, intent, confidence, entities, ranking)
