@@ -2,8 +2,131 @@
 
 Background services are ``async def run(bot, stop: asyncio.Event) -> None`` functions named in
 ``BACKGROUND_SERVICES`` ("module:function"); each runs until ``stop`` is set (e.g. outbox
-workers, daily maintenance).
+workers, daily maintenance). They start once the connectors run (find one with
+``connectors.registry.running(platform)``).
+
+Stopping (SIGTERM or SIGINT) loses nothing acknowledged: the HTTP server stops taking requests
+and answers those in hand (a webhook update is acknowledged by its answer), the services stop,
+then each connector finishes the messages it holds and confirms them to its platform. Each step
+has ``SHUTDOWN_GRACE_SECONDS``; what is cut short was not acknowledged and comes back later.
 """
 from __future__ import annotations
 
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import Awaitable
+
+from aiohttp import web
+
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.http import create_app
+from connectors.base import Connector
+from connectors.registry import create_connectors, set_running
+
 BACKGROUND_SERVICES: list[str] = []
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 25.0
+
+
+class StartError(RuntimeError):
+    """A connector could not start; the message says which and why."""
+
+
+def run(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, stop.set)
+        await serve(settings, stop)
+
+    asyncio.run(main())
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the connectors, the HTTP server and the background services until ``stop`` is set."""
+    bot = await CivicBot.create(settings)
+    try:
+        await _serve(bot, stop)
+    finally:
+        await bot.close()
+
+
+async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
+    connectors = create_connectors(bot)
+    app = create_app(bot)
+    for connector in connectors:
+        mount = getattr(connector, "setup_routes", None)  # connectors that receive over HTTP
+        if mount:
+            mount(app)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    started: list[Connector] = []
+    services_stop = asyncio.Event()
+    services: list[asyncio.Task] = []
+    try:
+        site = web.TCPSite(runner, bot.settings.http_host, bot.settings.http_port)
+        await site.start()
+        log.info("HTTP server on %s", ", ".join(f"{host}:{port}" for host, port, *_ in runner.addresses))
+        for connector in connectors:
+            started.append(connector)
+            if not await _start(connector, stop):
+                return
+        set_running(started)
+        services = [asyncio.create_task(_run_service(name, bot, services_stop), name=name)
+                    for name in BACKGROUND_SERVICES]
+        log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        await stop.wait()
+    finally:
+        log.info("stopping: finishing the messages in hand")
+        await _within_grace(runner.cleanup(), "the HTTP server")
+        services_stop.set()
+        await _within_grace(asyncio.gather(*services), "the background services")
+        await asyncio.gather(*(_within_grace(_stop(connector), connector.platform)
+                               for connector in started))
+        set_running([])
+        log.info("stopped")
+
+
+async def _start(connector: Connector, stop: asyncio.Event) -> bool:
+    """Start ``connector`` unless ``stop`` comes first (then False); StartError if it fails."""
+    starting = asyncio.create_task(connector.start())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not starting.done():
+        starting.cancel()
+        return False
+    error = starting.exception()
+    if error is not None:
+        raise StartError(f"the {connector.platform} connector could not start: {error}") from error
+    return True
+
+
+async def _stop(connector: Connector) -> None:
+    try:
+        await connector.stop()
+    except Exception:  # noqa: BLE001 - one connector's trouble must not keep the others running
+        log.exception("%s: stopping failed", connector.platform)
+
+
+async def _run_service(name: str, bot: CivicBot, stop: asyncio.Event) -> None:
+    module, function = name.split(":")
+    try:
+        await getattr(importlib.import_module(module), function)(bot, stop)
+    except Exception:  # noqa: BLE001 - a failing service must not stop the connectors
+        log.exception("background service %s failed", name)
+
+
+async def _within_grace(step: Awaitable, what: str) -> None:
+    try:
+        await asyncio.wait_for(step, SHUTDOWN_GRACE_SECONDS)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0fs; what it held was not acknowledged and will "
+                    "come back", what, SHUTDOWN_GRACE_SECONDS)

@@ -1,0 +1,361 @@
+"""The Telegram connector (python-telegram-bot): long polling or a webhook on civicbot's server.
+
+Updates are handled by python-telegram-bot's handlers, registered explicitly: ``/start`` (with a
+deep-link parameter), inline-button presses, and every other message (text, location, photo,
+file...). Each resident's updates are handled one at a time, in order; different residents in
+parallel.
+
+Nothing acknowledged is lost: in polling mode the update offset — which tells Telegram an
+update may be forgotten — is only advanced once the updates fetched have been answered; in
+webhook mode the HTTP answer that acknowledges an update is only sent once it has been
+answered. A crash can make the bot answer an update twice, never not at all.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+import warnings
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy import update as sql_update
+from telegram import InputFile, LinkPreviewOptions, Update
+from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken,
+                            NetworkError, RetryAfter, TelegramError)
+from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes,
+                          MessageHandler, filters)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.app import CivicBot
+from bot.config import ConfigError, Settings
+from bot.messages import IncomingMessage, Reply
+from bot.models import User
+from connectors import telegram_messages as tm
+from connectors.base import (ChatMoved, Connector, RateLimited, RecipientGone, SendError,
+                             TemporaryError)
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news
+MAX_BACKOFF = 60.0
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def send_error(error: TelegramError) -> SendError:
+    """The neutral error for a failed Bot API send."""
+    if isinstance(error, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 moves retry_after from int to timedelta
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            return RateLimited(_seconds(error.retry_after))
+    if isinstance(error, ChatMigrated):
+        return ChatMoved(str(error.new_chat_id))
+    if isinstance(error, Forbidden):
+        return RecipientGone(error.message)
+    if isinstance(error, BadRequest):
+        if any(marker in error.message.lower() for marker in _GONE):
+            return RecipientGone(error.message)
+        return SendError(f"Telegram refused the message: {error.message}")
+    return TemporaryError(f"{type(error).__name__}: {error.message}")
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise a ConfigError naming the Telegram setting that cannot be used."""
+    if not settings.telegram_token:
+        raise ConfigError("setting 'telegram_token': empty (create the bot with @BotFather)")
+    if settings.telegram_mode not in ("polling", "webhook"):
+        raise ConfigError("setting 'telegram_mode': must be 'polling' or 'webhook', "
+                          f"not {settings.telegram_mode!r}")
+    if settings.telegram_mode == "webhook" and not settings.telegram_webhook_url.startswith("https://"):
+        raise ConfigError("setting 'telegram_webhook_url': webhook mode needs the public https:// "
+                          "address that Telegram will post to")
+    if settings.telegram_webhook_secret and not _SECRET.match(settings.telegram_webhook_secret):
+        raise ConfigError("setting 'telegram_webhook_secret': 1 to 256 characters among "
+                          "A-Z, a-z, 0-9, _ and -")
+
+
+class ChatLocks:
+    """One lock per chat, dropped once nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: Counter = Counter()
+
+    @asynccontextmanager
+    async def hold(self, chat: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        self._users[chat] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[chat] -= 1
+            if not self._users[chat]:
+                del self._users[chat], self._locks[chat]
+
+
+class TelegramConnector(Connector):
+    platform = tm.PLATFORM
+
+    def __init__(self, bot: CivicBot) -> None:
+        settings = bot.settings
+        check_settings(settings)
+        self.bot = bot
+        self.mode = settings.telegram_mode
+        self.webhook_secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
+        builder = Application.builder().token(settings.telegram_token).updater(None)
+        if settings.telegram_base_url:
+            builder = builder.base_url(settings.telegram_base_url)
+        self.application = builder.build()
+        self.application.add_handler(CommandHandler("start", self._on_start))
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.application.add_error_handler(self._on_error)
+        self._chats = ChatLocks()
+        self._partial: dict[str, tuple[Reply, int]] = {}  # chat -> (reply, parts already sent)
+        self._stopping = asyncio.Event()
+        self._poller: asyncio.Task | None = None
+        self._offset: int | None = None  # first update id not answered yet
+
+    # -- life cycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect (retrying while Telegram is unreachable), publish the command menus, and start
+        polling or register the webhook. Raises ConfigError if Telegram refuses the token."""
+        _quiet_library_logs(self.bot.settings.log_message_text)
+        await self._until_done(self.application.initialize, "connect")
+        await self._publish_menus()
+        if self.mode == "webhook":
+            await self._until_done(self._set_webhook, "set the webhook")
+        else:
+            await self._until_done(self.application.bot.delete_webhook, "delete the webhook")
+            self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
+        log.info("telegram: @%s is running (%s)", self.application.bot.username, self.mode)
+
+    async def stop(self) -> None:
+        """Stop fetching, finish the updates in hand, confirm them to Telegram, disconnect."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._poller:
+            await self._poller
+            await self._confirm()
+        await self.application.shutdown()
+
+    async def _until_done(self, step, what: str) -> None:
+        attempt = 0
+        while True:
+            try:
+                await step()
+                return
+            except InvalidToken:
+                raise ConfigError("setting 'telegram_token': Telegram refused this token "
+                                  "(check it with @BotFather)") from None
+            except TelegramError as error:
+                if self._stopping.is_set():
+                    raise
+                delay = min(MAX_BACKOFF, 2.0 ** attempt)
+                log.warning("telegram: could not %s (%s); retrying in %.0fs", what,
+                            type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _publish_menus(self) -> None:
+        """The command menu in each language, and in the default language for the others."""
+        intents = self.bot.intents.values()
+        default = self.bot.settings.default_language
+        for language in (None, *tm.LANGUAGES):
+            menu = tm.command_menu(intents, self.bot.catalog, language or default)
+            try:
+                await self.application.bot.set_my_commands(menu, language_code=language)
+            except TelegramError as error:
+                log.warning("telegram: the command menu (%s) was not set: %s",
+                            language or "default", type(error).__name__)
+
+    async def _set_webhook(self) -> None:
+        await self.application.bot.set_webhook(
+            self.bot.settings.telegram_webhook_url, secret_token=self.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES)
+
+    # -- receiving ----------------------------------------------------------------------------
+    async def _poll(self) -> None:
+        """Fetch updates, answer them, and only then move the offset past them."""
+        stop = asyncio.create_task(self._stopping.wait())
+        attempt = 0
+        try:
+            while not self._stopping.is_set():
+                fetch = asyncio.ensure_future(self.application.bot.get_updates(
+                    offset=self._offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES))
+                await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if not fetch.done():
+                    fetch.cancel()  # nothing fetched is lost: it is not confirmed
+                    break
+                try:
+                    updates = fetch.result()
+                    attempt = 0
+                except Exception as error:  # noqa: BLE001 - the poller never dies
+                    delay = _poll_delay(error, attempt)
+                    attempt += 1
+                    await asyncio.wait({stop}, timeout=delay)
+                    continue
+                if updates:
+                    await asyncio.gather(*(self.process(update) for update in updates))
+                    self._offset = updates[-1].update_id + 1
+        finally:
+            stop.cancel()
+
+    async def _confirm(self) -> None:
+        """Tell Telegram the updates answered may be forgotten (a getUpdates with the offset)."""
+        if self._offset is None:
+            return
+        try:
+            await self.application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        except TelegramError as error:
+            log.warning("telegram: could not confirm the last updates (%s); they will be "
+                        "answered again at the next start", type(error).__name__)
+
+    async def process(self, update: Update) -> None:
+        """Handle one update, after the earlier ones of the same chat. Never raises."""
+        chat = update.effective_chat
+        try:
+            async with self._chats.hold(str(chat.id) if chat else f"update:{update.update_id}"):
+                await self.application.process_update(update)
+        except Exception:  # noqa: BLE001 - the error handler covers handlers; this, the rest
+            log.exception("telegram: an update could not be handled")
+
+    def setup_routes(self, app: web.Application) -> None:
+        """In webhook mode, serve the webhook on the project's HTTP server."""
+        if self.mode == "webhook":
+            app.router.add_post(WEBHOOK_PATH, self.webhook)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """Answer an update posted by Telegram; the 200 answer acknowledges it, so it comes last."""
+        secret = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(secret.encode(), self.webhook_secret.encode()):
+            return web.json_response({"error": "wrong or missing secret token"}, status=403)
+        if self._stopping.is_set():
+            return web.json_response({"error": "stopping"}, status=503)  # Telegram retries
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None or not update.update_id:
+            return web.json_response({"error": "the body is not a Telegram update"}, status=400)
+        await self.process(update)
+        return web.json_response({"ok": True})
+
+    # -- handlers -----------------------------------------------------------------------------
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        parameter = context.args[0] if context.args else ""
+        text = tm.deep_link_text(parameter, self.bot.router.commands) if parameter else "/start"
+        if update.effective_message and update.effective_user:
+            await self._converse(tm.incoming(update.effective_message, update.effective_user, text))
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message and update.effective_user:
+            await self._converse(tm.incoming(update.message, update.effective_user))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on an inline button: the button's value is what the resident says."""
+        query = update.callback_query
+        try:
+            await query.answer()
+        except TelegramError as error:
+            log.info("telegram: a button press was not acknowledged (%s)", type(error).__name__)
+        message = query.message if query.message and query.message.is_accessible else None
+        if message is None or not query.data:
+            return
+        label = tm.chosen_label(message, query.data)
+        marked = tm.with_choice(message, label) if label else None
+        if marked:
+            try:  # show what was chosen, and retire the buttons
+                await message.edit_text(marked, parse_mode=tm.PARSE_MODE)
+            except TelegramError as error:
+                log.info("telegram: a keyboard was not retired (%s)", type(error).__name__)
+        await self._converse(tm.incoming(message, query.from_user, query.data))
+
+    async def _converse(self, message: IncomingMessage) -> None:
+        reply = await self.bot.handle(message)
+        try:
+            await self.deliver_reply(message.chat_id, reply)
+        except SendError as error:
+            log.warning("telegram: a reply was not delivered: %s", error)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: a handler failed", exc_info=context.error)
+
+    # -- sending ------------------------------------------------------------------------------
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Send ``reply`` in one attempt. A reply of several messages that fails half-way
+        resumes, when sent again, after the messages already delivered."""
+        parts = tm.render(reply, self.bot.catalog)
+        pending = self._partial.pop(chat_id, None)
+        first = pending[1] if pending and pending[0] is reply else 0
+        for index in range(first, len(parts)):
+            try:
+                await self._send_part(chat_id, parts[index])
+            except TelegramError as error:
+                if index:
+                    self._partial[chat_id] = (reply, index)
+                raise send_error(error) from error
+
+    async def _send_part(self, chat_id: str, part: tm.Part) -> None:
+        bot = self.application.bot
+        if part.document:
+            document = InputFile(part.document.content, filename=part.document.filename)
+            await bot.send_document(chat_id, document, reply_markup=part.markup)
+        else:
+            await bot.send_message(chat_id, part.html, parse_mode=tm.PARSE_MODE,
+                                   reply_markup=part.markup,
+                                   link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+    async def on_recipient_gone(self, chat_id: str) -> None:
+        """The resident blocked the bot: mark them inactive (private chats share the user's id)."""
+        self._partial.pop(chat_id, None)
+        user_hash = self.bot.pseudonymizer.user_hash(self.platform, chat_id)
+        async with self.bot.sessions() as session:
+            await session.execute(sql_update(User)
+                                  .where(User.platform == self.platform, User.user_hash == user_hash)
+                                  .values(active=False))
+            await session.commit()
+        log.info("telegram: a resident blocked the bot and was marked inactive")
+
+
+def _poll_delay(error: BaseException, attempt: int) -> float:
+    """How long to wait after a failed getUpdates, and a log line saying why."""
+    if isinstance(error, RetryAfter):
+        return send_error(error).retry_after
+    delay = min(MAX_BACKOFF, 2.0 ** attempt)
+    if isinstance(error, Conflict):
+        log.error("telegram: another process is fetching this bot's updates (or a webhook is "
+                  "set); retrying in %.0fs", delay)
+    elif isinstance(error, InvalidToken):
+        log.error("telegram: the token was revoked; retrying in %.0fs", delay)
+    elif isinstance(error, NetworkError):
+        log.warning("telegram: cannot reach Telegram (%s); retrying in %.0fs", type(error).__name__, delay)
+    else:
+        log.error("telegram: fetching updates failed; retrying in %.0fs", delay, exc_info=error)
+    return delay
+
+
+def _quiet_library_logs(log_message_text: bool) -> None:
+    """python-telegram-bot logs request parameters (message texts, chat ids) at DEBUG, and httpx
+    logs every URL (which holds the token) at INFO: keep both out of civicbot's logs."""
+    if not log_message_text:
+        for name in ("telegram", "telegram.ext"):
+            logger = logging.getLogger(name)
+            logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
