@@ -67,3 +67,12 @@ def is_edit(ctx: Context) -> bool:
 def clean_text(ctx: Context) -> str:
     """The resident's words, trimmed; empty when there is nothing but punctuation or emoji."""
     return ctx.text.strip() if normalize(ctx.text) else ""
+
+
+async def run_step(ctx: Context, steps: dict) -> Reply | None:
+    """Continue the flow at its current step; an unknown step ends it (the message is treated afresh)."""
+    step = steps.get(ctx.conversation.step or "")
+    if step is None:
+        ctx.end_flow()
+        return None
+    return await step(ctx)

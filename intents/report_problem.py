@@ -17,7 +17,7 @@ from bot.messages import Choice, Reply
 from bot.text import normalize
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Attribute, attribute_from_json
 from intents._contribution_flow import (ask_link, clean_text, confirm_reply, is_confirm, is_edit, is_skip,
-                                        link_for, link_summary, parse_link, skip_choice)
+                                        link_for, link_summary, parse_link, run_step, skip_choice)
 
 NAME = "report_problem"
 MAX_CHOICES = 12
@@ -31,11 +31,7 @@ async def handle(ctx: Context) -> Reply:
 
 
 async def resume(ctx: Context) -> Reply | None:
-    step = STEPS.get(ctx.conversation.step or "")
-    if step is None:
-        ctx.end_flow()
-        return None
-    return await step(ctx)
+    return await run_step(ctx, STEPS)
 
 
 def _join(*parts: str) -> str:

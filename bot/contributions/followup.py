@@ -53,7 +53,7 @@ async def announce(bot: CivicBot, session: AsyncSession, contribution: Contribut
                                status=status, notes=contribution.status_notes or "",
                                label=contribution.title or contribution.category_label, **values)
         notify.send_later(session, user_id=user_id, platform=platform, chat_id=chat_id, text=text,
-                          batch=f"contribution:{contribution.id}")
+                          language=lang, batch=f"contribution:{contribution.id}")
 
 
 async def record_status(bot: CivicBot, session: AsyncSession, contribution: Contribution,

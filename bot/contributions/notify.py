@@ -13,6 +13,7 @@ MESSAGE_KIND = "message"
 
 
 def send_later(session: AsyncSession, *, user_id: int | None, platform: str, chat_id: str,
-               text: str, batch: str | None = None) -> None:
-    enqueue(session, MESSAGE_KIND, {"text": text}, priority=PRIORITY_BROADCAST,
+               text: str, language: str, batch: str | None = None) -> None:
+    """Queue a ready text for the delivery engine's ``message`` rows."""
+    enqueue(session, MESSAGE_KIND, {"text": text, "language": language}, priority=PRIORITY_BROADCAST,
             platform=platform, chat_id=chat_id, user_id=user_id, batch=batch)
