@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,14 +91,6 @@ async def save(session: AsyncSession, kind: str, rows: list[dict[str, Any]]) -> 
         row["updated_at"] = now
     await upsert(session, MODELS[kind], rows)
     await index(session, kind, rows)
-
-
-async def remove(session: AsyncSession, kind: str, keys: list[str]) -> None:
-    """Delete rows of a kind by key, with their search entries."""
-    model = MODELS[kind]
-    await session.execute(delete(model).where(model.key.in_(keys)))
-    await session.execute(delete(SearchEntry).where(SearchEntry.kind == kind,
-                                                    SearchEntry.ref_key.in_(keys)))
 
 
 async def is_empty(session: AsyncSession) -> bool:
