@@ -75,6 +75,14 @@ class Settings:
     telegram_paid_rate: float = 0.0  # paid broadcasts, messages/s; 0 means not used
     matrix_rate_global: float = 10.0
     quiet_hours: str = "22:00-08:00"
+    matrix_rate_per_room: float = 1.0  # messages/s to one room; 0 means no limit
+    delivery_concurrency: int = 8  # sends in flight per platform (and per kind of row)
+    delivery_batch_size: int = 200  # outbox rows claimed at once
+    delivery_lease_seconds: float = 60.0  # a dead worker's claimed rows wait this long
+    delivery_max_attempts: int = 12  # transient errors, with exponential backoff (about 2 h)
+    delivery_poll_seconds: float = 1.0  # how often idle workers look for due rows
+    digest_time: str = "18:00"  # when daily and weekly digests go out (city time)
+    digest_weekday: str = "monday"  # the day of the weekly digest
 
     # City back ends
     open311_url: str = ""

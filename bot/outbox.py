@@ -1,23 +1,29 @@
 """The outbox: everything civicbot must send later is a database row first.
 
 A row is committed in the same transaction as the fact that caused it (a publication, a
-contribution), so a crash can delay a send but never lose it. Workers claim due rows, hand each
-to the handler registered for its ``kind``, and record the outcome:
+contribution), so a crash can delay a send but never lose it. Workers *claim* due rows for a
+lease (``claimed_by``, ``claimed_until``), do the work, and *record* the outcome:
 
-- the handler returns: the row is ``sent``;
-- it raises :class:`RetryLater`: the row waits ``delay`` seconds (or exponential backoff);
-- it raises :class:`PermanentFailure`: the row ends with that status (``failed``, ``blocked``).
+- the work succeeded: the row is ``sent``;
+- :class:`RetryLater`: the row waits ``delay`` seconds (or exponential backoff) and is claimed again;
+- :class:`PermanentFailure`: the row ends with that status (``failed``, ``blocked``).
 
-The delivery engine (rate limits per platform, worker pools) is built on this module.
+A worker that dies leaves its rows claimed until their lease expires; they are then claimed
+again. On PostgreSQL claims skip rows another worker has locked (``FOR UPDATE SKIP LOCKED``), so
+several processes share the work. The delivery engine (:mod:`bot.delivery`) runs the workers;
+other subsystems add a kind with :func:`register_handler` (e.g. forwards to the city's back end).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,11 +35,14 @@ PRIORITY_REPLY = 0
 PRIORITY_FORWARD = 10
 PRIORITY_BROADCAST = 50
 MAX_BACKOFF_SECONDS = 3600.0
+PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
+STATUSES = (PENDING, SENT, FAILED, BLOCKED)
 
 
 class OutboxEntry(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+    # Claims look for due rows of one kind (and platform), best priority first, oldest first.
+    __table_args__ = (Index("ix_outbox_due", "status", "kind", "platform", "priority", "not_before", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -44,9 +53,10 @@ class OutboxEntry(Base):
     chat_id: Mapped[str | None] = mapped_column(String(255))
     batch: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. "publication:12"
     payload: Mapped[dict] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
@@ -64,13 +74,14 @@ class RetryLater(Exception):
 class PermanentFailure(Exception):
     """Never try this row again; ``status`` says why (``failed``, ``blocked``, ...)."""
 
-    def __init__(self, reason: str, status: str = "failed") -> None:
+    def __init__(self, reason: str, status: str = FAILED) -> None:
         super().__init__(reason)
         self.status = status
 
 
 Handler = Callable[[OutboxEntry], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
+_wakers: set[asyncio.Event] = set()
 
 
 def register_handler(kind: str, handler: Handler) -> None:
@@ -88,57 +99,178 @@ def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *,
     return entry
 
 
+def notify() -> None:
+    """Tell the workers of this process that new rows are due (call after committing them)."""
+    for event in _wakers:
+        event.set()
+
+
+def add_waker(event: asyncio.Event) -> None:
+    _wakers.add(event)
+
+
+def remove_waker(event: asyncio.Event) -> None:
+    _wakers.discard(event)
+
+
 def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF_SECONDS, 2.0 ** attempts)
 
 
 async def claim(session: AsyncSession, limit: int, lease_seconds: float = 60.0,
-                kinds: tuple[str, ...] | None = None) -> list[OutboxEntry]:
-    """Claim up to ``limit`` due rows, best priority first, for ``lease_seconds``.
+                kinds: tuple[str, ...] | None = None, *, platform: str | None = None,
+                worker: str | None = None) -> list[OutboxEntry]:
+    """Claim up to ``limit`` due rows (of ``kinds``, of ``platform``), best priority first,
+    for ``lease_seconds``, and commit the claim.
 
-    On PostgreSQL rows locked by another worker are skipped, so several processes share the
-    work. A claim whose worker died expires with its lease and the row is claimed again.
+    One statement marks the rows and returns them: on PostgreSQL rows locked by another worker
+    are skipped, so several processes share the work; on SQLite the statement is atomic.
     """
     now = utcnow()
-    query = (
-        select(OutboxEntry)
-        .where(OutboxEntry.status == "pending", OutboxEntry.not_before <= now,
-               (OutboxEntry.claimed_until.is_(None)) | (OutboxEntry.claimed_until < now))
-        .order_by(OutboxEntry.priority, OutboxEntry.id)
+    due = (
+        select(OutboxEntry.id)
+        .where(OutboxEntry.status == PENDING, OutboxEntry.not_before <= now,
+               OutboxEntry.claimed_until.is_(None) | (OutboxEntry.claimed_until < now))
+        .order_by(OutboxEntry.priority, OutboxEntry.not_before, OutboxEntry.id)
         .limit(limit)
     )
     if kinds:
-        query = query.where(OutboxEntry.kind.in_(kinds))
+        due = due.where(OutboxEntry.kind.in_(kinds))
+    if platform is not None:
+        due = due.where(OutboxEntry.platform == platform)
     if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    entries = list((await session.execute(query)).scalars())
-    if entries:
-        await session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id.in_([entry.id for entry in entries]))
-            .values(claimed_until=now + timedelta(seconds=lease_seconds))
-        )
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(due.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+        .returning(OutboxEntry)
+        .execution_options(synchronize_session=False)
+    )
+    entries = list((await session.execute(statement)).scalars())
     await session.commit()
+    entries.sort(key=lambda entry: (entry.priority, entry.not_before, entry.id))
     return entries
+
+
+@dataclass
+class Outcome:
+    """What became of claimed rows; :func:`record` writes it.
+
+    ``status`` None keeps the rows pending: they are due again at ``not_before`` (now when None).
+    ``attempt`` says whether this counts as an attempt (a deferral for quiet hours does not).
+    """
+
+    ids: list[int]
+    status: str | None = SENT
+    not_before: datetime | None = None
+    error: str | None = None
+    attempt: bool = True
+    changes: dict[str, Any] = field(default_factory=dict)  # other columns, e.g. a moved chat_id
+
+    @classmethod
+    def sent(cls, ids: list[int]) -> Outcome:
+        return cls(ids)
+
+    @classmethod
+    def retry(cls, ids: list[int], delay: float, error: str) -> Outcome:
+        return cls(ids, None, utcnow() + timedelta(seconds=delay), error)
+
+    @classmethod
+    def final(cls, ids: list[int], status: str, error: str) -> Outcome:
+        return cls(ids, status, error=error)
+
+    @classmethod
+    def defer(cls, ids: list[int], until: datetime) -> Outcome:
+        return cls(ids, None, until, attempt=False)
+
+    @classmethod
+    def release(cls, ids: list[int]) -> Outcome:
+        """Give the rows back untouched (not tried): any worker may claim them at once."""
+        return cls(ids, None, attempt=False)
+
+
+async def run_handler(entry: OutboxEntry) -> Outcome:
+    """Run the handler registered for the row's kind and say what became of it."""
+    handler = HANDLERS.get(entry.kind)
+    if handler is None:
+        return Outcome.final([entry.id], FAILED, f"no handler for kind {entry.kind!r}")
+    try:
+        await handler(entry)
+        return Outcome.sent([entry.id])
+    except RetryLater as retry:
+        delay = retry.delay if retry.delay is not None else backoff(entry.attempts)
+        return Outcome.retry([entry.id], delay, str(retry))
+    except PermanentFailure as failure:
+        return Outcome.final([entry.id], failure.status, str(failure))
+    except Exception as error:  # a bug in a handler must not stop the others
+        log.exception("outbox handler %s failed", entry.kind)
+        return Outcome.retry([entry.id], backoff(entry.attempts), f"{type(error).__name__}: {error}")
+
+
+def _values(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, **outcome.changes}
+    if outcome.attempt:
+        values["attempts"] = OutboxEntry.attempts + 1
+    if outcome.status is None:
+        values["not_before"] = outcome.not_before or now
+        if outcome.attempt:
+            values["last_error"] = outcome.error
+    elif outcome.status == SENT:
+        values.update(status=SENT, sent_at=now, last_error=None)
+    else:
+        values.update(status=outcome.status, last_error=outcome.error)
+    return values
+
+
+async def record(session: AsyncSession, outcomes: Iterable[Outcome]) -> None:
+    """Write outcomes, one statement per group of alike outcomes (the caller commits).
+
+    Only rows still pending change: a row that another worker finished meanwhile stays as it is.
+    """
+    now = utcnow()
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    values_of: dict[tuple, dict[str, Any]] = {}
+    for outcome in outcomes:
+        key = (outcome.status, outcome.not_before, outcome.error, outcome.attempt,
+               tuple(sorted(outcome.changes.items())))
+        groups[key].extend(outcome.ids)
+        values_of.setdefault(key, _values(outcome, now))
+    for key, ids in groups.items():
+        await session.execute(
+            update(OutboxEntry).where(OutboxEntry.id.in_(ids), OutboxEntry.status == PENDING)
+            .values(**values_of[key]).execution_options(synchronize_session=False)
+        )
 
 
 async def process(session: AsyncSession, entry: OutboxEntry) -> None:
     """Run the row's handler and record the outcome (the caller commits)."""
-    handler = HANDLERS.get(entry.kind)
-    values: dict[str, Any] = {"claimed_until": None, "attempts": entry.attempts + 1}
-    if handler is None:
-        values.update(status="failed", last_error=f"no handler for kind {entry.kind!r}")
-    else:
-        try:
-            await handler(entry)
-            values.update(status="sent", sent_at=utcnow(), last_error=None)
-        except RetryLater as retry:
-            delay = retry.delay if retry.delay is not None else backoff(entry.attempts)
-            values.update(not_before=utcnow() + timedelta(seconds=delay), last_error=str(retry))
-        except PermanentFailure as failure:
-            values.update(status=failure.status, last_error=str(failure))
-        except Exception as error:  # a bug in a handler must not stop the others
-            log.exception("outbox handler %s failed", entry.kind)
-            values.update(not_before=utcnow() + timedelta(seconds=backoff(entry.attempts)),
-                          last_error=f"{type(error).__name__}: {error}")
-    await session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id).values(**values))
+    await record(session, [await run_handler(entry)])
+
+
+async def release_claims(session: AsyncSession, worker: str | None = None) -> int:
+    """Give back the pending rows claimed by ``worker`` (by anyone when None); commits.
+
+    For a worker that stops, and on SQLite at start, where only one worker may run.
+    """
+    statement = update(OutboxEntry).where(OutboxEntry.status == PENDING,
+                                          OutboxEntry.claimed_until.is_not(None))
+    if worker is not None:
+        statement = statement.where(OutboxEntry.claimed_by == worker)
+    result = await session.execute(statement.values(claimed_by=None, claimed_until=None))
+    await session.commit()
+    return result.rowcount
+
+
+async def batch_counts(session: AsyncSession, batches: list[str]) -> dict[str, dict[str, int]]:
+    """For each batch, how many rows have each status (every status present, 0 when none)."""
+    counts = {batch: dict.fromkeys(STATUSES, 0) for batch in batches}
+    if not batches:
+        return counts
+    rows = await session.execute(
+        select(OutboxEntry.batch, OutboxEntry.status, func.count())
+        .where(OutboxEntry.batch.in_(batches)).group_by(OutboxEntry.batch, OutboxEntry.status)
+    )
+    for batch, status, count in rows:
+        counts[batch][status] = counts[batch].get(status, 0) + count
+    return counts

@@ -4,6 +4,8 @@ from alembic import context
 import bot.models  # noqa: F401  (registers the core tables on Base.metadata)
 import bot.outbox  # noqa: F401
 import bot.api.tokens  # noqa: F401
+import bot.subscriptions.models  # noqa: F401
+import bot.publications.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import bot.contributions.models  # noqa: F401
 from bot.db import Base

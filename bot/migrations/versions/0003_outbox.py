@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(64)),
         sa.Column("claimed_until", sa.DateTime(timezone=True)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True)),
@@ -35,7 +36,8 @@ def upgrade() -> None:
                                 name="fk_outbox_user_id_users"),
     )
     op.create_index("ix_outbox_user_id", "outbox", ["user_id"])
-    op.create_index("ix_outbox_due", "outbox", ["status", "priority", "not_before"])
+    op.create_index("ix_outbox_due", "outbox",
+                    ["status", "kind", "platform", "priority", "not_before", "id"])
     op.create_index("ix_outbox_batch", "outbox", ["batch"])
 
 

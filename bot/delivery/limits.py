@@ -1,0 +1,156 @@
+"""Rate limits per platform, shared by conversation replies and broadcasts, replies first.
+
+A :class:`RateGate` hands out *turns*: at most ``rate`` per second overall, evenly spaced, and
+for each chat at most one per ``chat_interval(chat)`` seconds. Among the callers waiting, the
+best priority (lowest number) whose chat may receive goes first, so a reply (priority 0) never
+waits behind a broadcast. ``pause(seconds)`` holds every turn, e.g. when the platform answered
+"too many requests, retry after N seconds".
+
+A :class:`PlatformLimiter` is what a connector's ``limiter`` attribute holds: one gate for
+ordinary messages and, on Telegram, a second one for paid broadcasts (their own higher rate).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+
+# Turns are spaced a little wider than the nominal limit so that clock jitter between us and
+# the platform never makes two turns look closer than allowed.
+SPACING_MARGIN = 1.01
+_PRUNE_EVERY = 4096  # forget chats whose spacing has passed, so memory stays bounded
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    sequence: int
+    chat_id: str = field(compare=False)
+    future: asyncio.Future = field(compare=False)
+
+
+class RateGate:
+    def __init__(self, rate: float, chat_interval: Callable[[str], float] = lambda chat: 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``rate`` turns per second in all (0 or less: no overall limit)."""
+        self.interval = SPACING_MARGIN / rate if rate > 0 else 0.0
+        self.chat_interval = chat_interval
+        self.clock = clock
+        self._next_turn = 0.0
+        self._paused_until = 0.0
+        self._chat_ready: dict[str, float] = {}
+        self._waiters: list[_Waiter] = []
+        self._sequence = itertools.count()
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task | None = None
+
+    @property
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - self.clock())
+
+    def pause(self, seconds: float) -> None:
+        """Hold every turn for ``seconds`` from now (a longer pause already set is kept)."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def turn(self, chat_id: str, priority: int) -> None:
+        """Wait until one message may be sent to ``chat_id``."""
+        if not self._waiters and self._ready_at(chat_id) <= self.clock():
+            self._grant(chat_id)
+            return
+        waiter = _Waiter(priority, next(self._sequence), chat_id,
+                         asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        self._wake.set()
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch())
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def _ready_at(self, chat_id: str) -> float:
+        return max(self._next_turn, self._paused_until, self._chat_ready.get(chat_id, 0.0))
+
+    def _grant(self, chat_id: str) -> None:
+        now = self.clock()
+        self._next_turn = max(now, self._next_turn) + self.interval
+        spacing = self.chat_interval(chat_id)
+        if spacing > 0:
+            if len(self._chat_ready) >= _PRUNE_EVERY:
+                self._chat_ready = {chat: ready for chat, ready in self._chat_ready.items() if ready > now}
+            self._chat_ready[chat_id] = now + spacing * SPACING_MARGIN
+
+    async def _dispatch(self) -> None:
+        """Grant turns to waiters, best priority first among those whose chat may receive."""
+        while self._waiters:
+            now = self.clock()
+            ready = [waiter for waiter in self._waiters if self._ready_at(waiter.chat_id) <= now]
+            if ready:
+                waiter = min(ready)
+                self._waiters.remove(waiter)
+                if not waiter.future.done():
+                    self._grant(waiter.chat_id)
+                    waiter.future.set_result(None)
+                continue
+            delay = min(self._ready_at(waiter.chat_id) for waiter in self._waiters) - now
+            self._wake.clear()
+            try:  # a new waiter (maybe ready sooner) wakes us early
+                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.0))
+            except TimeoutError:
+                pass
+
+
+class PlatformLimiter:
+    """The limits of one platform: implements ``connectors.base.Limiter``."""
+
+    def __init__(self, rate: float, chat_interval: Callable[[str], float], paid_rate: float = 0.0) -> None:
+        self.gate = RateGate(rate, chat_interval)
+        self.paid_gate = RateGate(paid_rate, chat_interval) if paid_rate > 0 else None
+
+    async def acquire(self, chat_id: str, priority: int, paid: bool = False) -> None:
+        """Wait for a turn to send to ``chat_id``; ``paid`` broadcasts use their own rate."""
+        gate = self.paid_gate if paid and self.paid_gate is not None else self.gate
+        await gate.turn(chat_id, priority)
+
+    def pause(self, seconds: float) -> None:
+        self.gate.pause(seconds)
+        if self.paid_gate is not None:
+            self.paid_gate.pause(seconds)
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_gate is not None
+
+
+def _interval(rate_per_second: float) -> float:
+    return 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+
+
+def telegram_limiter(settings: Settings) -> PlatformLimiter:
+    """Telegram: 30 messages/s in all, 1/s per chat, 20/min per group (negative chat ids)."""
+    per_chat = _interval(settings.telegram_rate_per_chat)
+    per_group = max(per_chat, 60.0 / settings.telegram_group_per_minute
+                    if settings.telegram_group_per_minute > 0 else 0.0)
+    return PlatformLimiter(settings.telegram_rate_global,
+                           lambda chat: per_group if chat.startswith("-") else per_chat,
+                           settings.telegram_paid_rate)
+
+
+def matrix_limiter(settings: Settings) -> PlatformLimiter:
+    per_room = _interval(settings.matrix_rate_per_room)
+    return PlatformLimiter(settings.matrix_rate_global, lambda room: per_room)
+
+
+def limiter_for(platform: str, settings: Settings) -> PlatformLimiter:
+    """The limiter of a platform; one without configured limits gets none but its replies first."""
+    if platform == "telegram":
+        return telegram_limiter(settings)
+    if platform == "matrix":
+        return matrix_limiter(settings)
+    return PlatformLimiter(0.0, lambda chat: 0.0)

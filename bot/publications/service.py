@@ -1,0 +1,120 @@
+"""Publishing: check the request against the city's settings, store the publication and its
+outbox rows in one transaction, and report delivery progress."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.config import Settings
+from bot.db import utcnow
+from bot.publications.models import Publication
+from bot.publications.schema import (Progress, PublicationError, PublicationIn, PublicationOut,
+                                     Text, Title)
+from bot.subscriptions.schedule import DeliveryClock, as_utc
+from bot.subscriptions.targeting import enqueue_publication
+from bot.text import normalize
+
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def canonical_topics(topics: list[str], settings: Settings) -> list[str]:
+    """The city's spelling of each topic (case and accents do not matter), or PublicationError."""
+    known = {normalize(topic): topic for topic in settings.topics}
+    canonical: list[str] = []
+    for number, topic in enumerate(topics):
+        found = known.get(normalize(topic))
+        if found is None:
+            raise PublicationError(f"topics[{number}]",
+                                   f"unknown topic {topic!r}; known topics: {', '.join(settings.topics)}")
+        if found not in canonical:
+            canonical.append(found)
+    return canonical
+
+
+def _schedule(request: PublicationIn, now: datetime) -> datetime | None:
+    if request.scheduled_at is None:
+        return None
+    try:
+        moment = as_utc(request.scheduled_at)
+    except (OverflowError, ValueError):
+        raise PublicationError("scheduled_at", "not a usable date") from None
+    if moment > now + MAX_SCHEDULE_AHEAD:
+        raise PublicationError("scheduled_at", "at most a year ahead")
+    return moment if moment > now else None
+
+
+async def publish(session: AsyncSession, request: PublicationIn, settings: Settings,
+                  published_by: str) -> Publication:
+    """Store the publication and one outbox row per recipient (the caller commits, then calls
+    :func:`bot.outbox.notify`)."""
+    if not (request.topics or request.areas or request.officials):
+        raise PublicationError("topics", "give at least one topic, area or official to say who receives it")
+    now = utcnow()
+    publication = Publication(
+        kind=request.kind, title_fr=request.title.fr, title_en=request.title.en,
+        text_fr=request.text.fr, text_en=request.text.en,
+        link=str(request.link) if request.link else None,
+        topics=canonical_topics(request.topics, settings), areas=list(dict.fromkeys(request.areas)),
+        officials=list(dict.fromkeys(request.officials)), scheduled_at=_schedule(request, now),
+        created_at=now, published_by=published_by[:100],
+    )
+    session.add(publication)
+    await session.flush()
+    publication.targeted = await enqueue_publication(session, publication,
+                                                     DeliveryClock.from_settings(settings), now)
+    return publication
+
+
+async def progress_of(session: AsyncSession, publications: list[Publication]) -> dict[int, Progress]:
+    counts = await outbox.batch_counts(session, [publication.batch for publication in publications])
+    progress: dict[int, Progress] = {}
+    for publication in publications:
+        found = counts[publication.batch]
+        progress[publication.id] = Progress(
+            targeted=publication.targeted, sent=found[outbox.SENT], pending=found[outbox.PENDING],
+            failed=found[outbox.FAILED], blocked=found[outbox.BLOCKED],
+            cancelled=max(0, publication.targeted - sum(found.values())),
+        )
+    return progress
+
+
+def describe(publication: Publication, progress: Progress, now: datetime | None = None) -> PublicationOut:
+    now = now or utcnow()
+    scheduled = as_utc(publication.scheduled_at) if publication.scheduled_at else None
+    if progress.pending == 0:
+        status = "done"
+    elif scheduled and scheduled > now and progress.sent == 0:
+        status = "scheduled"
+    else:
+        status = "delivering"
+    return PublicationOut(
+        id=publication.id, kind=publication.kind,
+        title=Title(fr=publication.title_fr, en=publication.title_en),
+        text=Text(fr=publication.text_fr, en=publication.text_en), link=publication.link,
+        topics=publication.topics, areas=publication.areas, officials=publication.officials,
+        scheduled_at=scheduled, created_at=as_utc(publication.created_at),
+        published_by=publication.published_by, status=status, progress=progress,
+    )
+
+
+async def find(session: AsyncSession, publication_id: int) -> PublicationOut | None:
+    publication = await session.get(Publication, publication_id)
+    if publication is None:
+        return None
+    return describe(publication, (await progress_of(session, [publication]))[publication.id])
+
+
+async def recent(session: AsyncSession, limit: int, before: int | None = None) -> tuple[list[PublicationOut], int | None]:
+    """The newest publications (older than id ``before``), and the cursor of the next page."""
+    query = select(Publication).order_by(Publication.id.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(Publication.id < before)
+    publications = list((await session.execute(query)).scalars())
+    more = len(publications) > limit
+    publications = publications[:limit]
+    progress = await progress_of(session, publications)
+    described = [describe(publication, progress[publication.id]) for publication in publications]
+    return described, (publications[-1].id if more else None)
