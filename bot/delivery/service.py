@@ -1,7 +1,7 @@
 """The delivery worker of ``civicbot serve`` (listed in ``bot.serve.BACKGROUND_SERVICES``).
 
-It delivers through the connectors serve started (``bot.connectors``: platform name ->
-connector) and runs the handlers other subsystems registered (``bot.outbox.register_handler``).
+It delivers through the connectors serve runs (``connectors.registry.running``) and runs the
+handlers other subsystems registered (``bot.outbox.register_handler``).
 """
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import asyncio
 
 from bot.app import CivicBot
 from bot.delivery.engine import DeliveryEngine
+from connectors.registry import CONNECTORS, running
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
-    connectors = dict(getattr(bot, "connectors", None) or {})
+    connectors = {entry.name: running(entry.name) for entry in CONNECTORS if running(entry.name)}
     await DeliveryEngine(bot.sessions, bot.settings, bot.catalog, connectors).run(stop)
