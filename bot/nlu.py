@@ -31,10 +31,12 @@ from bot.intent import IntentSpec
 from bot.text import content_words, normalize, stem
 
 UNKNOWN = "unknown"
+GREET = "greet"
 _MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
 _TYPO_SIMILARITY = 0.75  # normalised Levenshtein similarity a correction of a long word needs
 _SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
 _LONG_WORD = 8
+_GREETING_MARGIN = 0.1  # how much better a request must score without its greeting to win
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
@@ -110,6 +112,10 @@ class Nlu:
                 usage[self._column[word], label] += 1
         usage /= np.bincount(self._label_index, minlength=count).astype(np.float32)
         self._leaning = usage / usage.sum(axis=1, keepdims=True)
+        # words mostly used to greet ("bonjour", "hello"): they open many requests
+        greet = self._intent_names.index(GREET) if GREET in self._intent_names else None
+        self._greeting = frozenset() if greet is None else frozenset(
+            word for word, column in self._column.items() if self._leaning[column, greet] >= 0.5)
 
     def _known_stem(self, word: str) -> str | None:
         """The stem of ``word`` if the examples use it, else of its closest example word."""
@@ -161,6 +167,12 @@ class Nlu:
         if not words or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
         scores = self._intent_scores(words)
+        request = [word for word in words if word not in self._greeting]
+        if request and len(request) < len(words):
+            # "Bonjour, je voudrais ...": a greeting opening a request does not make it a greeting
+            without_greeting = self._intent_scores(request)
+            if without_greeting.max() > scores.max() + _GREETING_MARGIN:
+                scores = without_greeting
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
                         for i in np.argsort(-scores, kind="stable"))
         intent, confidence = ranking[0]
