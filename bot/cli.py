@@ -125,7 +125,9 @@ def serve(settings: Settings) -> None:
 
 
 from bot.api.cli import token as token_command  # noqa: E402  (subcommand modules import cli's helpers)
+from bot.contributions.cli import maintenance  # noqa: E402
 cli.add_command(token_command)
+cli.add_command(maintenance)
 
 
 def main() -> None:

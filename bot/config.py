@@ -91,6 +91,7 @@ class Settings:
     webhook_url: str = ""
     webhook_secret: str = ""
     idea_support_threshold: int = 50
+    open311_poll_seconds: int = 300  # how often report statuses are read back
     geocoder_url: str = ""  # e.g. https://data.geopf.fr/geocodage/search ; off when empty
 
     @property

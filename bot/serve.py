@@ -26,7 +26,7 @@ from bot.http import create_app
 from connectors.base import Connector
 from connectors.registry import create_connectors, set_running
 
-BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run"]
+BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run", "bot.contributions.maintenance:run"]
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0

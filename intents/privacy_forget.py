@@ -1,10 +1,31 @@
-"""privacy_forget: erasing the resident's data (not built yet: answers honestly what to do meanwhile)."""
+"""privacy_forget: after confirmation, erase the resident's personal data everywhere.
+
+What the city already received (reports, ideas, supports, votes in closed consultations)
+stays, unlinked from them; their votes in consultations still open are withdrawn.
+"""
+from __future__ import annotations
+
+import logging
+
 from bot.context import Context
-from bot.messages import Reply
-from intents._shared import coming_soon
+from bot.contributions.privacy import forget
+from bot.messages import Choice, Reply
+from intents._contribution_flow import is_confirm
 
 NAME = "privacy_forget"
+log = logging.getLogger(__name__)
 
 
 async def handle(ctx: Context) -> Reply:
-    return coming_soon(ctx)
+    ctx.start_flow("confirm")
+    return ctx.reply(ctx.t("ask"), [Choice(ctx.t("confirm"), "confirm"),
+                                    Choice(ctx.t("contributions.cancel"), "annuler")])
+
+
+async def resume(ctx: Context) -> Reply:
+    if not is_confirm(ctx):
+        ctx.end_flow()
+        return ctx.reply(ctx.t("kept"), [ctx.intent_choice("help")])
+    counts = await forget(ctx.bot, ctx.session, ctx.user)
+    log.info("a resident's data was erased (%d tables)", len(counts))
+    return ctx.reply(ctx.t("done"))

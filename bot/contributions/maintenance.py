@@ -1,0 +1,56 @@
+"""Periodic work of the contributions domain, for ``civicbot serve`` and ``civicbot maintenance``.
+
+- every minute: publish the results of the polls that just closed;
+- every ``open311_poll_seconds``: follow the statuses of reports in the Open311 back end;
+- every day: cut the links between residents and contributions older than ``retention_days``.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from bot.contributions.followup import poll_open311
+from bot.contributions.polls import publish_due_results
+from bot.contributions.privacy import cut_old_links
+
+if TYPE_CHECKING:
+    from bot.app import CivicBot
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60.0
+DAY_SECONDS = 86400.0
+
+
+async def retention(bot: CivicBot) -> int:
+    async with bot.sessions() as session:
+        cut = await cut_old_links(session, bot.settings.retention_days)
+        await session.commit()
+    if cut:
+        log.info("retention: %d links between residents and contributions cut", cut)
+    return cut
+
+
+async def run_maintenance(bot: CivicBot) -> dict[str, int]:
+    """One pass of everything; what ``civicbot maintenance`` prints."""
+    return {"links_cut": await retention(bot), "polls_closed": await publish_due_results(bot),
+            "statuses_changed": await poll_open311(bot)}
+
+
+async def run(bot: CivicBot, stop: asyncio.Event) -> None:
+    """The background service (``bot.serve.BACKGROUND_SERVICES``)."""
+    last: dict[str, float] = {}
+    jobs = ((retention, DAY_SECONDS), (publish_due_results, TICK_SECONDS),
+            (poll_open311, float(bot.settings.open311_poll_seconds)))
+    while not stop.is_set():
+        for job, period in jobs:
+            if time.monotonic() - last.get(job.__name__, -period) >= period:
+                last[job.__name__] = time.monotonic()
+                try:
+                    await job(bot)
+                except Exception:  # one failed pass must not stop the service
+                    log.exception("contributions maintenance: %s failed", job.__name__)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), TICK_SECONDS)
