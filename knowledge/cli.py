@@ -70,9 +70,10 @@ def provenance_options(default: Origin | None = None):
         @click.option("--licence", default=default.licence if default else "", show_default=bool(default))
         @click.option("--source-url", default=default.source_url if default else "",
                       show_default=bool(default))
-        @click.option("--source", default=default.source if default else None,
-                      required=default is None, show_default=bool(default),
-                      help="Who publishes the data, shown with every answer.")
+        @click.option("--source", default=default.source if default else "",
+                      show_default=bool(default),
+                      help="Who publishes the data, shown with every answer (required unless "
+                           "the file has a source column).")
         @wraps(command)
         def wrapper(*args, source, source_url, licence, day, **kwargs):
             origin = Origin(source=source, source_url=source_url, licence=licence,
