@@ -57,12 +57,16 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     rows = (await session.scalars(select(Official).where(or_(
         Official.last_name_key.in_(close), Official.first_name_key.in_(close))
     ).limit(_MAX_ROWS))).all()
-    folded = " ".join(words)
-    scored = [(official, float(fuzz.token_set_ratio(
-        folded, f"{official.first_name_key} {official.last_name_key}"))) for official in rows]
+    scored = [(official, _name_score(words, official)) for official in rows]
     scored = [pair for pair in scored if pair[1] >= NAME_MATCH]
     scored.sort(key=lambda pair: -pair[1])
     return scored[:limit]
+
+
+def _name_score(words: list[str], official: Official) -> float:
+    """How well every query word matches a word of the official's name (0-100)."""
+    names = f"{official.first_name_key} {official.last_name_key}".split()
+    return sum(max(fuzz.ratio(word, name) for name in names) for word in words) / len(words)
 
 
 async def with_role(session: AsyncSession, role: str) -> list[Official]:
