@@ -38,7 +38,7 @@ class Settings:
     city_name: str = "Nantes"
     timezone: str = "Europe/Paris"
     default_language: str = "fr"
-    nlu_threshold: float = 0.3  # bot/nlu.py confidence below which a message is "unknown"
+    nlu_threshold: float = 0.25  # bot/nlu.py confidence below which a message is "unknown"
     max_message_chars: int = 2000
     demo_data: bool = True  # load the demonstration pack when the knowledge base is empty
     topics: list[str] = field(

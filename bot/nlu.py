@@ -19,6 +19,7 @@ An intent's score is that of its best example; the confidence is the best intent
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many wor
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
 _WORD_WEIGHT = 0.6  # share of the word model in an example's score; the rest is rapidfuzz
 _EXAMPLE_SHARE = 0.6  # share of the best example in an intent's score; the rest is word leaning
+_SMOOTHING = 0.003  # pseudo-count of every stem in every intent
 _UNSEEN_WORD_WEIGHT = 0.5  # share of the highest word weight an unknown word counts for
 
 
@@ -56,6 +58,18 @@ class NluResult:
     def as_json(self) -> dict[str, Any]:
         return {"text": self.text, "intent": self.intent,
                 "confidence": round(self.confidence, 3), "entities": self.entities}
+
+
+def names(text: str) -> frozenset[str]:
+    """Normalised words written with a capital inside a sentence ("rue Paul Bellamy"), unless
+    the whole message is capitalised; they are names when the examples do not know them."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    capitalised = [word for word in words if word[0].isupper()]
+    if len(capitalised) == len(words):
+        return frozenset()
+    sentence_starts = {match.group(1) for match in re.finditer(r"(?:^|[.!?:]\s+)([^\W\d_][\w'’-]*)", text)}
+    return frozenset(part for word in capitalised if word not in sentence_starts
+                     for part in normalize(word).split())
 
 
 class Nlu:
@@ -88,15 +102,22 @@ class Nlu:
         self._build_word_model(labels, examples)
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
-        """Weights each stem by how few intents use it and lays the examples out as unit rows."""
-        intents_using: dict[str, set[str]] = {}
-        for label, words in zip(labels, examples):
-            for word in words:
-                intents_using.setdefault(word, set()).add(label)
+        """How strongly each stem points to each intent, how much it weighs, and the examples
+        laid out as unit rows of weights."""
         count = len(self._intent_names)
-        self._column = {word: column for column, word in enumerate(sorted(intents_using))}
-        self._weight = np.array([math.log(1 + count / len(intents_using[word]))
-                                 for word in sorted(intents_using)], dtype=np.float32)
+        self._column = {word: column for column, word in
+                        enumerate(sorted({word for words in examples for word in words}))}
+        usage = np.zeros((len(self._column), count), dtype=np.float32)
+        for label, words in zip(self._label_index, examples):
+            for word in set(words):
+                usage[self._column[word], label] += 1
+        # the share of each intent's examples that use the stem (intents of different sizes
+        # made comparable), smoothed so that a stem seen once is weak evidence
+        usage = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
+        self._leaning = usage / usage.sum(axis=1, keepdims=True)
+        # a stem weighs by how much it points to one intent: log 2 if to none, log(1 + count)
+        # if only to one
+        self._weight = np.log1p(count * self._leaning.max(axis=1, initial=0.0)).astype(np.float32)
         self._unseen_weight = float(self._weight.max(initial=1.0)) * _UNSEEN_WORD_WEIGHT
         matrix = np.zeros((len(examples), len(self._column)), dtype=np.float32)
         for row, words in enumerate(examples):
@@ -104,14 +125,6 @@ class Nlu:
             matrix[row, columns] = self._weight[columns]
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._matrix = matrix / np.maximum(norms, 1e-9)
-        # how strongly each stem points to each intent: the share of the intent's examples that
-        # use it, made comparable across intents of different sizes
-        usage = np.zeros((len(self._column), count), dtype=np.float32)
-        for label, words in zip(self._label_index, examples):
-            for word in set(words):
-                usage[self._column[word], label] += 1
-        usage /= np.bincount(self._label_index, minlength=count).astype(np.float32)
-        self._leaning = usage / usage.sum(axis=1, keepdims=True)
         # words mostly used to greet ("bonjour", "hello"): they open many requests
         greet = self._intent_names.index(GREET) if GREET in self._intent_names else None
         self._greeting = frozenset() if greet is None else frozenset(
@@ -138,12 +151,17 @@ class Nlu:
         return self._corrections[word]
 
     def tokens(self, text: str) -> list[str]:
-        """The message's stemmed content words, misspellings corrected; unknown words kept."""
-        return self._tokens(normalize(text))
+        """The message's stemmed content words, misspellings corrected; unknown words kept,
+        except numbers and names (a street, a quartier), which say nothing of the intent."""
+        return self._tokens(normalize(text), names(text))
 
-    def _tokens(self, normalized: str) -> list[str]:
-        words = content_words(normalized)[:_MAX_WORDS]
-        return [self._known_stem(word) or stem(word) for word in words]
+    def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[str]:
+        tokens = []
+        for word in content_words(normalized)[:_MAX_WORDS]:
+            if stem(word) not in self._column and (word.isdigit() or word in skipped):
+                continue
+            tokens.append(self._known_stem(word) or stem(word))
+        return tokens
 
     def _intent_scores(self, words: list[str]) -> np.ndarray:
         """Each intent's score in [0, 1]: its best example's, blended with the word leaning."""
@@ -163,7 +181,7 @@ class Nlu:
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        words = self._tokens(normalized)
+        words = self._tokens(normalized, names(text))
         if not words or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
         scores = self._intent_scores(words)

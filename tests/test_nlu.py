@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.entities import EntityExtractors
 from bot.intent import INTENT_NAMES, IntentSpec, discover
-from bot.nlu import UNKNOWN, Nlu
+from bot.nlu import UNKNOWN, Nlu, names
 from bot.text import fold
 
 DEV_SET = Path(__file__).parent / "data" / "nlu_dev.jsonl"
@@ -112,6 +112,28 @@ def test_typo_correction_keeps_to_words_of_the_examples() -> None:
     assert nlu.tokens("abonement") == nlu.tokens("abonnement")
     assert nlu.tokens("salutbonjour") == nlu.tokens("bonjour")  # glued words
     assert nlu.tokens("zorglub") == ["zorglub"]  # nothing close: left as it is
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Bonjour, je voudrais me desabonner", "unsubscribe"),
+    ("hello, who is the mayor?", "find_official"),
+    ("Salut ! quel est le budget de la culture", "ask_data"),
+    ("bonjour le bot", "greet"),
+    ("salut ca va", "greet"),
+    ("hi, how are you doing", "greet"),
+])
+def test_a_greeting_opening_a_request_does_not_make_it_a_greeting(nlu: Nlu, text: str,
+                                                                   intent: str) -> None:
+    assert nlu.classify(text).intent == intent
+
+
+def test_numbers_and_names_do_not_count_against_a_request(nlu: Nlu) -> None:
+    plain = nlu.classify("il y a un nid de poule dans la rue")
+    located = nlu.classify("il y a un nid de poule au 14 rue Zorglubovski Trebouchet")
+    assert located.intent == plain.intent == "report_problem"
+    assert located.confidence == pytest.approx(plain.confidence)
+    assert names("le 14 rue Paul Bellamy. Merci") == {"paul", "bellamy"}
+    assert names("JE VEUX ME DESABONNER") == frozenset()  # all capitals: no names
 
 
 def test_accents_case_and_punctuation_do_not_matter(nlu: Nlu) -> None:
