@@ -249,13 +249,21 @@ class TelegramConnector(Connector):
             return web.json_response({"error": "stopping"}, status=503)  # Telegram retries
         try:
             data = await request.json()
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
-            update = None
-        if update is None or not update.update_id:
+        except ValueError:
+            data = None
+        update = self._parse_update(data)
+        if update is None:
             return web.json_response({"error": "the body is not a Telegram update"}, status=400)
         await self.process(update)
         return web.json_response({"ok": True})
+
+    def _parse_update(self, data: object) -> Update | None:
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except Exception:  # noqa: BLE001 - whatever the body holds, it is not an update we can use
+            return None
 
     # -- handlers -----------------------------------------------------------------------------
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -195,6 +195,7 @@ class _Failure:
     error: ApiError
     chat_id: str | None
     times: int
+    skip: int  # matching calls to let through first
 
 
 class _Params:
@@ -234,6 +235,13 @@ class _Params:
 
     def flag(self, name: str) -> bool:
         return str(self.values.get(name, "")).lower() in ("true", "1")
+
+
+def _chat_id(params: _Params) -> str:
+    chat_id = str(params.require("chat_id"))
+    if not chat_id.lstrip("-").isdigit() or abs(int(chat_id)) >= 2 ** 52:
+        raise ApiError(400, "Bad Request: chat not found")
+    return chat_id
 
 
 def _chat(chat_id: str) -> dict:
@@ -368,10 +376,12 @@ class TelegramApiServer:
 
     # -- scripted failures ----------------------------------------------------------------
     def fail(self, method: str, code: int, description: str, *, parameters: dict | None = None,
-             chat_id: int | str | None = None, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` (to ``chat_id`` if given) with an error."""
+             chat_id: int | str | None = None, times: int = 1, skip: int = 0) -> None:
+        """Answer ``times`` calls of ``method`` (to ``chat_id`` if given) with an error, after
+        letting ``skip`` of them through."""
         target = None if chat_id is None else str(chat_id)
-        self._failures[method].append(_Failure(ApiError(code, description, parameters), target, times))
+        error = ApiError(code, description, parameters)
+        self._failures[method].append(_Failure(error, target, times, skip))
 
     def rate_limit_next(self, method: str = "sendMessage", retry_after: int = 1, **options: Any) -> None:
         error = too_many_requests(retry_after)
@@ -476,6 +486,9 @@ class TelegramApiServer:
     def _scripted_failure(self, method: str, chat_id: str | None) -> None:
         for failure in self._failures.get(method, []):
             if failure.chat_id is None or failure.chat_id == chat_id:
+                if failure.skip:
+                    failure.skip -= 1
+                    return
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures[method].remove(failure)
@@ -488,7 +501,7 @@ class TelegramApiServer:
                                {"migrate_to_chat_id": int(self._migrated[chat_id])})
 
     def _send(self, method: str, params: _Params, handler: Callable) -> dict:
-        chat_id = str(params.require("chat_id"))
+        chat_id = _chat_id(params)
         try:
             self._scripted_failure(method, chat_id)
             if self.flood:
@@ -631,7 +644,7 @@ class TelegramApiServer:
         return True
 
     async def _edit_message_text(self, params: _Params) -> dict:
-        chat_id = str(params.require("chat_id"))
+        chat_id = _chat_id(params)
         message_id = params.integer("message_id")
         original = self._messages.get((chat_id, message_id))
         if original is None:
