@@ -72,7 +72,7 @@ async def _where(ctx: Context) -> Reply:
     if ctx.user.home_area:
         area = await area_by_key(ctx.session, ctx.user.home_area)
         if area is not None:
-            return await _for_area(ctx, area, remembered=True)
+            return await _for_area(ctx, area)
     ctx.start_flow("where", {"attempts": 0})
     return _ask_where(ctx, ctx.t("ask_where"))
 
@@ -122,7 +122,7 @@ def _forget(ctx: Context) -> Reply:
     return ctx.reply(ctx.t("forgotten"))
 
 
-async def _for_area(ctx: Context, area: Area, remembered: bool = False) -> Reply:
+async def _for_area(ctx: Context, area: Area) -> Reply:
     officials = await for_area(ctx.session, area.key)
     lines = []
     if officials:
@@ -138,9 +138,9 @@ async def _for_area(ctx: Context, area: Area, remembered: bool = False) -> Reply
         lines.append(ctx.t("approximate_area"))
     lines += ["", provenance(ctx, [area, *officials])]
     choices = [ctx.intent_choice("talk_to_human")]
-    if remembered:
+    if ctx.user.home_area == area.key:
         lines += ["", ctx.t("remembered_note", area=area.name)]
-    elif ctx.user.home_area != area.key:
+    else:
         lines += ["", ctx.t("offer_remember", area=area.name)]
         ctx.start_flow("remember", {"area": area.key, "area_name": area.name})
         choices = [Choice(ctx.t("choice_remember"), ctx.t("word_yes")),
