@@ -37,7 +37,7 @@ _MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
 _TYPO_SIMILARITY = 0.75  # normalised Levenshtein similarity a correction of a long word needs
 _SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
 _LONG_WORD = 8
-_GREETING_MARGIN = 0.1  # how much better a request must score without its greeting to win
+_GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
@@ -100,6 +100,9 @@ class Nlu:
                                      key=len, reverse=True)
         self._corrections: dict[str, str | None] = {}
         self._build_word_model(labels, examples)
+        # the words that greet on their own ("bonjour", "hello"): they open many requests
+        self._greeting = frozenset(words[0] for label, words in zip(labels, examples)
+                                   if label == GREET and len(words) == 1)
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
         """How strongly each stem points to each intent, how much it weighs, and the examples
@@ -125,10 +128,6 @@ class Nlu:
             matrix[row, columns] = self._weight[columns]
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._matrix = matrix / np.maximum(norms, 1e-9)
-        # words mostly used to greet ("bonjour", "hello"): they open many requests
-        greet = self._intent_names.index(GREET) if GREET in self._intent_names else None
-        self._greeting = frozenset() if greet is None else frozenset(
-            word for word, column in self._column.items() if self._leaning[column, greet] >= 0.5)
 
     def _known_stem(self, word: str) -> str | None:
         """The stem of ``word`` if the examples use it, else of its closest example word."""
