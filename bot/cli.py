@@ -113,7 +113,11 @@ def nlu(settings: Settings, texts: tuple[str, ...], jsonl: bool) -> None:
 @cli.command()
 @click.pass_obj
 def serve(settings: Settings) -> None:
-    """Run every configured connector (Telegram, Matrix) and the HTTP API until stopped."""
+    """Run every configured connector (Telegram, Matrix) and the HTTP API until stopped.
+
+    SIGTERM or SIGINT (Ctrl-C) stops it cleanly: the messages in hand are answered first.
+    """
+    from bot.serve import StartError, run
     from connectors.registry import configured_connectors
 
     if not configured_connectors(settings):
@@ -122,6 +126,10 @@ def serve(settings: Settings) -> None:
             "with CIVICBOT_MATRIX_USER_ID and a password or access token (see the README). "
             "To try the bot in a terminal, run: civicbot chat"
         )
+    try:
+        run(settings)
+    except (ConfigError, StartError) as error:
+        raise click.ClickException(str(error)) from None
 
 
 from bot.api.cli import token as token_command  # noqa: E402  (subcommand modules import cli's helpers)
