@@ -266,7 +266,8 @@ class TelegramApiServer:
         self.limits = limits
         self.flood = FloodControl(limits) if limits else None
         self.record = record  # False: counters only, for long benchmarks
-        self.calls: list[ApiCall] = []
+        self.calls: list[ApiCall] = []  # answered calls
+        self.received: Counter = Counter()  # method -> calls received, answered or not yet
         self.sent: list[SentMessage] = []
         self.stats = DeliveryStats()
         self.commands: dict[tuple[str, str], list[dict]] = {}  # (scope type, language) -> commands
@@ -435,6 +436,8 @@ class TelegramApiServer:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
                                      status=401)
         call = ApiCall(method, {}, time.monotonic())
+        self.received[method] += 1
+        self._notify()
         try:
             params = await self._read_params(request)
             call.params = params.values
