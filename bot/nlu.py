@@ -1,20 +1,23 @@
-"""Intent classification from each intent's example phrases: a weighted word model and
-rapidfuzz string similarity, combined.
+"""Intent classification from each intent's example phrases (``intents/*.yaml``): a word
+model learnt from the examples and rapidfuzz string similarity, combined.
 
 Text is normalised (case, accents, punctuation, elisions), stop words dropped and the words
-stemmed lightly; a word that none of the examples uses is corrected to the closest word they
-do use (rapidfuzz Levenshtein), so ``abonement`` finds ``abonnement``.
+stemmed lightly. A word the examples do not use is corrected to the closest word they do use
+(rapidfuzz Levenshtein, same first letter), or to a known word it contains ("rebonjour");
+numbers and names ("rue Paul Bellamy") that stay unknown are left out.
 
-Every example is scored against the message in two ways:
+From the examples, each stem gets a *leaning*, how strongly it points to each intent (the
+share of each intent's examples that use it), and a *weight*, high when it points to one
+intent, low when many use it. An intent's score blends:
 
-- word overlap, each shared word weighted by how specific it is to few intents (a word every
-  intent uses weighs nothing, a word only one intent uses weighs most), as a cosine;
-- rapidfuzz's token sort ratio over the stemmed words, which rewards near-identical wording
-  and tolerates the typos correction missed.
+- its best example: weighted word overlap (cosine) mixed with rapidfuzz's token sort ratio,
+  which rewards near-identical wording and tolerates what correction missed;
+- the weighted leaning of the message's words, which generalises beyond single examples.
 
-An intent's score is that of its best example; the confidence is the best intent's score in
-[0, 1]. Below the threshold, or when the best match is an off-topic example, the intent is
-``unknown``.
+Unknown words count against every intent, so off-topic messages score low; the ``unknown``
+intent also has off-topic examples. The confidence is the best intent's score in [0, 1];
+below the threshold the intent is ``unknown``. A greeting opening a request ("Bonjour, je
+voudrais ...") is set aside when the request alone scores better.
 """
 from __future__ import annotations
 
