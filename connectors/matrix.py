@@ -49,6 +49,7 @@ from nio.crypto import ENCRYPTION_ENABLED
 from sqlalchemy import select
 
 from bot.app import CivicBot
+from bot.config import ConfigError, Settings
 from bot.messages import Attachment, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
@@ -66,11 +67,24 @@ TRANSPORT_ERRORS = (ClientError, TimeoutError, asyncio.TimeoutError, OSError)
 
 _GEO_URI = re.compile(r"^geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,-?\d+(?:\.\d+)?)?(?:;.*)?$",
                       re.IGNORECASE)
+_HOMESERVER = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+_USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
 
 
 class MatrixStartError(RuntimeError):
     """The connector could not log in or reach the homeserver; the message says why."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise a ConfigError naming the Matrix setting that cannot be used."""
+    if not _HOMESERVER.match(settings.matrix_homeserver):
+        raise ConfigError("setting 'matrix_homeserver': expected the homeserver's URL, "
+                          "e.g. https://matrix.example.org")
+    if not _USER_ID.match(settings.matrix_user_id):
+        raise ConfigError("setting 'matrix_user_id': expected a full user id, e.g. @civicbot:example.org")
+    if not (settings.matrix_access_token or settings.matrix_password):
+        raise ConfigError("setting 'matrix_access_token' or 'matrix_password': one of them is needed")
 
 
 # Platform events -> incoming messages
@@ -208,10 +222,7 @@ class MatrixConnector(Connector):
 
     def __init__(self, bot: CivicBot, encryption: bool = True) -> None:
         settings = bot.settings
-        if not settings.matrix_homeserver or not settings.matrix_user_id:
-            raise MatrixStartError("set matrix_homeserver and matrix_user_id")
-        if not (settings.matrix_access_token or settings.matrix_password):
-            raise MatrixStartError("set matrix_access_token or matrix_password")
+        check_settings(settings)
         self.bot = bot
         self.settings = settings
         store = settings.data_dir / "matrix"

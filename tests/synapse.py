@@ -14,7 +14,9 @@ It starts in about two seconds here (schema creation on a new SQLite file includ
 """
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import dataclasses
 import hashlib
 import hmac
 import importlib.util
@@ -35,6 +37,8 @@ from typing import Any
 import aiohttp
 import yaml
 from aiohttp import web
+from bot.app import CivicBot
+from connectors.matrix import MatrixConnector
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -254,6 +258,37 @@ def registration_mac(secret: str, nonce: str, localpart: str, password: str,
 
 
 
+class BotAccount:
+    """The bot's account on the test server, and its connector as a test starts and stops it."""
+
+    def __init__(self, bot: CivicBot, server: Synapse) -> None:
+        self.bot = bot
+        self.server = server
+        self.password = secrets.token_hex(8)
+        self.user_id = ""
+        self.connector: MatrixConnector | None = None
+
+    async def register(self, localpart: str = "") -> BotAccount:
+        self.user_id = await self.server.register(localpart or f"civicbot-{secrets.token_hex(4)}",
+                                                  self.password)
+        return self
+
+    async def start(self, encryption: bool = True, homeserver: str = "",
+                    **settings: Any) -> MatrixConnector:
+        """Point the bot's settings at this account (and ``settings``), and start a connector."""
+        self.bot.settings = dataclasses.replace(
+            self.bot.settings, matrix_homeserver=homeserver or self.server.base_url,
+            matrix_user_id=self.user_id, matrix_password=self.password, **settings)
+        self.connector = MatrixConnector(self.bot, encryption=encryption)
+        await self.connector.start()
+        return self.connector
+
+    async def stop(self) -> None:
+        if self.connector is not None:
+            await self.connector.stop()
+            self.connector = None
+
+
 class Resident:
     """A resident's own Matrix client (matrix-nio), driven step by step by a test.
 
@@ -295,6 +330,17 @@ class Resident:
         assert isinstance(response, RoomCreateResponse), response
         self.room_id = response.room_id
         return self.room_id
+
+    async def open_chat(self, account: BotAccount, encrypted: bool = False) -> str:
+        """Invite the bot to a new direct chat; return once it joined and its connector knows
+        the room."""
+        room_id = await self.invite(account.user_id, encrypted=encrypted)
+        assert await self.membership_of(account.user_id) == "join"
+        for _ in range(100):
+            if account.connector is not None and room_id in account.connector.client.rooms:
+                return room_id
+            await asyncio.sleep(0.1)
+        raise AssertionError("the connector did not see the room it joined")
 
     async def membership_of(self, user_id: str, timeout: float = 30.0) -> str:
         """Wait until ``user_id`` joins or leaves the room; returns "join" or "leave"."""

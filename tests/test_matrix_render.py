@@ -1,15 +1,18 @@
 """The Matrix connector's translations, without a homeserver: events in, replies out, errors."""
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
 from nio import ErrorResponse, RoomMemberEvent, RoomMessage
 
+from bot.config import ConfigError, Settings
 from bot.messages import Attachment, Choice, Location, Reply
 from connectors.base import RateLimited, RecipientGone, TemporaryError
 from connectors.matrix import (
     MAX_BODY_CHARS,
+    check_settings,
     fresh_events,
     parse_geo_uri,
     raise_for_error,
@@ -129,3 +132,16 @@ def test_homeserver_errors_map_to_neutral_send_errors() -> None:
         with pytest.raises(TemporaryError):
             raise_for_error(error(code, status))
     raise_for_error(SimpleNamespace())  # a success passes
+
+
+@pytest.mark.parametrize("changes, setting", [
+    ({"matrix_homeserver": "matrix.example.org"}, "matrix_homeserver"),
+    ({"matrix_user_id": "civicbot"}, "matrix_user_id"),
+    ({"matrix_password": ""}, "matrix_password"),
+])
+def test_unusable_settings_are_named(changes: dict, setting: str) -> None:
+    settings = Settings(matrix_homeserver="https://matrix.example.org",
+                        matrix_user_id="@civicbot:example.org", matrix_password="pw")
+    check_settings(settings)
+    with pytest.raises(ConfigError, match=setting):
+        check_settings(dataclasses.replace(settings, **changes))
