@@ -4,25 +4,28 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.contributions.models import Contribution
 from bot.contributions.store import FORWARD_KIND
 from bot.db import utcnow
-from bot.outbox import OutboxEntry, claim, process
+from bot.outbox import OutboxEntry, claim, record, run_handler
 from bot.testing import ChatTester
 
 
 async def drain(bot: CivicBot, kinds: tuple[str, ...] = (FORWARD_KIND,), rounds: int = 100) -> int:
-    """Process the due outbox rows of these kinds, as a worker would; how many were processed."""
+    """Process the due outbox rows of these kinds one by one, as a worker does (each outcome
+    committed before the next row runs); how many were processed."""
     processed = 0
     for _ in range(rounds):
         async with bot.sessions() as session:
             entries = await claim(session, 50, kinds=kinds)
-            for entry in entries:
-                await process(session, entry)
-            await session.commit()
+        for entry in entries:
+            outcome = await run_handler(entry)
+            async with bot.sessions() as session:
+                await record(session, [outcome])
+                await session.commit()
         if not entries:
             break
         processed += len(entries)
@@ -30,11 +33,12 @@ async def drain(bot: CivicBot, kinds: tuple[str, ...] = (FORWARD_KIND,), rounds:
 
 
 async def let_time_pass(bot: CivicBot, seconds: float = 3600.0) -> None:
-    """Every pending row's wait ends now (as if ``seconds`` had passed), in the same order."""
+    """Every pending row's wait is ``seconds`` shorter, as if that time had passed."""
     async with bot.sessions() as session:
-        await session.execute(update(OutboxEntry).where(OutboxEntry.status == "pending")
-                              .values(not_before=OutboxEntry.not_before - timedelta(seconds=seconds),
-                                      claimed_until=None))
+        pending = (await session.execute(select(OutboxEntry).where(OutboxEntry.status == "pending"))).scalars()
+        for entry in pending:
+            entry.not_before = entry.not_before - timedelta(seconds=seconds)
+            entry.claimed_until = None
         await session.commit()
 
 

@@ -30,6 +30,7 @@ LOCAL_PREFIX = "local:"
 LOCAL_CODES = ("voirie", "eclairage", "proprete", "tags", "espaces_verts", "vehicule",
                "signalisation", "eau", "mobilier", "autre")
 CACHE_SECONDS = 3600.0
+RETRY_SECONDS = 60.0
 MATCH_THRESHOLD = 80.0
 _SERVICES_KEY = "open311.services"
 
@@ -60,11 +61,16 @@ def client_for(bot: CivicBot, timeout: float = 10.0) -> Open311Client:
                          settings.open311_jurisdiction_id, timeout=timeout)
 
 
-async def _cached(bot: CivicBot, key: str, fetch) -> list[dict] | None:
-    """A JSON list from memory, else from the back end (kept in the database), else the database."""
+async def _cached(bot: CivicBot, key: str, fetch, retry: bool = False) -> list[dict] | None:
+    """A JSON list from memory, else from the back end (kept in the database), else the database.
+
+    A back end that does not answer is asked again only after ``RETRY_SECONDS``, so that a
+    resident does not wait for its timeout at every step (``retry`` asks again at once).
+    """
     now = time.monotonic()
-    hit = _memory.get(key)
-    if hit and now - hit[0] < CACHE_SECONDS:
+    memory_key = f"{bot.settings.open311_url}|{key}"
+    hit = _memory.get(memory_key)
+    if hit and now < hit[0] and not (retry and not hit[1]):
         return hit[1]  # type: ignore[return-value]
     try:
         async with client_for(bot) as client:
@@ -74,10 +80,9 @@ async def _cached(bot: CivicBot, key: str, fetch) -> list[dict] | None:
         async with bot.sessions() as session:
             stored = await session.get(ConnectorState, key)
         value = json.loads(stored.value) if stored else None
-        if value is not None:
-            _memory[key] = (now, value)
+        _memory[memory_key] = (now + RETRY_SECONDS, value)
         return value
-    _memory[key] = (now, value)
+    _memory[memory_key] = (now + CACHE_SECONDS, value)
     async with bot.sessions() as session:
         stored = await session.get(ConnectorState, key)
         if stored is None:
@@ -88,14 +93,14 @@ async def _cached(bot: CivicBot, key: str, fetch) -> list[dict] | None:
     return value
 
 
-async def open311_services(bot: CivicBot) -> list[Service]:
+async def open311_services(bot: CivicBot, retry: bool = False) -> list[Service]:
     if not bot.settings.open311_url:
         return []
 
     async def fetch(client: Open311Client) -> list[dict]:
         return [service.as_json() for service in await client.services()]
 
-    return [service_from_json(item) for item in await _cached(bot, _SERVICES_KEY, fetch) or []]
+    return [service_from_json(item) for item in await _cached(bot, _SERVICES_KEY, fetch, retry) or []]
 
 
 async def service_attributes(bot: CivicBot, service_code: str) -> list[Attribute]:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_RETRY_SECONDS = 300.0  # a back end back after an outage gets everything within minutes
 QUEUE_STEP_SECONDS = 1.0
+TIMEOUT_SECONDS = 30.0  # one call to the back end
 
 
 class _Refused(Exception):
@@ -95,7 +96,7 @@ async def _service_code(bot: CivicBot, contribution: Contribution) -> str:
     if not contribution.category.startswith(LOCAL_PREFIX):
         return contribution.category
     local = next(c for c in local_categories(bot, "fr") if c.code == contribution.category)
-    services = await open311_services(bot)
+    services = await open311_services(bot, retry=True)
     service = closest_service(local, services)
     if service is None:
         if not services:
@@ -116,7 +117,7 @@ async def _to_open311(bot: CivicBot, contribution: Contribution) -> None:
     address = contribution.address
     if contribution.area and not address:
         address = f"{contribution.area}, {bot.settings.city_name}"
-    async with client_for(bot, timeout=30.0) as client:
+    async with client_for(bot, timeout=TIMEOUT_SECONDS) as client:
         receipt = await client.submit(
             service_code, contribution.description, latitude=contribution.latitude,
             longitude=contribution.longitude, address=address, media_url=_media_url(contribution),
@@ -134,5 +135,5 @@ async def _to_webhook(bot: CivicBot, entry: OutboxEntry, contribution: Contribut
                  if key not in ("event", "target", "contribution_id")})
     if not settings.webhook_secret:
         raise RetryLater("webhook_secret is not set: events wait until it is", delay=MAX_RETRY_SECONDS)
-    webhook = CityWebhook(settings.webhook_url, settings.webhook_secret)
+    webhook = CityWebhook(settings.webhook_url, settings.webhook_secret, timeout=TIMEOUT_SECONDS)
     await webhook.post(entry.payload["event"], str(entry.id), data)
