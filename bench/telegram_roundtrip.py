@@ -1,0 +1,141 @@
+"""Telegram round trip: residents write to the bot through a loopback Bot API in polling mode.
+
+Each simulated resident sends a message, waits for the bot's answer, and sends the next one.
+Measured from the moment the update is queued at the Bot API until the bot's sendMessage
+reaches it: messages per second for the whole pipeline (python-telegram-bot, the router, the
+NLU, the database, the reply) and its p50/p99 latency; then the same with an echo handler in
+place of the core, so the ratio shows what civicbot itself costs.
+
+    python bench/telegram_roundtrip.py [--residents 50] [--messages 20] [--database-url URL]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from bot.app import CivicBot  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.messages import IncomingMessage, Reply  # noqa: E402
+from connectors.telegram import TelegramConnector  # noqa: E402
+from tests.servers.telegram_api import TelegramApiServer  # noqa: E402
+
+TEXTS = ["bonjour", "quels sont les horaires de la mairie ?", "/aide", "hello, what can you do?",
+         "je voudrais signaler un nid-de-poule", "qui est l'élu de mon quartier ?"]
+
+
+class EchoRouter:
+    """Stands in for the core: answers each message with its own text."""
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        return Reply(message.text or "…")
+
+
+@dataclass
+class Result:
+    messages: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def _resident(server: TelegramApiServer, chat_id: int, count: int, latencies: list[float]) -> None:
+    for number in range(count):
+        started = time.perf_counter()
+        server.say(chat_id, TEXTS[(chat_id + number) % len(TEXTS)])
+        await server.next_message(chat_id, timeout=120)
+        latencies.append(time.perf_counter() - started)
+
+
+@asynccontextmanager
+async def scratch_database(url: str) -> AsyncIterator[str]:
+    """``url`` itself for SQLite (empty: a file in the data directory); on PostgreSQL, a schema
+    of its own, dropped afterwards."""
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}search_path={schema}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
+
+
+async def run(echo: bool, residents: int, messages: int, database_url: str) -> Result:
+    async with scratch_database(database_url) as url:
+        return await _run(echo, residents, messages, url)
+
+
+async def _run(echo: bool, residents: int, messages: int, database_url: str) -> Result:
+    with tempfile.TemporaryDirectory() as data_dir:
+        async with TelegramApiServer() as server:
+            settings = Settings(data_dir=Path(data_dir), database_url=database_url, secret="bench",
+                                telegram_token=server.token, telegram_base_url=server.base_url)
+            bot = await CivicBot.create(settings)
+            if echo:
+                bot.router = EchoRouter()
+            connector = TelegramConnector(bot)
+            await connector.start()
+            try:
+                chats = range(10_000, 10_000 + residents)
+                await asyncio.gather(*(_resident(server, chat, 1, []) for chat in chats))  # warm-up
+                latencies: list[float] = []
+                started = time.perf_counter()
+                await asyncio.gather(*(_resident(server, chat, messages, latencies) for chat in chats))
+                elapsed = time.perf_counter() - started
+            finally:
+                await connector.stop()
+                await bot.close()
+    return Result(len(latencies), elapsed, latencies)
+
+
+def _describe(name: str, result: Result) -> str:
+    return (f"{name:<10} {result.rate:8.1f} msg/s   p50 {result.percentile(0.50) * 1000:7.1f} ms   "
+            f"p99 {result.percentile(0.99) * 1000:7.1f} ms   ({result.messages} messages)")
+
+
+async def main(arguments: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    database = arguments.database_url or "(SQLite in a temporary directory)"
+    print(f"{arguments.residents} residents x {arguments.messages} messages, polling, database {database}")
+    pipeline = await run(False, arguments.residents, arguments.messages, arguments.database_url)
+    print(_describe("pipeline", pipeline))
+    echo = await run(True, arguments.residents, arguments.messages, arguments.database_url)
+    print(_describe("echo", echo))
+    print(f"pipeline / echo: throughput x{pipeline.rate / echo.rate:.2f}, "
+          f"p99 latency x{pipeline.percentile(0.99) / echo.percentile(0.99):.2f}, "
+          f"mean latency x{statistics.fmean(pipeline.latencies) / statistics.fmean(echo.latencies):.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20, help="per resident, after one warm-up")
+    parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
+    asyncio.run(main(parser.parse_args()))
