@@ -20,6 +20,7 @@ SCOPES: dict[str, str] = {
     "publish": "publish city publications and follow their delivery",
     "read": "read publications and their delivery progress",
     "polls": "manage polls and votes",
+    "contributions": "read residents' reports and ideas, and set their status and notes",
 }
 TOKEN_PREFIX = "cvb_"
 _SCOPE_NAME = re.compile(r"^[a-z][a-z0-9_.:-]{0,31}$")
