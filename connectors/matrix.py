@@ -53,6 +53,7 @@ from bot.config import ConfigError, Settings
 from bot.messages import Attachment, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
+from connectors.telegram_messages import split_text  # platform-neutral despite its home
 
 log = logging.getLogger(__name__)
 
@@ -170,24 +171,10 @@ def _html_paragraphs(text: str) -> str:
     return "".join(rendered)
 
 
-def split_text(text: str, limit: int = MAX_BODY_CHARS) -> list[str]:
-    """Cut a long text into pieces of at most ``limit`` characters, between paragraphs or lines
-    where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    pieces.append(text)
-    return pieces
-
-
 def render(reply: Reply, location_hint: str = "") -> list[dict[str, Any]]:
     """The ``m.room.message`` contents of a reply: text in HTML with a plain-text fallback, the
     choices as a numbered list (the resident answers with the number or the text)."""
-    pieces = split_text(reply.text)
+    pieces = split_text(reply.text, MAX_BODY_CHARS) or [""]
     contents = []
     for index, piece in enumerate(pieces):
         plain, formatted = piece, _html_paragraphs(piece)

@@ -17,7 +17,6 @@ from connectors.matrix import (
     parse_geo_uri,
     raise_for_error,
     render,
-    split_text,
     to_incoming,
 )
 
@@ -108,9 +107,12 @@ def test_a_long_reply_is_split_and_its_choices_come_last() -> None:
     assert all(len(content["body"]) <= MAX_BODY_CHARS + 20 for content in contents)
     assert contents[-1]["body"].endswith("1. Aide")
     assert all("1. Aide" not in content["body"] for content in contents[:-1])
-    assert "".join(piece.replace(" ", "").replace("\n", "") for piece in split_text(text)) == \
-        text.replace(" ", "").replace("\n", "")
-    assert split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+    assert "".join(content["body"] for content in contents).count("Paragraphe") == 60
+
+
+def test_a_reply_without_text_still_shows_its_choices() -> None:
+    [content] = render(Reply("", [Choice("Aide", "/aide")]))
+    assert content["body"].endswith("1. Aide") and "<li>Aide</li>" in content["formatted_body"]
 
 
 def error(code: str | None, status: int, retry_after_ms: int | None = None) -> ErrorResponse:
