@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -130,13 +131,24 @@ async def _civicbot(*arguments: str, environment: dict[str, str]) -> asyncio.sub
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def test_sigterm_finishes_the_reply_in_hand_then_confirms_and_exits(
-        settings: Settings, telegram_api: TelegramApiServer) -> None:
-    environment = _environment(settings, CIVICBOT_TELEGRAM_TOKEN=telegram_api.token,
-                               CIVICBOT_TELEGRAM_BASE_URL=telegram_api.base_url)
+@asynccontextmanager
+async def _serving(settings: Settings, server: TelegramApiServer) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``civicbot serve`` in a subprocess, polling ``server``; killed if a test leaves it running."""
+    environment = _environment(settings, CIVICBOT_TELEGRAM_TOKEN=server.token,
+                               CIVICBOT_TELEGRAM_BASE_URL=server.base_url)
     process = await _civicbot("serve", environment=environment)
     try:
-        await telegram_api.wait_until(lambda: telegram_api.received["getUpdates"] > 0, timeout=60)
+        await server.wait_until(lambda: server.received["getUpdates"] > 0, timeout=60)
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_sigterm_finishes_the_reply_in_hand_then_confirms_and_exits(
+        settings: Settings, telegram_api: TelegramApiServer) -> None:
+    async with _serving(settings, telegram_api) as process:
         first = telegram_api.say(4003, "bonjour")
         assert "Bonjour" in (await telegram_api.next_message(4003, timeout=20)).text
 
@@ -145,10 +157,6 @@ async def test_sigterm_finishes_the_reply_in_hand_then_confirms_and_exits(
         await telegram_api.wait_until(lambda: telegram_api.received["sendMessage"] == 2, timeout=20)
         process.send_signal(signal.SIGTERM)  # while that reply is on its way
         _, stderr = await asyncio.wait_for(process.communicate(), 40)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     assert process.returncode == 0, stderr.decode()
     assert len(telegram_api.sent_to(4003)) == 2  # the reply in hand was delivered
     assert telegram_api.confirmed_offset == second + 1 > first
@@ -156,17 +164,9 @@ async def test_sigterm_finishes_the_reply_in_hand_then_confirms_and_exits(
 
 
 async def test_sigint_while_idle_stops_promptly(settings: Settings, telegram_api: TelegramApiServer) -> None:
-    environment = _environment(settings, CIVICBOT_TELEGRAM_TOKEN=telegram_api.token,
-                               CIVICBOT_TELEGRAM_BASE_URL=telegram_api.base_url)
-    process = await _civicbot("serve", environment=environment)
-    try:
-        await telegram_api.wait_until(lambda: telegram_api.received["getUpdates"] > 0, timeout=60)
+    async with _serving(settings, telegram_api) as process:
         process.send_signal(signal.SIGINT)  # in the middle of a 30-second long poll
         _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     assert process.returncode == 0, stderr.decode()
 
 
