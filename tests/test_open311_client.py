@@ -7,15 +7,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Open311Client, Open311Error, clean_description
-from tests.servers.open311 import API_KEY, Open311Server
+from tests.servers.open311 import API_KEY, Open311Server, open311_server  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-async def server():
-    server = Open311Server()
-    await server.start()
-    yield server
-    await server.stop()
+def server(open311_server: Open311Server) -> Open311Server:
+    return open311_server
 
 
 @pytest.fixture

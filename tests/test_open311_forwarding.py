@@ -16,17 +16,14 @@ from bot.contributions.store import FORWARD_KIND
 from bot.outbox import OutboxEntry
 from bot.testing import ChatTester
 from tests.contributions_helpers import contribution, drain, let_time_pass, outbox_rows, report
-from tests.servers.open311 import API_KEY, Open311Server
+from tests.servers.open311 import API_KEY, Open311Server, open311_server  # noqa: F401 (fixture)
 
 HERE = (47.2184, -1.5536)
 
 
 @pytest.fixture
-async def server():
-    server = Open311Server()
-    await server.start()
-    yield server
-    await server.stop()
+def server(open311_server: Open311Server) -> Open311Server:
+    return open311_server
 
 
 @pytest.fixture

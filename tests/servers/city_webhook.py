@@ -7,35 +7,27 @@ from typing import Any
 from aiohttp import web
 
 from connectors.city_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from tests.servers.open311 import free_port
+from tests.servers.open311 import LoopbackServer
 
 SECRET = "webhook-test-secret"
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackServer):
     def __init__(self, secret: str = SECRET) -> None:
+        super().__init__()
         self.secret = secret
-        self.port = free_port()
         self.events: list[dict[str, Any]] = []  # the bodies accepted, in order
         self.rejected = 0  # bad signatures
         self.failing: int | None = None
-        self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/civicbot"
 
-    async def start(self) -> None:
+    def application(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/civicbot", self._receive)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        return app
 
     async def _receive(self, request: web.Request) -> web.Response:
         if self.failing:

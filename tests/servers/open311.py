@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 API_KEY = "test-api-key"
@@ -61,32 +63,18 @@ class StoredRequest:
                 "updated_datetime": self.updated.isoformat()}
 
 
-class Open311Server:
-    def __init__(self, services: list[dict[str, Any]] | None = None) -> None:
-        self.services = DEFAULT_SERVICES if services is None else services
+class LoopbackServer:
+    """An aiohttp application on a fixed loopback port, so it can stop and start again."""
+
+    def __init__(self) -> None:
         self.port = free_port()
-        self.requests: dict[str, StoredRequest] = {}
-        self.tokens: dict[str, StoredRequest] = {}
-        self.posts: list[dict[str, Any]] = []  # accepted POST forms, in order of arrival
-        self.calls: list[str] = []  # "METHOD path" of every call
-        self.failing: int | None = None  # answer every call with this HTTP status
-        self.delay = 0.0  # seconds to wait before answering
-        self.batch_ready = True  # whether a batch token resolves to an id yet
-        self._ids = itertools.count(1001)
         self._runner: web.AppRunner | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/open311/v2/"
+    def application(self) -> web.Application:
+        raise NotImplementedError
 
     async def start(self) -> None:
-        app = web.Application(middlewares=[self._faults])
-        app.router.add_get("/open311/v2/services.json", self._services)
-        app.router.add_get("/open311/v2/services/{code}.json", self._definition)
-        app.router.add_post("/open311/v2/requests.json", self._post)
-        app.router.add_get("/open311/v2/requests.json", self._requests)
-        app.router.add_get("/open311/v2/tokens/{token}.json", self._token)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(self.application())
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
@@ -98,6 +86,33 @@ class Open311Server:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+
+class Open311Server(LoopbackServer):
+    def __init__(self, services: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.services = DEFAULT_SERVICES if services is None else services
+        self.requests: dict[str, StoredRequest] = {}
+        self.tokens: dict[str, StoredRequest] = {}
+        self.posts: list[dict[str, Any]] = []  # accepted POST forms, in order of arrival
+        self.calls: list[str] = []  # "METHOD path" of every call
+        self.failing: int | None = None  # answer every call with this HTTP status
+        self.delay = 0.0  # seconds to wait before answering
+        self.batch_ready = True  # whether a batch token resolves to an id yet
+        self._ids = itertools.count(1001)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/open311/v2/"
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self._faults])
+        app.router.add_get("/open311/v2/services.json", self._services)
+        app.router.add_get("/open311/v2/services/{code}.json", self._definition)
+        app.router.add_post("/open311/v2/requests.json", self._post)
+        app.router.add_get("/open311/v2/requests.json", self._requests)
+        app.router.add_get("/open311/v2/tokens/{token}.json", self._token)
+        return app
 
     def set_status(self, service_request_id: str, status: str, notes: str = "") -> None:
         """What a city agent does in the back end."""
@@ -167,3 +182,12 @@ class Open311Server:
             return web.json_response([{"token": stored.token}])
         return web.json_response([{"service_request_id": stored.service_request_id,
                                    "token": stored.token}])
+
+
+@pytest.fixture
+async def open311_server() -> AsyncIterator[Open311Server]:
+    """A running back end, stopped after the test (import it into a test module to use it)."""
+    server = Open311Server()
+    await server.start()
+    yield server
+    await server.stop()
