@@ -94,3 +94,15 @@ async def test_unknown_methods_and_wrong_tokens_are_refused(session) -> None:
             assert response.status == 401
         async with session.get(f"http://127.0.0.1:{server.port}/stats") as response:
             assert (await response.json())["delivered"] == 0
+
+
+async def test_updates_can_be_queued_over_http(session) -> None:
+    async with TelegramApiServer() as server:
+        async with session.post(f"http://127.0.0.1:{server.port}/updates",
+                                json={"chat_id": 42, "text": "bonjour"}) as response:
+            assert (await response.json()) == {"update_id": 1}
+        async with session.post(f"http://127.0.0.1:{server.port}/updates", json={"chat": 1}) as response:
+            assert response.status == 400
+        async with session.get(f"{server.base_url}{server.token}/getUpdates") as response:
+            [update] = (await response.json())["result"]
+        assert update["message"]["text"] == "bonjour" and update["message"]["chat"]["id"] == 42

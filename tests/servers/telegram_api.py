@@ -301,6 +301,7 @@ class TelegramApiServer:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/stats", self._stats)
+        app.router.add_post("/updates", self._post_update)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> TelegramApiServer:
@@ -682,12 +683,24 @@ class TelegramApiServer:
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats.as_json())
 
+    async def _post_update(self, request: web.Request) -> web.Response:
+        """Queue an update from outside the process: a full update, or ``{"chat_id", "text"}``."""
+        try:
+            body = await request.json()
+            update = body if "message" in body or "callback_query" in body else \
+                self.message_update(int(body["chat_id"]), str(body["text"]))
+        except (ValueError, TypeError, KeyError):
+            return web.json_response({"error": 'expected an update or {"chat_id": ..., "text": ...}'},
+                                     status=400)
+        return web.json_response({"update_id": self.push(update)})
+
 
 async def _serve_forever(arguments: argparse.Namespace) -> None:
     limits = RateLimits() if arguments.limits else None
     server = TelegramApiServer(arguments.token, limits=limits, record=False)
     await server.start(arguments.host, arguments.port)
-    print(f"Bot API on {server.base_url} (token {server.token}); statistics at /stats", flush=True)
+    print(f"Bot API on {server.base_url} (token {server.token}); statistics at GET /stats; "
+          'a resident writes with POST /updates {"chat_id": 42, "text": "bonjour"}', flush=True)
     try:
         await asyncio.Event().wait()
     finally:
