@@ -70,11 +70,34 @@ _GEO_URI = re.compile(r"^geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,-?\d
                       re.IGNORECASE)
 _HOMESERVER = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 _USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+_MATRIX_USER_ID = re.compile(r"@[^\s:@]+:[A-Za-z0-9.\-\[\]]+(?::\d+)?")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
 
 
 class MatrixStartError(RuntimeError):
     """The connector could not log in or reach the homeserver; the message says why."""
+
+
+class _RedactUserIds(logging.Filter):
+    """matrix-nio names users in some of its log lines: keep their raw ids out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = _MATRIX_USER_ID.sub("@…", record.getMessage()), None
+        return True
+
+
+def protect_logs(log_message_text: bool) -> None:
+    """Keep matrix-nio's chatty INFO lines (which name users and rooms) out of civicbot's logs,
+    and the user ids out of its warnings, unless ``log_message_text`` allows them."""
+    library = logging.getLogger("nio")
+    library.setLevel(max(library.getEffectiveLevel(), logging.WARNING))
+    if log_message_text:
+        return
+    for name in list(logging.root.manager.loggerDict):
+        logger = logging.getLogger(name)
+        if (name == "nio" or name.startswith("nio.")) and not any(
+                isinstance(existing, _RedactUserIds) for existing in logger.filters):
+            logger.addFilter(_RedactUserIds())
 
 
 def check_settings(settings: Settings) -> None:
@@ -210,6 +233,7 @@ class MatrixConnector(Connector):
     def __init__(self, bot: CivicBot, encryption: bool = True) -> None:
         settings = bot.settings
         check_settings(settings)
+        protect_logs(settings.log_message_text)
         self.bot = bot
         self.settings = settings
         store = settings.data_dir / "matrix"
@@ -267,6 +291,8 @@ class MatrixConnector(Connector):
             who = await self.client.whoami()
             if isinstance(who, WhoamiError):
                 self._fail_login(who)
+            if not who.device_id:
+                raise MatrixStartError("the access token belongs to no device: log in to get one")
             self.client.restore_login(who.user_id, who.device_id, settings.matrix_access_token)
             return
         self.client.device_id = await self._load_state("device_id")

@@ -276,9 +276,9 @@ class BotAccount:
     async def start(self, encryption: bool = True, homeserver: str = "",
                     **settings: Any) -> MatrixConnector:
         """Point the bot's settings at this account (and ``settings``), and start a connector."""
-        self.bot.settings = dataclasses.replace(
-            self.bot.settings, matrix_homeserver=homeserver or self.server.base_url,
-            matrix_user_id=self.user_id, matrix_password=self.password, **settings)
+        account = {"matrix_homeserver": homeserver or self.server.base_url,
+                   "matrix_user_id": self.user_id, "matrix_password": self.password}
+        self.bot.settings = dataclasses.replace(self.bot.settings, **{**account, **settings})
         self.connector = MatrixConnector(self.bot, encryption=encryption)
         await self.connector.start()
         return self.connector

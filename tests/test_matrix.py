@@ -103,7 +103,7 @@ async def test_a_location_an_image_and_bad_input_get_answers(account: BotAccount
 
 
 async def test_a_restart_never_answers_a_message_twice(account: BotAccount, residents) -> None:
-    await account.start()
+    device = (await account.start()).client.device_id
     dave = await residents("dave")
     await dave.open_chat(account)
     await exchange(dave, account, "bonjour")
@@ -115,8 +115,20 @@ async def test_a_restart_never_answers_a_message_twice(account: BotAccount, resi
     assert len(replies) == 1 and replies[0].body.count("\n") >= 8  # the help menu, once
 
     await account.stop()
-    await account.start()
+    assert (await account.start()).client.device_id == device  # the same device, not a new one
     assert await dave.replies(account.user_id, timeout=3, strict=False) == []
+
+
+async def test_an_access_token_logs_in(account: BotAccount, residents, synapse: Synapse) -> None:
+    token = await synapse.login_token(account.user_id, account.password)
+    device = (await account.start(matrix_password="", matrix_access_token=token)).client.device_id
+    nina = await residents("nina", encrypted=True)
+    await nina.open_chat(account, encrypted=True)
+    assert "Bonjour" in (await exchange(nina, account, "bonjour")).body
+    await account.stop()
+    connector = await account.start(matrix_password="", matrix_access_token=token)
+    assert connector.client.device_id == device
+    assert "Hello" in (await exchange(nina, account, "hello there, good morning")).body
 
 
 async def test_words_said_before_the_first_start_are_answered_once(account: BotAccount,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +16,7 @@ from connectors.matrix import (
     check_settings,
     fresh_events,
     parse_geo_uri,
+    protect_logs,
     raise_for_error,
     render,
     to_incoming,
@@ -147,3 +149,13 @@ def test_unusable_settings_are_named(changes: dict, setting: str) -> None:
     check_settings(settings)
     with pytest.raises(ConfigError, match=setting):
         check_settings(dataclasses.replace(settings, **changes))
+
+
+def test_user_ids_in_the_librarys_log_lines_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    protect_logs(log_message_text=False)
+    with caplog.at_level(logging.INFO):
+        library = logging.getLogger("nio.crypto.log")
+        library.warning("Curve key for user %s and device %s not found", ALICE, "DEVICE")
+        library.info("Creating Inbound session for %s", ALICE)  # below the library's level
+    assert "Curve key for user @… and device DEVICE" in caplog.text
+    assert ALICE not in caplog.text and "Inbound" not in caplog.text
