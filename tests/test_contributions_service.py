@@ -57,7 +57,7 @@ async def test_a_report_in_english(bot: CivicBot) -> None:
     receipt = await bob.say("send")
     assert "reference S-" in receipt.text
     listing = await bob.say("/contributions")
-    assert "received, being sent to the city" in listing.text
+    assert "received, waiting for the city" in listing.text
 
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=2500)

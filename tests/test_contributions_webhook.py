@@ -88,3 +88,16 @@ async def test_a_wrong_secret_is_refused_by_the_receiver(city: CivicBot, receive
     await drain(city)
     row = (await outbox_rows(city, "contribution.forward"))[0]
     assert row.status == "pending" and "webhook_secret" in row.last_error  # waits for the setting
+
+
+async def test_a_dead_open311_back_end_does_not_hold_the_webhook_queue(city: CivicBot,
+                                                                        receiver: WebhookReceiver) -> None:
+    city.settings.open311_url = "http://127.0.0.1:9/open311/v2/"  # nothing listens there
+    await report(ChatTester(city, "alice"), "voirie", "Trou")
+    author = ChatTester(city, "bob")
+    for text in ("/idee", "Un potager partagé", "Dans le parc", "environnement", "passer", "silent", "envoyer"):
+        await author.say(text)
+    await drain(city)
+    rows = {row.payload["target"]: row for row in await outbox_rows(city, "contribution.forward")}
+    assert rows["open311"].status == "pending" and rows["webhook"].status == "sent"
+    assert [event["event"] for event in receiver.events] == ["idea.created"]

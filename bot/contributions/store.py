@@ -87,7 +87,7 @@ def enqueue_forward(session: AsyncSession, target: str | None, event: str,
     if target is not None:
         enqueue(session, FORWARD_KIND, {"event": event, "target": target,
                                         "contribution_id": contribution_id, **data},
-                priority=PRIORITY_FORWARD)
+                priority=PRIORITY_FORWARD, batch=f"forward:{target}")
 
 
 def add_event(session: AsyncSession, contribution: Contribution, status: str,
