@@ -46,6 +46,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news
+REFETCH_AFTER = 0.25  # seconds before fetching past an update that is still being answered
 MAX_BACKOFF = 60.0
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
@@ -122,13 +123,15 @@ class TelegramConnector(Connector):
         self.application = builder.build()
         self.application.add_handler(CommandHandler("start", self._on_start))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
-        self.application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.application.add_handler(MessageHandler(  # not service messages (members, migration...)
+            filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message))
         self.application.add_error_handler(self._on_error)
         self._chats = ChatLocks()
         self._partial: dict[str, tuple[Reply, int]] = {}  # chat -> (reply, parts already sent)
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task | None = None
         self._offset: int | None = None  # first update id not answered yet
+        self._fetch_failures = 0
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -191,30 +194,58 @@ class TelegramConnector(Connector):
 
     # -- receiving ----------------------------------------------------------------------------
     async def _poll(self) -> None:
-        """Fetch updates, answer them, and only then move the offset past them."""
+        """Fetch updates and hand each to a task; the offset never passes an unanswered update.
+
+        A slow update (a reply waiting out flood control) does not hold the others back: the
+        updates after it are fetched again every ``REFETCH_AFTER`` seconds with the offset still
+        on it, and those not handed out yet are handled — within the window of 100 updates one
+        getUpdates returns.
+        """
         stop = asyncio.create_task(self._stopping.wait())
-        attempt = 0
+        in_flight: dict[int, asyncio.Task] = {}
+        dispatched = -1  # the highest update id handed to a task
         try:
             while not self._stopping.is_set():
-                fetch = asyncio.ensure_future(self.application.bot.get_updates(
-                    offset=self._offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES))
-                await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
-                if not fetch.done():
-                    fetch.cancel()  # nothing fetched is lost: it is not confirmed
+                updates = await self._fetch(stop, wait=not in_flight)
+                if updates is None:
                     break
-                try:
-                    updates = fetch.result()
-                    attempt = 0
-                except Exception as error:  # noqa: BLE001 - the poller never dies
-                    delay = _poll_delay(error, attempt)
-                    attempt += 1
-                    await asyncio.wait({stop}, timeout=delay)
-                    continue
-                if updates:
-                    await asyncio.gather(*(self.process(update) for update in updates))
-                    self._offset = updates[-1].update_id + 1
+                for update in updates:
+                    if update.update_id > dispatched:
+                        dispatched = update.update_id
+                        in_flight[dispatched] = asyncio.create_task(self.process(update))
+                if in_flight:
+                    await asyncio.wait(in_flight.values(), timeout=REFETCH_AFTER)
+                self._settle(in_flight, dispatched)
+            if in_flight:  # stopping: finish what is in hand
+                await asyncio.wait(in_flight.values())
+                self._settle(in_flight, dispatched)
         finally:
             stop.cancel()
+
+    def _settle(self, in_flight: dict[int, asyncio.Task], dispatched: int) -> None:
+        """Forget the finished tasks; the offset moves up to the oldest update still in hand."""
+        for update_id in [update_id for update_id, task in in_flight.items() if task.done()]:
+            del in_flight[update_id]
+        if dispatched >= 0:
+            self._offset = min(in_flight, default=dispatched + 1)
+
+    async def _fetch(self, stop: asyncio.Task, wait: bool) -> list[Update] | None:
+        """The updates from the offset on (long polling if ``wait``); [] after a failure and a
+        pause; None once stopping (a fetch cut short loses nothing: it confirmed nothing)."""
+        fetch = asyncio.ensure_future(self.application.bot.get_updates(
+            offset=self._offset, timeout=POLL_TIMEOUT if wait else 0, allowed_updates=ALLOWED_UPDATES))
+        await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not fetch.done():
+            fetch.cancel()
+            return None
+        try:
+            updates = list(fetch.result())
+        except Exception as error:  # noqa: BLE001 - the poller never dies
+            await asyncio.wait({stop}, timeout=_poll_delay(error, self._fetch_failures))
+            self._fetch_failures += 1
+            return []
+        self._fetch_failures = 0
+        return updates
 
     async def _confirm(self) -> None:
         """Tell Telegram the updates answered may be forgotten (a getUpdates with the offset)."""

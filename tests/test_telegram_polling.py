@@ -2,6 +2,9 @@
 loopback Bot API, a resident's updates in, the bot's messages out."""
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy import select
 
 from bot.app import CivicBot
@@ -10,6 +13,9 @@ from bot.models import User
 from connectors.telegram import TelegramConnector
 from tests.servers.telegram_api import TelegramApiServer
 from tests.telegram_fixtures import telegram, telegram_api  # noqa: F401 (fixtures)
+
+# python-telegram-bot 22 warns that RetryAfter.retry_after will become a timedelta (both handled)
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 async def test_start_publishes_the_command_menu_in_french_and_english(
@@ -175,3 +181,27 @@ async def test_stop_confirms_what_was_answered(bot: CivicBot, telegram: Telegram
     async with bot.sessions() as session:
         users = (await session.execute(select(User).where(User.platform == "telegram"))).scalars().all()
     assert [user.user_hash for user in users] == [bot.pseudonymizer.user_hash("telegram", "1015")]
+
+
+async def test_a_reply_held_by_flood_control_does_not_hold_the_others(
+        telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
+    telegram_api.rate_limit_next(chat_id=1016, retry_after=3)
+    slow = telegram_api.say(1016, "bonjour")
+    await telegram_api.wait_until(lambda: telegram_api.received["sendMessage"] == 1)
+    started = asyncio.get_running_loop().time()
+    fast = telegram_api.say(1017, "bonjour")
+    assert "Bonjour" in (await telegram_api.next_message(1017)).text
+    assert asyncio.get_running_loop().time() - started < 2.5
+    assert telegram_api.confirmed_offset <= slow  # not confirmed while unanswered
+    assert "Bonjour" in (await telegram_api.next_message(1016)).text
+    await telegram_api.wait_until(lambda: telegram_api.confirmed_offset == fast + 1)
+
+
+async def test_service_messages_get_no_reply(telegram: TelegramConnector,
+                                             telegram_api: TelegramApiServer) -> None:
+    newcomer = {"id": 555, "is_bot": False, "first_name": "Nouvelle"}
+    telegram_api.push(telegram_api.message_update(-1018, user_id=555, new_chat_members=[newcomer]))
+    telegram_api.push(telegram_api.message_update(-1018, user_id=555, migrate_to_chat_id=-1001018))
+    telegram_api.say(-1018, "/aide", user_id=555)
+    assert len((await telegram_api.next_message(-1018)).inline_buttons) >= 8
+    assert len(telegram_api.sent_to(-1018)) == 1
