@@ -6,7 +6,7 @@ file...). Each resident's updates are handled one at a time, in order; different
 parallel.
 
 Nothing acknowledged is lost: in polling mode the update offset — which tells Telegram an
-update may be forgotten — is only advanced once the updates fetched have been answered; in
+update may be forgotten — never moves past an update that has not been answered yet; in
 webhook mode the HTTP answer that acknowledges an update is only sent once it has been
 answered. A crash can make the bot answer an update twice, never not at all.
 """
@@ -19,7 +19,7 @@ import re
 import secrets
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -157,7 +157,8 @@ class TelegramConnector(Connector):
             await self._confirm()
         await self.application.shutdown()
 
-    async def _until_done(self, step, what: str) -> None:
+    async def _until_done(self, step: Callable[[], Awaitable[object]], what: str) -> None:
+        """Run ``step`` until Telegram takes it; a refused token or request is a ConfigError."""
         attempt = 0
         while True:
             try:
@@ -166,6 +167,8 @@ class TelegramConnector(Connector):
             except InvalidToken:
                 raise ConfigError("setting 'telegram_token': Telegram refused this token "
                                   "(check it with @BotFather)") from None
+            except BadRequest as error:
+                raise ConfigError(f"Telegram refused to {what}: {error.message}") from None
             except TelegramError as error:
                 if self._stopping.is_set():
                     raise

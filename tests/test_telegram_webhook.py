@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import CivicBot
+from bot.config import ConfigError
 from bot.http import create_app
 from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramConnector
 from tests.servers.telegram_api import TelegramApiServer
@@ -137,3 +138,13 @@ async def test_malformed_updates_never_break_the_webhook(
                                   headers={SECRET_HEADER: SECRET})
     assert response.status == 200
     assert len(telegram_api.sent_to(3004)[-1].inline_buttons) >= 8
+
+
+async def test_a_webhook_telegram_refuses_is_a_clear_error(
+        bot: CivicBot, telegram_api: TelegramApiServer) -> None:
+    point_at(bot, telegram_api, telegram_mode="webhook", telegram_webhook_url=PUBLIC_URL)
+    telegram_api.fail("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host")
+    connector = TelegramConnector(bot)
+    with pytest.raises(ConfigError, match="(?i)refused to set the webhook: bad webhook: failed to resolve"):
+        await connector.start()
+    await connector.stop()
