@@ -21,6 +21,7 @@ SCOPES: dict[str, str] = {
     "read": "read publications and their delivery progress",
     "polls": "manage polls and votes",
     "contributions": "read residents' reports and ideas, and set their status and notes",
+    "agent": "read and answer residents' hand-over tickets, and close them",
 }
 TOKEN_PREFIX = "cvb_"
 _SCOPE_NAME = re.compile(r"^[a-z][a-z0-9_.:-]{0,31}$")
@@ -104,7 +105,7 @@ async def authenticate(session: AsyncSession, secret: str) -> TokenInfo | None:
     await session.execute(
         update(ApiToken).where(ApiToken.id == row.id, (ApiToken.last_used_at.is_(None))
                                | (ApiToken.last_used_at < now - LAST_USED_PRECISION))
-        .values(last_used_at=now)
+        .values(last_used_at=now).execution_options(synchronize_session=False)
     )
     await session.commit()
     return TokenInfo(row.id, row.name, frozenset(row.scopes))

@@ -3,15 +3,20 @@ description). Texts are cleaned of control characters; every limit keeps one pub
 one Telegram message (4,096 characters)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.publications.models import KINDS
 from bot.text import sanitize
 
 TITLE_CHARS, TEXT_CHARS, LINK_CHARS, NAME_CHARS = 200, 3200, 500, 100
+# At least one character that is neither a space nor one that cleaning removes.
+VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]"
+YEARS = "2[01][0-9]{2}"  # a schedule is for this era: catches typos, keeps date arithmetic safe
+LINK = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"
 
 
 def _clean(text: str) -> str:
@@ -21,16 +26,24 @@ def _clean(text: str) -> str:
     return cleaned
 
 
+def _this_era(moment: datetime) -> datetime:
+    if not re.match(YEARS, f"{moment.year:04d}"):
+        raise ValueError("the year must be from 2000 to 2199")
+    return moment
+
+
 def _text(limit: int):
-    return Annotated[str, Field(min_length=1, max_length=limit), AfterValidator(_clean)]
+    return Annotated[str, Field(min_length=1, max_length=limit, pattern=VISIBLE), AfterValidator(_clean)]
 
 
-Name = Annotated[str, Field(min_length=1, max_length=NAME_CHARS), AfterValidator(_clean)]
+Name = _text(NAME_CHARS)
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Exactly the documented fields and types: no unknown field, no ``0`` taken for a date."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Title(Strict):
@@ -47,15 +60,20 @@ class PublicationIn(Strict):
     """A publication to deliver: French required, English optional; at least one topic, area or
     official says who receives it."""
 
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"anyOf": [
+        {"required": [name], "properties": {name: {"minItems": 1}}} for name in ("topics", "areas", "officials")
+    ]})
+
     kind: Kind
     title: Title
     text: Text
-    link: Annotated[HttpUrl, Field(max_length=LINK_CHARS)] | None = None
+    link: Annotated[str, Field(max_length=LINK_CHARS, pattern=LINK)] | None = None
     topics: list[Name] = Field(default_factory=list, max_length=20)
     areas: list[Name] = Field(default_factory=list, max_length=50)
     officials: list[Name] = Field(default_factory=list, max_length=20)
-    scheduled_at: AwareDatetime | None = Field(
-        default=None, description="When to deliver (at most a year ahead); absent or past: now.")
+    scheduled_at: Annotated[AwareDatetime, AfterValidator(_this_era)] | None = Field(
+        default=None, description="When to deliver, with its UTC offset; absent or past: now.",
+        json_schema_extra={"pattern": f"^{YEARS}-"})
 
 
 class Progress(BaseModel):
@@ -115,10 +133,19 @@ def field_path(location: tuple) -> str:
     return path or "body"
 
 
-def parse_publication(data: object) -> PublicationIn:
-    """Validate a decoded JSON body; :class:`PublicationError` names the first wrong field."""
+def parse_publication(body: bytes | str) -> PublicationIn:
+    """Validate a JSON body; :class:`PublicationError` names the first wrong field."""
     try:
-        return PublicationIn.model_validate(data)
+        return PublicationIn.model_validate_json(body)
     except ValidationError as error:
         first = error.errors()[0]
-        raise PublicationError(field_path(first["loc"]), first["msg"]) from None
+        raise PublicationError(field_path(first["loc"]), _message(first)) from None
+
+
+def _message(error: dict) -> str:
+    """pydantic's message, said plainly where it would show a regular expression."""
+    if error["type"] == "string_pattern_mismatch":
+        return "must be an http:// or https:// address" if error["loc"][0] == "link" else "must contain visible text"
+    if not error["loc"]:
+        return "the body must be a JSON object" if error["type"] != "json_invalid" else f"not valid JSON ({error['msg']})"
+    return error["msg"]

@@ -2,7 +2,7 @@
 outbox rows in one transaction, and report delivery progress."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,34 +15,21 @@ from bot.publications.schema import (Progress, PublicationError, PublicationIn, 
                                      Text, Title)
 from bot.subscriptions.schedule import DeliveryClock, as_utc
 from bot.subscriptions.targeting import enqueue_publication
-from bot.text import normalize
 
-MAX_SCHEDULE_AHEAD = timedelta(days=366)
-
-
-def canonical_topics(topics: list[str], settings: Settings) -> list[str]:
-    """The city's spelling of each topic (case and accents do not matter), or PublicationError."""
-    known = {normalize(topic): topic for topic in settings.topics}
-    canonical: list[str] = []
+def known_topics(topics: list[str], settings: Settings) -> list[str]:
+    """The topics without repeats, or PublicationError naming one the city does not have."""
     for number, topic in enumerate(topics):
-        found = known.get(normalize(topic))
-        if found is None:
+        if topic not in settings.topics:
             raise PublicationError(f"topics[{number}]",
                                    f"unknown topic {topic!r}; known topics: {', '.join(settings.topics)}")
-        if found not in canonical:
-            canonical.append(found)
-    return canonical
+    return list(dict.fromkeys(topics))
 
 
 def _schedule(request: PublicationIn, now: datetime) -> datetime | None:
+    """The delivery time in UTC; None for now (no time, or one already past)."""
     if request.scheduled_at is None:
         return None
-    try:
-        moment = as_utc(request.scheduled_at)
-    except (OverflowError, ValueError):
-        raise PublicationError("scheduled_at", "not a usable date") from None
-    if moment > now + MAX_SCHEDULE_AHEAD:
-        raise PublicationError("scheduled_at", "at most a year ahead")
+    moment = as_utc(request.scheduled_at)
     return moment if moment > now else None
 
 
@@ -56,8 +43,8 @@ async def publish(session: AsyncSession, request: PublicationIn, settings: Setti
     publication = Publication(
         kind=request.kind, title_fr=request.title.fr, title_en=request.title.en,
         text_fr=request.text.fr, text_en=request.text.en,
-        link=str(request.link) if request.link else None,
-        topics=canonical_topics(request.topics, settings), areas=list(dict.fromkeys(request.areas)),
+        link=request.link,
+        topics=known_topics(request.topics, settings), areas=list(dict.fromkeys(request.areas)),
         officials=list(dict.fromkeys(request.officials)), scheduled_at=_schedule(request, now),
         created_at=now, published_by=published_by[:100],
     )
