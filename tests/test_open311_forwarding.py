@@ -233,3 +233,14 @@ async def test_free_text_is_never_a_crash_and_reaches_the_back_end_clean(city: C
         assert len(form["description"]) <= 4000 and "<b>" not in form["description"]
     server.posts.clear()
     await tester.say("annuler")
+
+
+async def test_many_services_are_offered_by_group(city: CivicBot, server: Open311Server) -> None:
+    server.services = [{"service_code": f"s{n}", "service_name": f"Service {n}", "metadata": False,
+                        "group": "Voirie" if n % 2 else "Propreté"} for n in range(14)]
+    alice = ChatTester(city, "alice")
+    groups = await alice.say("/signaler")
+    assert [c.label for c in groups.choices] == ["Propreté", "Voirie"]
+    services = await alice.say("Voirie")
+    assert [c.label for c in services.choices] == [f"Service {n}" for n in range(1, 14, 2)]
+    assert "décrivez le problème" in (await alice.choose(2)).text.lower()
