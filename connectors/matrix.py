@@ -381,14 +381,23 @@ class MatrixConnector(Connector):
         if invite is None:
             return
         try:
-            if self.accepts_invite(invite.sender, invite.content):
-                raise_for_error(await self.client.join(room_id))
-                log.info("matrix: joined a direct chat")
-            else:
-                raise_for_error(await self.client.room_leave(room_id))
-                log.info("matrix: refused an invitation (not a direct chat, or server not allowed)")
+            if not self.accepts_invite(invite.sender, invite.content):
+                log.info("matrix: refusing an invitation (not a direct chat, or server not allowed)")
+            elif await self._join(room_id):
+                return
+            raise_for_error(await self.client.room_leave(room_id))
         except Exception as error:
             log.warning("matrix: could not answer an invitation (%s)", type(error).__name__)
+
+    async def _join(self, room_id: str) -> bool:
+        """Join; False when the room cannot be joined any more (everyone left it)."""
+        response = await self.client.join(room_id)
+        if isinstance(response, ErrorResponse) and \
+                getattr(response.transport_response, "status", None) in (403, 404):
+            return False
+        raise_for_error(response)
+        log.info("matrix: joined a direct chat")
+        return True
 
     def accepts_invite(self, inviter: str, content: dict[str, Any]) -> bool:
         """Direct chats only, and from the allowed homeservers when a list is set."""

@@ -1,6 +1,7 @@
 """The Matrix connector against a real Synapse, with residents on their own matrix-nio clients."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -153,6 +154,20 @@ async def test_invitations_from_other_servers_or_to_group_rooms_are_refused(
     await frank.invite(account.user_id, direct=False)
     assert await frank.membership_of(account.user_id) == "leave"
     await frank.open_chat(account)
+
+
+async def test_an_invitation_whose_resident_left_is_not_kept(account: BotAccount,
+                                                             residents) -> None:
+    olga = await residents("olga")
+    room_id = await olga.invite(account.user_id)
+    await olga.client.room_leave(room_id)
+    connector = await account.start()
+    for _ in range(100):
+        state = await connector.client.room_get_state_event(room_id, "m.room.member", account.user_id)
+        if state.content.get("membership") == "leave":
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the bot's membership stayed {state.content.get('membership')!r}")
 
 
 async def test_an_encrypted_room_is_answered_encrypted(account: BotAccount, residents) -> None:
