@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from bot import db
 from bot.config import Settings
-from knowledge.importers import ImportFailed, Origin, Writer
+from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
 from knowledge.importers.plain import import_plain
@@ -41,6 +41,7 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
         try:
             await db.migrate(engine)
             async with db.session_factory(engine)() as session:
+                await prepare_bulk(session)
                 with tqdm(desc=label, unit=" rows", disable=None, leave=False) as bar:
                     writer = Writer(session, bar)
                     await work(writer)

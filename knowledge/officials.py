@@ -8,7 +8,7 @@ the rows of the closest ones are read.
 from __future__ import annotations
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, cast, literal, or_, select, union
+from sqlalchemy import String, cast, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
@@ -28,10 +28,28 @@ def name_keys(first_name: str, last_name: str) -> dict[str, str]:
             "last_name_rev": last[::-1]}
 
 
-def _range(column, prefix: str, reversed_: bool = False):
+def _range(column, prefix: str, field: str):
     """The distinct values of ``column`` that start with ``prefix``, through its index."""
-    return select(column.label("name"), literal(reversed_).label("reversed")).where(
+    return select(column.label("name"), literal(field).label("field")).where(
         column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1)).distinct()
+
+
+async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, set[str]]:
+    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}."""
+    blocks = []
+    for word in words:
+        blocks += [_range(Official.last_name_key, word[:_BLOCK], "last"),
+                   _range(Official.last_name_rev, word[::-1][:_BLOCK], "rev"),
+                   _range(Official.first_name_key, word[:_BLOCK], "first")]
+    names: dict[str, set[str]] = {"last": set(), "first": set()}
+    for name, field in (await session.execute(union(*blocks))).all():
+        names["first" if field == "first" else "last"].add(name[::-1] if field == "rev" else name)
+    close: dict[str, set[str]] = {"last": set(), "first": set()}
+    for field, candidates in names.items():
+        for word in words:
+            close[field].update(name for name, _score, _ in process.extract(
+                word, candidates, scorer=fuzz.ratio, score_cutoff=NAME_MATCH, limit=_MAX_NAMES))
+    return close
 
 
 async def find_by_name(session: AsyncSession, query: str, limit: int = 5
@@ -40,23 +58,18 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     words = [word for word in normalize(query).split() if len(word) >= _BLOCK]
     if not words:
         return []
-    blocks = []
-    for word in words:
-        blocks += [_range(Official.last_name_key, word[:_BLOCK]),
-                   _range(Official.last_name_rev, word[::-1][:_BLOCK], True),
-                   _range(Official.first_name_key, word[:_BLOCK])]
-    names = {name[::-1] if reversed_ else name
-             for name, reversed_ in (await session.execute(union(*blocks))).all()}
-    close: dict[str, float] = {}
-    for word in words:
-        for name, score, _ in process.extract(word, names, scorer=fuzz.ratio,
-                                              score_cutoff=NAME_MATCH, limit=_MAX_NAMES):
-            close[name] = max(close.get(name, 0), score)
-    if not close:
-        return []
-    rows = (await session.scalars(select(Official).where(or_(
-        Official.last_name_key.in_(close), Official.first_name_key.in_(close))
-    ).limit(_MAX_ROWS))).all()
+    close = await _close_names(session, words)
+    last, first = Official.last_name_key.in_(close["last"]), Official.first_name_key.in_(close["first"])
+    attempts = []  # both names first: fewer, surer rows
+    if close["last"] and close["first"]:
+        attempts.append((last, first))
+    attempts += [(last,)] if close["last"] else []
+    attempts += [(first,)] if close["first"] else []
+    rows: list[Official] = []
+    for condition in attempts:
+        rows = list((await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS))).all())
+        if rows:
+            break
     scored = [(official, _name_score(words, official)) for official in rows]
     scored = [pair for pair in scored if pair[1] >= NAME_MATCH]
     scored.sort(key=lambda pair: -pair[1])

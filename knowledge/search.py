@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
@@ -23,19 +23,22 @@ _MIN_TYPO_WORD = 4
 _MIN_PREFIX_WORD = 4
 _WORD_MATCH = 80  # rapidfuzz ratio for a query word to count as found in a candidate
 
+BROAD_MATCHES = 5000  # an any-word query matching more rows than this searches titles only
+
 _SQLITE = text(
-    "SELECT s.kind, s.ref_key, s.title, substr(s.body, 1, 400) AS body "
-    "FROM kb_search_fts JOIN kb_search s ON s.id = kb_search_fts.rowid "
-    "WHERE kb_search_fts MATCH :query AND s.kind IN :kinds "
-    "ORDER BY bm25(kb_search_fts, 4.0, 1.0) LIMIT :limit"
-).bindparams(bindparam("kinds", expanding=True))
+    "SELECT s.kind, s.ref_key, s.title, substr(s.body, 1, 400) AS body FROM ("
+    "SELECT rowid, rank FROM kb_search_fts WHERE kb_search_fts MATCH :query "
+    "ORDER BY rank LIMIT :limit) f JOIN kb_search s ON s.id = f.rowid ORDER BY f.rank")
+_SQLITE_COUNT = text("SELECT count(*) FROM kb_search_fts WHERE kb_search_fts MATCH :query")
 _POSTGRESQL = text(
     "SELECT s.kind, s.ref_key, s.title, substr(s.body, 1, 400) AS body "
     "FROM kb_search s, to_tsquery('civicbot_fr', :query) q "
     "WHERE s.tsv @@ q AND s.kind IN :kinds "
-    "ORDER BY ts_rank(s.tsv, q) DESC LIMIT :limit"
-).bindparams(bindparam("kinds", expanding=True))
-KINDS = ("fact", "dataset", "document", "service", "official")
+    "ORDER BY ts_rank(s.tsv, q) DESC LIMIT :limit").bindparams(bindparam("kinds", expanding=True))
+_POSTGRESQL_COUNT = text(
+    "SELECT count(*) FROM kb_search s, to_tsquery('civicbot_fr', :query) q "
+    "WHERE s.tsv @@ q AND s.kind IN :kinds").bindparams(bindparam("kinds", expanding=True))
+KINDS: tuple[str, ...] = ("fact", "dataset", "document", "service", "official")
 
 
 @dataclass(frozen=True)
@@ -81,25 +84,65 @@ async def correct(session: AsyncSession, words: list[str]) -> list[str]:
             corrected.append(word)
             continue
         nearby = (await session.scalars(select(SearchTerm.term).where(
-            SearchTerm.term >= word[0], SearchTerm.term < _next_prefix(word[0])))).all()
-        lengths = range(len(word) - 2, len(word) + 3)
-        choices = [term for term in nearby if len(term) in lengths]
-        best = process.extractOne(word, choices, scorer=Levenshtein.normalized_similarity,
+            SearchTerm.term >= word[0], SearchTerm.term < _next_prefix(word[0]),
+            func.length(SearchTerm.term).between(len(word) - 2, len(word) + 2)))).all()
+        best = process.extractOne(word, nearby, scorer=Levenshtein.normalized_similarity,
                                   score_cutoff=0.7)
         corrected.append(best[0] if best else word)
     return corrected
 
 
-def _backend_query(words: list[str], postgresql: bool) -> str:
-    terms = []
-    for word in words:
-        stem = _stem(word)
-        prefix = len(stem) >= _MIN_PREFIX_WORD
-        if postgresql:
-            terms.append(f"{stem}:*" if prefix else stem)
-        else:
-            terms.append(f'"{stem}"*' if prefix else f'"{stem}"')
-    return (" | " if postgresql else " OR ").join(terms)
+class _Backend:
+    """The full-text query language and statements of the session's database."""
+
+    def __init__(self, session: AsyncSession, kinds: tuple[str, ...]) -> None:
+        self.session = session
+        self.kinds = kinds
+        self.postgresql = session.get_bind().dialect.name == "postgresql"
+
+    def expression(self, words: list[str], every: bool, titles_only: bool = False) -> str:
+        terms = []
+        for word in words:
+            stem = _stem(word)
+            prefix = len(stem) >= _MIN_PREFIX_WORD
+            if self.postgresql:
+                terms.append(stem + (":*" if prefix else ":") + ("A" if titles_only else ""))
+            else:
+                terms.append(f'"{stem}"*' if prefix else f'"{stem}"')
+        if self.postgresql:
+            return (" & " if every else " | ").join(term.rstrip(":") for term in terms)
+        joined = (" AND " if every else " OR ").join(terms)
+        if titles_only:
+            joined = f"title : ({joined})"
+        if set(self.kinds) != set(KINDS):
+            joined = f"({joined}) AND kind : ({' OR '.join(self.kinds)})"
+        return joined
+
+    def _parameters(self, expression: str) -> dict:
+        return {"query": expression, "kinds": list(self.kinds)} if self.postgresql else {
+            "query": expression}
+
+    async def rows(self, expression: str) -> list:
+        statement = _POSTGRESQL if self.postgresql else _SQLITE
+        return list((await self.session.execute(
+            statement, {**self._parameters(expression), "limit": CANDIDATES})).all())
+
+    async def count(self, expression: str) -> int:
+        statement = _POSTGRESQL_COUNT if self.postgresql else _SQLITE_COUNT
+        return (await self.session.execute(statement, self._parameters(expression))).scalar_one()
+
+
+async def _candidates(backend: _Backend, words: list[str]) -> list:
+    """Rows with every word first (few, relevant, fast), then rows with any word — only in
+    titles when that would be too many rows to rank."""
+    rows = await backend.rows(backend.expression(words, every=True)) if len(words) > 1 else []
+    if len(rows) < CANDIDATES:
+        broad = backend.expression(words, every=False)
+        if await backend.count(broad) > BROAD_MATCHES:
+            broad = backend.expression(words, every=False, titles_only=True)
+        seen = {row.ref_key for row in rows}
+        rows += [row for row in await backend.rows(broad) if row.ref_key not in seen]
+    return rows[:CANDIDATES]
 
 
 def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
@@ -122,11 +165,7 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
     words = await correct(session, query_words(query, ignore))
     if not words:
         return []
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    statement = _POSTGRESQL if postgresql else _SQLITE
-    rows = (await session.execute(statement, {
-        "query": _backend_query(words, postgresql), "kinds": list(kinds), "limit": CANDIDATES,
-    })).all()
+    rows = await _candidates(_Backend(session, kinds), words)
     joined = " ".join(words)
     hits = []
     for rank, (kind, key, title, body) in enumerate(rows):

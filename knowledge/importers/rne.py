@@ -47,10 +47,11 @@ async def import_rne(writer: Writer, path: Path, communes: set[str] | None, orig
             raise ImportFailed(f"{where}: the official has no name or no commune code")
         role = record["Libellé de la fonction"] or (
             "Conseillère municipale" if record.get("Code sexe") == "F" else "Conseiller municipal")
+        keys = name_keys(first, last)
         await writer.add("official", {
-            "key": f"rne-{commune}-{slug(last)}-{slug(first)}",
-            "first_name": display_name(first), "last_name": display_name(last),
-            **name_keys(first, last), "role": role, "delegations": [], "areas": [],
+            "key": f"rne-{commune}-{slug(keys['last_name_key'], keys['first_name_key'])}",
+            "first_name": display_name(first), "last_name": display_name(last), **keys,
+            "role": role, "delegations": [], "areas": [],
             "commune_code": commune, "commune": record["Libellé de la commune"],
             "email": "", "phone": "", "url": "",
             "mandate_start": parse_date(record["Date de début du mandat"], where,

@@ -110,11 +110,15 @@ def upgrade() -> None:
 
 
 def _sqlite_full_text() -> None:
-    op.execute("CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, content='kb_search', "
-               "content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
-    delete = ("INSERT INTO kb_search_fts(kb_search_fts, rowid, title, body) "
-              "VALUES ('delete', old.id, old.title, old.body);")
-    insert = "INSERT INTO kb_search_fts(rowid, title, body) VALUES (new.id, new.title, new.body);"
+    # ``kind`` is indexed too, so that a search restricted to some kinds stays in the index.
+    op.execute("CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, kind, "
+               "content='kb_search', content_rowid='id', "
+               "tokenize='unicode61 remove_diacritics 2')")
+    op.execute("INSERT INTO kb_search_fts(kb_search_fts, rank) VALUES ('rank', 'bm25(4.0, 1.0, 0.0)')")
+    delete = ("INSERT INTO kb_search_fts(kb_search_fts, rowid, title, body, kind) "
+              "VALUES ('delete', old.id, old.title, old.body, old.kind);")
+    insert = ("INSERT INTO kb_search_fts(rowid, title, body, kind) "
+              "VALUES (new.id, new.title, new.body, new.kind);")
     op.execute(f"CREATE TRIGGER kb_search_ai AFTER INSERT ON kb_search BEGIN {insert} END")
     op.execute(f"CREATE TRIGGER kb_search_ad AFTER DELETE ON kb_search BEGIN {delete} END")
     op.execute(f"CREATE TRIGGER kb_search_au AFTER UPDATE ON kb_search BEGIN {delete} {insert} END")
