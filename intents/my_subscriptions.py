@@ -1,10 +1,18 @@
-"""my_subscriptions: listing subscriptions (not built yet: answers honestly what to do meanwhile)."""
+"""my_subscriptions: what the resident follows and how they receive it; also where they change
+how: "/abonnements quotidien", "pause", "reprendre", "heures calmes de 21h à 7h"."""
+from __future__ import annotations
+
 from bot.context import Context
 from bot.messages import Reply
-from intents._shared import coming_soon
+from bot.subscriptions import conversation
+from bot.subscriptions.manage import subscriber_of
 
 NAME = "my_subscriptions"
 
 
 async def handle(ctx: Context) -> Reply:
-    return coming_soon(ctx)
+    subscriber = await subscriber_of(ctx.session, ctx.user.id)
+    if subscriber is None:
+        return conversation.no_subscription(ctx)
+    # The command itself may be the request ("/pause", "/reprendre").
+    return await conversation.overview(ctx, await conversation.change_preferences(ctx, ctx.text, subscriber))

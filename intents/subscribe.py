@@ -1,10 +1,122 @@
-"""subscribe: subscriptions to topics and areas (not built yet: answers honestly what to do meanwhile)."""
+"""subscribe: follow a topic (optionally in one quartier), a quartier, or an elected official.
+
+In plain words ("prévenez-moi des travaux à Malakoff", "je veux suivre Johanna Rolland") or by
+choices: without a subject, the city's topics are offered as buttons. The chat address is kept
+only to deliver; "stop" removes it with the subscriptions.
+"""
+from __future__ import annotations
+
 from bot.context import Context
-from bot.messages import Reply
-from intents._shared import coming_soon
+from bot.messages import Choice, Reply
+from bot.subscriptions import conversation, phrases
+from bot.subscriptions.manage import add_subscription, subscriber_of
+from bot.subscriptions.models import AREA, OFFICIAL, TOPIC, Subscription
+from bot.subscriptions.targeting import name_key
+from bot.text import normalize
+from knowledge.answers import request_text
+from knowledge.geo import area_by_key
+from knowledge.officials import find_by_name
+from knowledge.places import area_for
 
 NAME = "subscribe"
+SURE_NAME = 85  # how close a name must be to take it as the official meant
+Place = tuple[str, str]  # (matching key, label)
 
 
 async def handle(ctx: Context) -> Reply:
-    return coming_soon(ctx)
+    text = request_text(ctx)
+    if phrases.says(text, "follow"):
+        return await _follow(ctx, phrases.after_follow_word(text))
+    topic, place = ctx.entities.get("topic"), await _place(ctx, ctx.entities, text)
+    if topic or place:
+        return await _subscribe(ctx, topic, place)
+    if phrases.says(text, "home_area"):
+        return await _home_area(ctx)
+    subscriber = await subscriber_of(ctx.session, ctx.user.id)
+    if subscriber is not None:
+        done = await conversation.change_preferences(ctx, text, subscriber)
+        if done:
+            return await conversation.overview(ctx, done)
+    return _ask(ctx)
+
+
+async def resume(ctx: Context) -> Reply | None:
+    """The answer to "which topic?" or "which quartier?"; anything else is treated afresh."""
+    entities = ctx.bot.nlu.extractors.extract(ctx.text, normalize(ctx.text))
+    place = await _place(ctx, entities, ctx.text)
+    topic = ctx.flow_data.get("topic") or entities.get("topic")
+    if ctx.conversation.step == "area" and place is None:
+        ctx.end_flow()
+        return ctx.reply(ctx.t("unknown_area"), [Choice(ctx.t("subscriptions.choice.subscribe"), "/abonner")])
+    if topic is None and place is None:
+        ctx.end_flow()
+        return None
+    ctx.end_flow()
+    return await _subscribe(ctx, topic, place)
+
+
+def _ask(ctx: Context) -> Reply:
+    ctx.start_flow("choose")
+    choices = [Choice(topic.capitalize(), f"/abonner {topic}") for topic in ctx.settings.topics]
+    choices.append(Choice(ctx.t("subscriptions.choice.my_area"), "/abonner quartier"))
+    return ctx.reply(ctx.t("ask"), choices)
+
+
+async def _place(ctx: Context, entities: dict, text: str) -> Place | None:
+    """The quartier named (known to the knowledge base, or a capitalised name), or shared."""
+    area = await area_for(ctx.session, ctx.settings, area_key=entities.get("area_key"),
+                          location=ctx.message.location)
+    if area is not None:
+        return name_key(area.name), area.name
+    if entities.get("area"):
+        return name_key(str(entities["area"])), str(entities["area"])
+    named = phrases.place_in(text)
+    if named and name_key(named) and normalize(named) != normalize(ctx.settings.city_name):
+        return name_key(named), named
+    return None
+
+
+async def _home_area(ctx: Context) -> Reply:
+    area = await area_by_key(ctx.session, ctx.user.home_area) if ctx.user.home_area else None
+    if area is None:
+        ctx.start_flow("area")
+        return ctx.reply(ctx.t("ask_area"), request_location=True)
+    return await _subscribe(ctx, None, (name_key(area.name), area.name))
+
+
+async def _subscribe(ctx: Context, topic: str | None, place: Place | None) -> Reply:
+    if topic:
+        key, label = place or ("", "")
+        choice = Subscription(kind=TOPIC, value=topic, label=topic, area=key, area_label=label)
+    else:
+        choice = Subscription(kind=AREA, value=place[0], label=place[1], area="", area_label="")
+    return await _confirm(ctx, choice)
+
+
+async def _follow(ctx: Context, name: str) -> Reply:
+    found = await find_by_name(ctx.session, name) if name else []
+    if not found or found[0][1] < SURE_NAME:
+        return ctx.reply(ctx.t("official_unknown", name=name or "…"),
+                         [ctx.intent_choice("find_official"), ctx.intent_choice("help")])
+    official = found[0][0]
+    full_name = f"{official.first_name} {official.last_name}"
+    return await _confirm(ctx, Subscription(kind=OFFICIAL, value=name_key(full_name), label=full_name,
+                                            area="", area_label=""))
+
+
+async def _confirm(ctx: Context, choice: Subscription) -> Reply:
+    """Record the choice (once) and say what the resident will receive, and how to stop."""
+    subscriber = await conversation.subscriber_here(ctx)
+    added = await add_subscription(ctx.session, ctx.user.id, choice.kind, choice.value, choice.label,
+                                   choice.area, choice.area_label)
+    what = conversation.describe(ctx, choice)
+    if added:
+        lines = [ctx.t("done", what=what, when=conversation.when(ctx, subscriber.frequency),
+                       quiet=conversation.quiet(ctx, subscriber))]
+    else:
+        lines = [ctx.t("already", what=what)]
+    if subscriber.paused:
+        lines.append(ctx.t("subscriptions.already_paused"))
+    lines += [ctx.t("privacy"), ctx.t("subscriptions.how_to_stop")]
+    return ctx.reply("\n\n".join(lines), conversation.settings_choices(ctx, subscriber)[:3]
+                     + [Choice(ctx.t("subscriptions.choice.mine"), conversation.SETTINGS_COMMAND)])
