@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config import ConfigError, Settings
 from bot.subscriptions.models import DAILY, WEEKLY
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -31,6 +32,14 @@ def parse_clock(text: str) -> time:
     if hour == 24 and minute == 0:
         hour = 0
     return time(hour, minute)  # raises ValueError when out of range
+
+
+def parse_weekday(text: str) -> int:
+    """``"monday"`` -> 0; ValueError otherwise."""
+    day = text.strip().lower()
+    if day not in WEEKDAYS:
+        raise ValueError(f"not a weekday; use one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(day)
 
 
 @dataclass(frozen=True)
@@ -100,9 +109,20 @@ class DeliveryClock:
     digest_weekday: int
 
     @classmethod
-    def from_settings(cls, settings) -> DeliveryClock:
-        return cls(ZoneInfo(settings.timezone), QuietHours.parse(settings.quiet_hours),
-                   parse_clock(settings.digest_time), WEEKDAYS.index(settings.digest_weekday.lower()))
+    def from_settings(cls, settings: Settings) -> DeliveryClock:
+        """The rules of these settings; ConfigError names a setting that cannot be used."""
+        try:
+            zone = ZoneInfo(settings.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"setting 'timezone': unknown time zone {settings.timezone!r}") from None
+        values: dict[str, object] = {}
+        for name, parse in (("quiet_hours", QuietHours.parse), ("digest_time", parse_clock),
+                            ("digest_weekday", parse_weekday)):
+            try:
+                values[name] = parse(getattr(settings, name))
+            except ValueError as error:
+                raise ConfigError(f"setting {name!r}: cannot use {getattr(settings, name)!r} ({error})") from None
+        return cls(zone, values["quiet_hours"], values["digest_time"], values["digest_weekday"])
 
     def quiet_hours(self, stored: str | None) -> QuietHours | None:
         """A subscriber's quiet hours: theirs, none (""), or the city's default (None)."""

@@ -1,0 +1,104 @@
+"""Rate limits: evenly spaced turns, per-chat and per-group spacing, replies first, pauses."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.config import Settings
+from bot.delivery.limits import RateGate, limiter_for, telegram_limiter
+
+
+async def timed_turns(gate: RateGate, chats: list[str], priority: int = 50) -> list[float]:
+    start = time.monotonic()
+    times = []
+    for chat in chats:
+        await gate.turn(chat, priority)
+        times.append(time.monotonic() - start)
+    return times
+
+
+async def test_turns_are_evenly_spaced_at_the_rate() -> None:
+    gate = RateGate(50.0)
+    times = await timed_turns(gate, [str(n) for n in range(26)])
+    assert 0.5 <= times[-1] < 1.0
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= 0.019
+
+
+async def test_concurrent_callers_share_the_rate() -> None:
+    gate = RateGate(100.0)
+    start = time.monotonic()
+    await asyncio.gather(*(gate.turn(str(n), 50) for n in range(51)))
+    assert 0.5 <= time.monotonic() - start < 1.2
+
+
+async def test_one_chat_is_spaced_but_others_are_not_held() -> None:
+    gate = RateGate(0.0, lambda chat: 0.2 if chat == "slow" else 0.0)
+    times = await timed_turns(gate, ["slow", "slow", "slow"])
+    assert times[-1] >= 0.4
+    others = await timed_turns(gate, ["a", "b", "c", "d"])
+    assert others[-1] < 0.05
+
+
+async def test_telegram_spaces_groups_more_than_private_chats() -> None:
+    limiter = telegram_limiter(Settings(telegram_rate_global=0, telegram_rate_per_chat=20,
+                                        telegram_group_per_minute=600))
+    start = time.monotonic()
+    for _ in range(3):
+        await limiter.acquire("42", 50)
+    private = time.monotonic() - start
+    start = time.monotonic()
+    for _ in range(3):
+        await limiter.acquire("-100123", 50)
+    group = time.monotonic() - start
+    assert 0.1 <= private < group - 0.05 and group >= 0.2
+
+
+async def test_a_reply_takes_the_next_turn_before_waiting_broadcasts() -> None:
+    gate = RateGate(20.0)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await gate.turn(name, priority)
+        order.append(name)
+
+    broadcasts = [asyncio.create_task(take(f"b{n}", 50)) for n in range(10)]
+    await asyncio.sleep(0.12)  # a few broadcast turns went, the others wait
+    started = time.monotonic()
+    await take("reply", 0)
+    waited = time.monotonic() - started
+    await asyncio.gather(*broadcasts)
+    assert waited < 0.15 and order.index("reply") <= 5
+
+
+async def test_a_pause_holds_every_turn_for_the_time_asked() -> None:
+    limiter = limiter_for("telegram", Settings())
+    await limiter.acquire("1", 50)
+    limiter.pause(0.3)
+    started = time.monotonic()
+    await limiter.acquire("2", 0)
+    assert time.monotonic() - started >= 0.29
+
+
+async def test_a_cancelled_waiter_does_not_stop_the_others() -> None:
+    gate = RateGate(10.0)
+    await gate.turn("first", 50)
+    waiter = asyncio.create_task(gate.turn("cancelled", 50))
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await asyncio.wait_for(gate.turn("next", 50), 1.0)
+
+
+async def test_paid_broadcasts_have_their_own_higher_rate() -> None:
+    limiter = telegram_limiter(Settings(telegram_rate_global=10, telegram_rate_per_chat=0,
+                                        telegram_paid_rate=200))
+    assert limiter.paid
+    start = time.monotonic()
+    for n in range(20):
+        await limiter.acquire(str(n), 50, paid=True)
+    assert time.monotonic() - start < 0.3  # at 10/s these 20 would take 2 s
+    assert not limiter_for("telegram", Settings()).paid
