@@ -94,6 +94,10 @@ class Settings:
     open311_poll_seconds: int = 300  # how often report statuses are read back
     geocoder_url: str = ""  # e.g. https://data.geopf.fr/geocodage/search ; off when empty
 
+    # Hand-over to a person of the city
+    handover_hours: str = "Mo-Fr 09:00-17:00"  # when agents usually answer (opening_hours syntax)
+    handover_retention_days: int = 30  # a closed ticket's messages are deleted after this
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -8,6 +8,7 @@ import bot.subscriptions.models  # noqa: F401
 import bot.publications.models  # noqa: F401
 import knowledge.models  # noqa: F401
 import bot.contributions.models  # noqa: F401
+import bot.handover.models  # noqa: F401
 from bot.db import Base
 
 connection = context.config.attributes["connection"]
