@@ -1,10 +1,70 @@
-"""talk_to_human: handing over to a human agent (not built yet: answers honestly what to do meanwhile)."""
+"""talk_to_human: hand the conversation over to a person of the city.
+
+Asking opens a ticket (or finds the one already open) and starts a flow in which every message
+of the resident is relayed to the ticket, with a short acknowledgement, instead of going to the
+NLU. "fin" / "terminer" / "end" (or the router's "annuler") ends it and closes the ticket; when an
+agent closed it, the next message goes to the bot again. See :mod:`bot.handover`.
+"""
+from __future__ import annotations
+
+import logging
+
 from bot.context import Context
+from bot.handover import store
 from bot.messages import Reply
-from intents._shared import coming_soon
+from bot.text import normalize
+from knowledge.answers import now, week_hours, weekday_name
+from knowledge.hours import OpeningHours
 
 NAME = "talk_to_human"
+END_WORDS = frozenset({"fin", "terminer", "termine", "end", "end chat"})
+
+log = logging.getLogger(__name__)
 
 
 async def handle(ctx: Context) -> Reply:
-    return coming_soon(ctx)
+    ticket, new = await store.open_ticket(ctx.session, ctx.user, ctx.message, ctx.lang)
+    ctx.start_flow("relay")
+    if not new:
+        return ctx.reply(ctx.t("already_open", ticket=ticket.id))
+    parts = [ctx.t("opened", ticket=ticket.id, city=ctx.settings.city_name), _availability(ctx),
+             ctx.t("how_to_end"), ctx.t("kept", days=ctx.settings.handover_retention_days)]
+    return ctx.reply("\n\n".join(parts))
+
+
+async def resume(ctx: Context) -> Reply | None:
+    ticket = await store.open_ticket_of(ctx.session, ctx.user.id)
+    if ticket is None:  # an agent closed it: this message is for the bot again
+        ctx.end_flow()
+        return None
+    if normalize(ctx.text) in END_WORDS:
+        ctx.end_flow()  # which closes the ticket (bot.handover.store)
+        return ctx.reply(ctx.t("ended", ticket=ticket.id), [ctx.intent_choice("help")])
+    if store.relay(ctx.session, ticket, ctx.message, ctx.text, ctx.lang) is None:
+        return ctx.reply(ctx.t("nothing_to_relay"))
+    return ctx.reply(ctx.t("relayed", ticket=ticket.id))
+
+
+def _availability(ctx: Context) -> str:
+    """When agents usually answer (``handover_hours``), and whether one should be there now."""
+    hours = _hours(ctx.settings.handover_hours)
+    if hours is None:
+        return ctx.t("no_hours")
+    moment = now(ctx)
+    usual = ctx.t("hours", hours=week_hours(ctx, hours))
+    if hours.is_open(moment):
+        return f"{usual} {ctx.t('available_now')}"
+    opening = hours.next_opening(moment)
+    if opening is None:
+        return ctx.t("no_hours")
+    return f"{usual} {ctx.t('back_at', day=weekday_name(ctx, opening.weekday()), time=f'{opening:%H:%M}')}"
+
+
+def _hours(spec: str) -> OpeningHours | None:
+    if not spec.strip():
+        return None
+    try:
+        return OpeningHours.parse(spec)
+    except ValueError as error:
+        log.warning("setting 'handover_hours' cannot be read (%s): no hours announced", error)
+        return None

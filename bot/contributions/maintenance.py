@@ -2,7 +2,8 @@
 
 - every minute: publish the results of the polls that just closed;
 - every ``open311_poll_seconds``: follow the statuses of reports in the Open311 back end;
-- every day: cut the links between residents and contributions older than ``retention_days``.
+- every day: cut the links between residents and contributions older than ``retention_days``,
+  and delete the messages of hand-over tickets closed more than ``handover_retention_days`` ago.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.contributions.followup import poll_open311
 from bot.contributions.polls import publish_due_results
 from bot.contributions.privacy import cut_old_links
+from bot.handover.store import forget_old_handover_messages
 
 if TYPE_CHECKING:
     from bot.app import CivicBot
@@ -36,14 +38,16 @@ async def retention(bot: CivicBot) -> int:
 async def run_maintenance(bot: CivicBot) -> dict[str, int]:
     """One pass of everything; what ``civicbot maintenance`` prints."""
     return {"links_cut": await retention(bot), "polls_closed": await publish_due_results(bot),
-            "statuses_changed": await poll_open311(bot)}
+            "statuses_changed": await poll_open311(bot),
+            "handover_messages_deleted": await forget_old_handover_messages(bot)}
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
     """The background service (``bot.serve.BACKGROUND_SERVICES``)."""
     last: dict[str, float] = {}
     jobs = ((retention, DAY_SECONDS), (publish_due_results, TICK_SECONDS),
-            (poll_open311, float(bot.settings.open311_poll_seconds)))
+            (poll_open311, float(bot.settings.open311_poll_seconds)),
+            (forget_old_handover_messages, DAY_SECONDS))
     while not stop.is_set():
         for job, period in jobs:
             if time.monotonic() - last.get(job.__name__, -period) >= period:
