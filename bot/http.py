@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.app import CivicBot
 
 BOT_KEY = web.AppKey("bot", CivicBot)
-ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api"]
+ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api"]
 
 
 async def health(request: web.Request) -> web.Response:

@@ -1,0 +1,175 @@
+"""The agents' side of the hand-over, over HTTP with bearer tokens of scope ``agent``.
+
+- ``GET /api/v1/handover/tickets[?status=open|closed&limit=&before=]``: tickets, newest first;
+- ``GET /api/v1/handover/tickets/{id}``: a ticket and its conversation;
+- ``POST /api/v1/handover/tickets/{id}/messages`` ``{"text": ...}``: answer the resident (201);
+- ``POST /api/v1/handover/tickets/{id}/close``: close it; the resident is told and back with the bot;
+- ``GET /api/v1/handover/openapi.json``: the description (no token needed);
+- ``GET /agent``: the console page (the token is pasted into it, never part of the page).
+
+A closed ticket cannot be answered or closed again (409). Errors name the field at fault.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from bot import outbox
+from bot.api.auth import TOKEN_KEY, require_scope
+from bot.api.errors import json_error
+from bot.app import CivicBot
+# The request helpers of the city's other API, so that errors read the same everywhere.
+from bot.contributions.api import RequestError, _bad
+from bot.contributions.api import _integer as whole_number, _parse as parse_body
+from bot.handover import store
+from bot.handover.models import CLOSED, OPEN, Ticket, TicketMessage
+from bot.handover.openapi import openapi_document
+from bot.handover.schema import AnswerIn, MessageOut, TicketDetail, TicketList, TicketOut
+from bot.http import BOT_KEY
+
+BASE = "/api/v1/handover"
+MAX_ID = 2 ** 31 - 1
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+STATIC = Path(__file__).parent / "static"
+ASSETS = ("agent.js", "agent.css")
+# The console runs only its own script and talks only to this server.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+                               "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                               "form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def setup_routes(app: web.Application, bot: CivicBot) -> None:
+    app.router.add_get(f"{BASE}/tickets", list_tickets)
+    app.router.add_get(f"{BASE}/tickets/{{id}}", show)
+    app.router.add_post(f"{BASE}/tickets/{{id}}/messages", reply)
+    app.router.add_post(f"{BASE}/tickets/{{id}}/close", close)
+    app.router.add_get(f"{BASE}/openapi.json", openapi)
+    app.router.add_get("/agent", console)
+    app.router.add_get("/agent/{asset}", asset)
+
+
+def _json(model: BaseModel, status: int = 200) -> web.Response:
+    return web.json_response(text=model.model_dump_json(), status=status)
+
+
+def _ticket_id(request: web.Request) -> int:
+    return whole_number("id", request.match_info["id"], None, MAX_ID)
+
+
+async def _last_messages(session, ticket_ids: list[int]) -> dict[int, TicketMessage]:
+    """The latest message (not event) of each ticket, in one query."""
+    latest = (select(func.max(TicketMessage.id)).where(TicketMessage.ticket_id.in_(ticket_ids),
+                                                       TicketMessage.event.is_(None))
+              .group_by(TicketMessage.ticket_id))
+    rows = (await session.execute(select(TicketMessage).where(TicketMessage.id.in_(latest)))).scalars()
+    return {row.ticket_id: row for row in rows}
+
+
+@require_scope("agent")
+async def list_tickets(request: web.Request) -> web.Response:
+    try:
+        for name in request.query:
+            if name not in ("status", "limit", "before"):
+                raise RequestError(name, "unknown parameter; known: status, limit, before")
+        status = request.query.get("status", OPEN)
+        if status not in (OPEN, CLOSED):
+            raise RequestError("status", "must be open or closed")
+        limit = whole_number("limit", request.query.get("limit"), PAGE_SIZE, MAX_PAGE_SIZE)
+        before = whole_number("before", request.query.get("before"), None, MAX_ID)
+    except RequestError as error:
+        return _bad(error)
+    query = select(Ticket).where(Ticket.status == status).order_by(Ticket.id.desc()).limit(limit + 1)
+    if before:
+        query = query.where(Ticket.id < before)
+    async with request.app[BOT_KEY].sessions() as session:
+        found = list((await session.execute(query)).scalars())
+        page = found[:limit]
+        last = await _last_messages(session, [ticket.id for ticket in page])
+    return _json(TicketList(tickets=[TicketOut.of(ticket, last.get(ticket.id)) for ticket in page],
+                            next_before=page[-1].id if len(found) > limit else None))
+
+
+@require_scope("agent")
+async def show(request: web.Request) -> web.Response:
+    try:
+        ticket_id = _ticket_id(request)
+    except RequestError as error:
+        return _bad(error)
+    async with request.app[BOT_KEY].sessions() as session:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None:
+            return json_error(404, "not_found", f"no ticket {ticket_id}", "id")
+        rows = list((await session.execute(select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+                                           .order_by(TicketMessage.id))).scalars())
+    last = next((row for row in reversed(rows) if row.event is None), None)
+    summary = TicketOut.of(ticket, last)
+    return _json(TicketDetail(**dict(summary), messages=[MessageOut.of(row) for row in rows]))
+
+
+async def _open_ticket(session, ticket_id: int) -> Ticket | web.Response:
+    """The ticket, locked for this change; or the error answer when it is absent or closed."""
+    ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+    if ticket is None:
+        return json_error(404, "not_found", f"no ticket {ticket_id}", "id")
+    if ticket.status != OPEN:
+        return json_error(409, "closed", f"ticket {ticket_id} is closed: the resident is back with the bot", "id")
+    return ticket
+
+
+@require_scope("agent")
+async def reply(request: web.Request) -> web.Response:
+    bot = request.app[BOT_KEY]
+    try:
+        ticket_id = _ticket_id(request)
+        answer = await parse_body(request, AnswerIn)
+    except RequestError as error:
+        return _bad(error)
+    async with bot.sessions() as session:
+        ticket = await _open_ticket(session, ticket_id)
+        if isinstance(ticket, web.Response):
+            return ticket
+        row = store.answer(session, bot.catalog, ticket, answer.text, request[TOKEN_KEY].name)
+        await session.commit()
+    outbox.notify()
+    return _json(MessageOut.of(row), 201)
+
+
+@require_scope("agent")
+async def close(request: web.Request) -> web.Response:
+    bot = request.app[BOT_KEY]
+    try:
+        ticket_id = _ticket_id(request)
+    except RequestError as error:
+        return _bad(error)
+    async with bot.sessions() as session:
+        ticket = await _open_ticket(session, ticket_id)
+        if isinstance(ticket, web.Response):
+            return ticket
+        store.close_by_agent(session, bot.catalog, ticket)
+        await session.commit()
+        last = (await _last_messages(session, [ticket_id])).get(ticket_id)
+    outbox.notify()
+    return _json(TicketOut.of(ticket, last))
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(request.app[BOT_KEY].settings))
+
+
+async def console(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "agent.html", headers=PAGE_HEADERS)
+
+
+async def asset(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["asset"]
+    if name not in ASSETS:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers=PAGE_HEADERS)
