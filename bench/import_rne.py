@@ -37,6 +37,8 @@ async def run_import(url: str, path: Path, communes: set[str]) -> tuple[float, i
         await import_rne(writer, path, communes, ORIGIN)
         await writer.finish()
         await session.commit()
+        await writer.analyze()
+        await session.commit()
     elapsed = time.perf_counter() - began
     await engine.dispose()
     return elapsed, writer.counts["official"]

@@ -47,6 +47,8 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
                     await work(writer)
                     await writer.finish()
                 await session.commit()
+                await writer.analyze()
+                await session.commit()
                 return writer
         finally:
             await engine.dispose()

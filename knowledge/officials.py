@@ -1,14 +1,14 @@
 """Finding elected officials: by name (typo-tolerant), role, topic or area.
 
-The name look-up stays fast over hundreds of thousands of rows: each query word of three
-letters or more selects, through indexes, the distinct names that share its first three
-letters (or its last three, for typos at the start); rapidfuzz scores those few names, and only
-the rows of the closest ones are read.
+The name look-up stays fast over hundreds of thousands of rows: names written exactly are found
+by index equality; a misspelt word selects, through indexes, the distinct surnames of about its
+length that share its first letters (or its last ones, for typos at the start); rapidfuzz scores
+those few names, and only the rows of the closest ones are read.
 """
 from __future__ import annotations
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, cast, literal, select, union
+from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
@@ -18,7 +18,7 @@ from knowledge.search import search
 NAME_MATCH = 80  # rapidfuzz ratio for a word to be taken as a name
 _BLOCK = 3
 _MAX_NAMES = 5
-_MAX_ROWS = 200
+_MAX_ROWS = 50
 
 
 def name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -28,27 +28,49 @@ def name_keys(first_name: str, last_name: str) -> dict[str, str]:
             "last_name_rev": last[::-1]}
 
 
-def _range(column, prefix: str, field: str):
-    """The distinct values of ``column`` that start with ``prefix``, through its index."""
-    return select(column.label("name"), literal(field).label("field")).where(
-        column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1)).distinct()
+def _range(column, word: str, letters: int):
+    """The distinct values of ``column`` sharing the word's first letters and about its length
+    (two typos at most), through the column's index."""
+    prefix = word[:letters]
+    return select(column).where(
+        column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+        func.length(column).between(len(word) - 2, len(word) + 2)).distinct()
+
+
+# Blocks tried in turn for misspelt words: (column, reversed, letters), small ones first.
+_BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev, True, _BLOCK + 1),
+           (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
 
 
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, set[str]]:
-    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}."""
-    blocks = []
-    for word in words:
-        blocks += [_range(Official.last_name_key, word[:_BLOCK], "last"),
-                   _range(Official.last_name_rev, word[::-1][:_BLOCK], "rev"),
-                   _range(Official.first_name_key, word[:_BLOCK], "first")]
-    names: dict[str, set[str]] = {"last": set(), "first": set()}
-    for name, field in (await session.execute(union(*blocks))).all():
-        names["first" if field == "first" else "last"].add(name[::-1] if field == "rev" else name)
+    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
+
+    Words written exactly are found by index equality. For the others, the surnames sharing
+    their first four letters, or their last four, or (wider) three: a first name is
+    shared by too many rows to block on, and a typo in it only lowers the score of the rows its
+    surname finds."""
+    exact = union(*(select(literal(word).label("name"), literal(field).label("field"))
+                    .where(exists().where(column == word))
+                    for word in words for column, field in ((Official.last_name_key, "last"),
+                                                            (Official.first_name_key, "first"))))
     close: dict[str, set[str]] = {"last": set(), "first": set()}
-    for field, candidates in names.items():
-        for word in words:
-            close[field].update(name for name, _score, _ in process.extract(
-                word, candidates, scorer=fuzz.ratio, score_cutoff=NAME_MATCH, limit=_MAX_NAMES))
+    for name, field in (await session.execute(exact)).all():
+        close[field].add(name)
+    missing = [word for word in words if word not in close["last"] | close["first"]]
+    for column, reverse, letters in _BLOCKS:
+        if not missing:
+            break
+        blocks = [_range(column, word[::-1] if reverse else word, letters) for word in missing]
+        near = {name[::-1] if reverse else name
+                for name in (await session.scalars(union(*blocks))).all()}
+        still_missing = []
+        for word in missing:
+            found = {name for name, _score, _ in process.extract(
+                word, near, scorer=fuzz.ratio, score_cutoff=NAME_MATCH, limit=_MAX_NAMES)}
+            close["last"].update(found)
+            if not found:
+                still_missing.append(word)
+        missing = still_missing
     return close
 
 
@@ -70,16 +92,17 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
         rows = list((await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS))).all())
         if rows:
             break
-    scored = [(official, _name_score(words, official)) for official in rows]
+    scored = [(official, _name_score(words, f"{official.first_name_key} {official.last_name_key}"))
+              for official in rows]
     scored = [pair for pair in scored if pair[1] >= NAME_MATCH]
     scored.sort(key=lambda pair: -pair[1])
     return scored[:limit]
 
 
-def _name_score(words: list[str], official: Official) -> float:
-    """How well every query word matches a word of the official's name (0-100)."""
-    names = f"{official.first_name_key} {official.last_name_key}".split()
-    return sum(max(fuzz.ratio(word, name) for name in names) for word in words) / len(words)
+def _name_score(words: list[str], name: str) -> float:
+    """How well every query word matches a word of the name (0-100)."""
+    names = name.split()
+    return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
 async def with_role(session: AsyncSession, role: str) -> list[Official]:

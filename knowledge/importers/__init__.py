@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from knowledge import store
+from knowledge.models import MODELS
 
 BATCH = 1000
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
@@ -93,6 +94,12 @@ class Writer:
     async def finish(self) -> None:
         for kind in list(self._pending):
             await self._flush(kind)
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics of the tables written to (after a large import,
+        so that name look-ups use the selective index)."""
+        for kind in self.counts:
+            await self.session.execute(text(f"ANALYZE {MODELS[kind].__tablename__}"))
 
 
 async def prepare_bulk(session: AsyncSession) -> None:
