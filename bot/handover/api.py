@@ -11,11 +11,13 @@ A closed ticket cannot be answered or closed again (409). Errors name the field 
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.api.auth import TOKEN_KEY, require_scope
@@ -64,7 +66,7 @@ def _ticket_id(request: web.Request) -> int:
     return whole_number("id", request.match_info["id"], None, MAX_ID)
 
 
-async def _last_messages(session, ticket_ids: list[int]) -> dict[int, TicketMessage]:
+async def _last_messages(session: AsyncSession, ticket_ids: list[int]) -> dict[int, TicketMessage]:
     """The latest message (not event) of each ticket, in one query."""
     latest = (select(func.max(TicketMessage.id)).where(TicketMessage.ticket_id.in_(ticket_ids),
                                                        TicketMessage.event.is_(None))
@@ -114,50 +116,49 @@ async def show(request: web.Request) -> web.Response:
     return _json(TicketDetail(**dict(summary), messages=[MessageOut.of(row) for row in rows]))
 
 
-async def _open_ticket(session, ticket_id: int) -> Ticket | web.Response:
-    """The ticket, locked for this change; or the error answer when it is absent or closed."""
-    ticket = await session.get(Ticket, ticket_id, with_for_update=True)
-    if ticket is None:
-        return json_error(404, "not_found", f"no ticket {ticket_id}", "id")
-    if ticket.status != OPEN:
-        return json_error(409, "closed", f"ticket {ticket_id} is closed: the resident is back with the bot", "id")
-    return ticket
+async def _on_open_ticket(request: web.Request,
+                          act: Callable[[AsyncSession, Ticket], Awaitable[web.Response]]) -> web.Response:
+    """``act`` on the ticket of the path, locked, if it is open (``act`` commits); then the
+    outbox workers are woken for what it queued."""
+    try:
+        ticket_id = _ticket_id(request)
+    except RequestError as error:
+        return _bad(error)
+    async with request.app[BOT_KEY].sessions() as session:
+        ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+        if ticket is None:
+            return json_error(404, "not_found", f"no ticket {ticket_id}", "id")
+        if ticket.status != OPEN:
+            return json_error(409, "closed", f"ticket {ticket_id} is closed: the resident is back with the bot", "id")
+        response = await act(session, ticket)
+    outbox.notify()
+    return response
 
 
 @require_scope("agent")
 async def reply(request: web.Request) -> web.Response:
-    bot = request.app[BOT_KEY]
     try:
-        ticket_id = _ticket_id(request)
         answer = await parse_body(request, AnswerIn)
     except RequestError as error:
         return _bad(error)
-    async with bot.sessions() as session:
-        ticket = await _open_ticket(session, ticket_id)
-        if isinstance(ticket, web.Response):
-            return ticket
-        row = store.answer(session, bot.catalog, ticket, answer.text, request[TOKEN_KEY].name)
+
+    async def send(session: AsyncSession, ticket: Ticket) -> web.Response:
+        row = store.answer(session, request.app[BOT_KEY].catalog, ticket, answer.text, request[TOKEN_KEY].name)
         await session.commit()
-    outbox.notify()
-    return _json(MessageOut.of(row), 201)
+        return _json(MessageOut.of(row), 201)
+
+    return await _on_open_ticket(request, send)
 
 
 @require_scope("agent")
 async def close(request: web.Request) -> web.Response:
-    bot = request.app[BOT_KEY]
-    try:
-        ticket_id = _ticket_id(request)
-    except RequestError as error:
-        return _bad(error)
-    async with bot.sessions() as session:
-        ticket = await _open_ticket(session, ticket_id)
-        if isinstance(ticket, web.Response):
-            return ticket
-        store.close_by_agent(session, bot.catalog, ticket)
+    async def close_it(session: AsyncSession, ticket: Ticket) -> web.Response:
+        store.close_by_agent(session, request.app[BOT_KEY].catalog, ticket)
         await session.commit()
-        last = (await _last_messages(session, [ticket_id])).get(ticket_id)
-    outbox.notify()
-    return _json(TicketOut.of(ticket, last))
+        last = (await _last_messages(session, [ticket.id])).get(ticket.id)
+        return _json(TicketOut.of(ticket, last))
+
+    return await _on_open_ticket(request, close_it)
 
 
 async def openapi(request: web.Request) -> web.Response:

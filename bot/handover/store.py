@@ -131,26 +131,21 @@ def _close_when_the_resident_leaves(session: Session, _context, _instances) -> N
                 session.add(_close(ticket, CLOSED_BY_RESIDENT))
 
 
-async def forget_old_messages(session: AsyncSession, retention_days: int) -> int:
-    """Delete the conversations of tickets closed more than ``retention_days`` ago, and the
-    sent copies of their replies in the outbox; how many messages were deleted.
+async def forget_old_handover_messages(bot: CivicBot) -> int:
+    """Delete the conversations of tickets closed more than ``handover_retention_days`` ago,
+    and the sent copies of their replies in the outbox; how many messages were deleted. The
+    daily pass of ``civicbot serve`` and ``civicbot maintenance``.
 
     The ticket itself stays (number, dates, who closed it) until the resident is erased.
     """
-    cutoff = utcnow() - timedelta(days=retention_days)
+    cutoff = utcnow() - timedelta(days=bot.settings.handover_retention_days)
     expired = select(Ticket.id).where(Ticket.status == CLOSED, Ticket.closed_at < cutoff)
-    result = await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(expired)))
-    await session.execute(delete(OutboxEntry).where(
-        OutboxEntry.batch.startswith(BATCH_PREFIX, autoescape=True), OutboxEntry.status != PENDING,
-        OutboxEntry.created_at < cutoff))
-    return result.rowcount or 0
-
-
-async def forget_old_handover_messages(bot: CivicBot) -> int:
-    """The retention limit's daily pass (``civicbot maintenance`` and ``civicbot serve``)."""
     async with bot.sessions() as session:
-        deleted = await forget_old_messages(session, bot.settings.handover_retention_days)
+        result = await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(expired)))
+        await session.execute(delete(OutboxEntry).where(
+            OutboxEntry.batch.startswith(BATCH_PREFIX, autoescape=True), OutboxEntry.status != PENDING,
+            OutboxEntry.created_at < cutoff))
         await session.commit()
-    if deleted:
-        log.info("retention: %d hand-over messages of closed tickets deleted", deleted)
-    return deleted
+    if result.rowcount:
+        log.info("retention: %d hand-over messages of closed tickets deleted", result.rowcount)
+    return result.rowcount or 0
