@@ -93,4 +93,7 @@ class Connector(ABC):
                 return
             except TemporaryError:
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** attempt))
+            except SendError as error:  # refused for good (e.g. a malformed request): no retry
+                log.warning("%s: a reply was refused: %s", self.platform, type(error).__name__)
+                return
         log.warning("%s: a reply could not be delivered after %d attempts", self.platform, REPLY_ATTEMPTS)
