@@ -2,7 +2,8 @@
 
 A row is committed in the same transaction as the fact that caused it (a publication, a
 contribution), so a crash can delay a send but never lose it. Workers *claim* due rows for a
-lease (``claimed_by``, ``claimed_until``), do the work, and *record* the outcome:
+lease (``claimed_by`` names the worker and that one claim, ``claimed_until`` ends it), do the
+work, and *record* the outcome:
 
 - the work succeeded: the row is ``sent``;
 - :class:`RetryLater`: the row waits ``delay`` seconds (or exponential backoff) and is claimed again;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -124,9 +126,12 @@ async def claim(session: AsyncSession, limit: int, lease_seconds: float = 60.0,
     for ``lease_seconds``, and commit the claim.
 
     One statement marks the rows and returns them: on PostgreSQL rows locked by another worker
-    are skipped, so several processes share the work; on SQLite the statement is atomic.
+    are skipped, so several processes share the work; on SQLite the statement is atomic. The
+    rows' ``claimed_by`` is ``worker/<this claim>``: a row whose lease expired and that was
+    claimed again cannot be given back by its former holder.
     """
     now = utcnow()
+    token = f"{(worker or 'worker')[:48]}/{uuid.uuid4().hex[:12]}"
     due = (
         select(OutboxEntry.id)
         .where(OutboxEntry.status == PENDING, OutboxEntry.not_before <= now,
@@ -143,7 +148,7 @@ async def claim(session: AsyncSession, limit: int, lease_seconds: float = 60.0,
     statement = (
         update(OutboxEntry)
         .where(OutboxEntry.id.in_(due.scalar_subquery()))
-        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+        .values(claimed_by=token, claimed_until=now + timedelta(seconds=lease_seconds))
         .returning(OutboxEntry)
         .execution_options(synchronize_session=False)
     )
@@ -155,13 +160,15 @@ async def claim(session: AsyncSession, limit: int, lease_seconds: float = 60.0,
 
 @dataclass
 class Outcome:
-    """What became of claimed rows; :func:`record` writes it.
+    """What became of rows claimed together; :func:`record` writes it.
 
-    ``status`` None keeps the rows pending: they are due again at ``not_before`` (now when None).
-    ``attempt`` says whether this counts as an attempt (a deferral for quiet hours does not).
+    ``status`` None keeps the rows pending: they are due again at ``not_before`` (now when None),
+    provided they are still held by ``claim``. ``attempt`` says whether this counts as an
+    attempt (a deferral for quiet hours does not).
     """
 
     ids: list[int]
+    claim: str | None
     status: str | None = SENT
     not_before: datetime | None = None
     error: str | None = None
@@ -169,43 +176,47 @@ class Outcome:
     changes: dict[str, Any] = field(default_factory=dict)  # other columns, e.g. a moved chat_id
 
     @classmethod
-    def sent(cls, ids: list[int]) -> Outcome:
-        return cls(ids)
+    def of(cls, entries: list[OutboxEntry], status: str | None, **values: Any) -> Outcome:
+        return cls([entry.id for entry in entries], entries[0].claimed_by, status, **values)
 
     @classmethod
-    def retry(cls, ids: list[int], delay: float, error: str) -> Outcome:
-        return cls(ids, None, utcnow() + timedelta(seconds=delay), error)
+    def sent(cls, entries: list[OutboxEntry]) -> Outcome:
+        return cls.of(entries, SENT)
 
     @classmethod
-    def final(cls, ids: list[int], status: str, error: str) -> Outcome:
-        return cls(ids, status, error=error)
+    def retry(cls, entries: list[OutboxEntry], delay: float, error: str) -> Outcome:
+        return cls.of(entries, None, not_before=utcnow() + timedelta(seconds=delay), error=error)
 
     @classmethod
-    def defer(cls, ids: list[int], until: datetime) -> Outcome:
-        return cls(ids, None, until, attempt=False)
+    def final(cls, entries: list[OutboxEntry], status: str, error: str) -> Outcome:
+        return cls.of(entries, status, error=error)
 
     @classmethod
-    def release(cls, ids: list[int]) -> Outcome:
+    def defer(cls, entries: list[OutboxEntry], until: datetime) -> Outcome:
+        return cls.of(entries, None, not_before=until, attempt=False)
+
+    @classmethod
+    def release(cls, entries: list[OutboxEntry]) -> Outcome:
         """Give the rows back untouched (not tried): any worker may claim them at once."""
-        return cls(ids, None, attempt=False)
+        return cls.of(entries, None, attempt=False)
 
 
 async def run_handler(entry: OutboxEntry) -> Outcome:
     """Run the handler registered for the row's kind and say what became of it."""
     handler = HANDLERS.get(entry.kind)
     if handler is None:
-        return Outcome.final([entry.id], FAILED, f"no handler for kind {entry.kind!r}")
+        return Outcome.final([entry], FAILED, f"no handler for kind {entry.kind!r}")
     try:
         await handler(entry)
-        return Outcome.sent([entry.id])
+        return Outcome.sent([entry])
     except RetryLater as retry:
         delay = retry.delay if retry.delay is not None else backoff(entry.attempts)
-        return Outcome.retry([entry.id], delay, str(retry))
+        return Outcome.retry([entry], delay, str(retry))
     except PermanentFailure as failure:
-        return Outcome.final([entry.id], failure.status, str(failure))
+        return Outcome.final([entry], failure.status, str(failure))
     except Exception as error:  # a bug in a handler must not stop the others
         log.exception("outbox handler %s failed", entry.kind)
-        return Outcome.retry([entry.id], backoff(entry.attempts), f"{type(error).__name__}: {error}")
+        return Outcome.retry([entry], backoff(entry.attempts), f"{type(error).__name__}: {error}")
 
 
 def _values(outcome: Outcome, now: datetime) -> dict[str, Any]:
@@ -227,20 +238,24 @@ async def record(session: AsyncSession, outcomes: Iterable[Outcome]) -> None:
     """Write outcomes, one statement per group of alike outcomes (the caller commits).
 
     Only rows still pending change: a row that another worker finished meanwhile stays as it is.
+    A row given back (still pending) changes only while its claim holds: once its lease expired
+    and another claim took it, that claim decides.
     """
     now = utcnow()
     groups: dict[tuple, list[int]] = defaultdict(list)
-    values_of: dict[tuple, dict[str, Any]] = {}
+    outcome_of: dict[tuple, Outcome] = {}
     for outcome in outcomes:
         key = (outcome.status, outcome.not_before, outcome.error, outcome.attempt,
-               tuple(sorted(outcome.changes.items())))
+               outcome.claim if outcome.status is None else None, tuple(sorted(outcome.changes.items())))
         groups[key].extend(outcome.ids)
-        values_of.setdefault(key, _values(outcome, now))
+        outcome_of.setdefault(key, outcome)
     for key, ids in groups.items():
-        await session.execute(
-            update(OutboxEntry).where(OutboxEntry.id.in_(ids), OutboxEntry.status == PENDING)
-            .values(**values_of[key]).execution_options(synchronize_session=False)
-        )
+        outcome = outcome_of[key]
+        statement = update(OutboxEntry).where(OutboxEntry.id.in_(ids), OutboxEntry.status == PENDING)
+        if outcome.status is None:
+            statement = statement.where(OutboxEntry.claimed_by == outcome.claim)
+        await session.execute(statement.values(**_values(outcome, now))
+                              .execution_options(synchronize_session=False))
 
 
 async def process(session: AsyncSession, entry: OutboxEntry) -> None:
@@ -256,7 +271,7 @@ async def release_claims(session: AsyncSession, worker: str | None = None) -> in
     statement = update(OutboxEntry).where(OutboxEntry.status == PENDING,
                                           OutboxEntry.claimed_until.is_not(None))
     if worker is not None:
-        statement = statement.where(OutboxEntry.claimed_by == worker)
+        statement = statement.where(OutboxEntry.claimed_by.startswith(f"{worker[:48]}/", autoescape=True))
     result = await session.execute(statement.values(claimed_by=None, claimed_until=None))
     await session.commit()
     return result.rowcount

@@ -45,6 +45,7 @@ class Lane:
     kind: str
     platform: str | None  # None: rows of any platform (rows for a registered handler)
     work: Callable[[list[OutboxEntry]], Awaitable[Outcome]]
+    batch: int  # rows held at once
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)  # units: rows sent together
     more_waiting: bool = True  # the last claim was full: there may be more rows
     senders: list[asyncio.Task] = field(default_factory=list)
@@ -98,15 +99,23 @@ class DeliveryEngine:
         for key in wanted:
             if key not in self.lanes:
                 work = self._deliver if key[1] is not None else self._handle
-                lane = self.lanes[key] = Lane(key[0], key[1], work)
+                lane = self.lanes[key] = Lane(key[0], key[1], work, self._batch(key[1]))
                 lane.senders = [asyncio.create_task(self._sender(lane))
                                 for _ in range(max(1, self.settings.delivery_concurrency))]
 
+    def _batch(self, platform: str | None) -> int:
+        """Rows a lane holds at once: at most half a lease's worth at the platform's rate, so that
+        claims do not expire while they wait their turn."""
+        rate = self.limiters[platform].rate if platform in self.limiters else 0.0
+        if rate <= 0:
+            return self.batch_size
+        half_lease = int(rate * self.lease.total_seconds() / 2)
+        return max(1, min(self.batch_size, max(half_lease, self.settings.delivery_concurrency)))
+
     async def _claim(self) -> None:
-        low_water = self.batch_size // 2
         for lane in self.lanes.values():
-            room = self.batch_size - lane.queue.qsize()
-            if room < low_water:
+            room = lane.batch - lane.queue.qsize()
+            if room < lane.batch // 2:
                 continue
             async with self.sessions() as session:
                 entries = await outbox.claim(session, room, self.lease.total_seconds(), (lane.kind,),
@@ -125,9 +134,9 @@ class DeliveryEngine:
                 raise
             except Exception as error:  # e.g. the database went away while composing
                 log.exception("delivery of an outbox row of kind %s failed", lane.kind)
-                outcome = self._retry(unit[0], [entry.id for entry in unit], error)
+                outcome = self._retry(unit, error)
             await self.recorder.record(outcome, unit[0])
-            if lane.more_waiting and lane.queue.qsize() <= self.batch_size // 2:
+            if lane.more_waiting and lane.queue.qsize() <= lane.batch // 2:
                 self._wake.set()
 
     @contextlib.contextmanager
@@ -155,50 +164,51 @@ class DeliveryEngine:
         entry = unit[0]
         deferral = self.composer.deferral(entry, utcnow())
         if deferral is not None:
-            return Outcome.defer([row.id for row in unit], deferral)
+            return Outcome.defer(unit, deferral)
         entries = unit + (await self._digest_siblings(entry) if entry.kind == DIGEST else [])
-        ids = [row.id for row in entries]
         try:
             reply = await self.composer.reply(entries)
         except Undeliverable as error:
-            return Outcome.final(ids, FAILED, str(error))
+            return Outcome.final(entries, FAILED, str(error))
         connector, limiter = self.connectors[entry.platform], self.limiters[entry.platform]
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
         chat_id, moves = entry.chat_id, 0
         while True:
             await limiter.acquire(chat_id, entry.priority, paid=paid)
             if self._stopping or self._lease_ending(entry):
-                return Outcome.release(ids)
+                return Outcome.release(entries)
             try:
                 with self._in_flight():
                     await connector.send(chat_id, reply)
-                outcome = Outcome.sent(ids)
+                outcome = Outcome.sent(entries)
             except RateLimited as error:
                 limiter.pause(error.retry_after)
                 continue
             except ChatMoved as error:
                 moves += 1
                 if moves > MAX_MOVES:
-                    return Outcome.final(ids, FAILED, "the chat keeps moving")
+                    return Outcome.final(entries, FAILED, "the chat keeps moving")
                 chat_id = error.new_chat_id
                 continue
             except RecipientGone:
                 await connector.on_recipient_gone(chat_id)
-                return Outcome.final(ids, BLOCKED, "recipient gone")
+                return Outcome.final(entries, BLOCKED, "recipient gone")
             except Exception as error:  # TemporaryError, or a connector bug: try again later
-                outcome = self._retry(entry, ids, error)
+                outcome = self._retry(entries, error)
             if chat_id != entry.chat_id:
                 outcome.changes["chat_id"] = chat_id
             return outcome
 
-    def _retry(self, entry: OutboxEntry, ids: list[int], error: Exception) -> Outcome:
+    def _retry(self, entries: list[OutboxEntry], error: Exception) -> Outcome:
+        attempts = entries[0].attempts + 1
         reason = f"{type(error).__name__}: {error}"[:500]
-        if entry.attempts + 1 >= self.settings.delivery_max_attempts:
-            return Outcome.final(ids, FAILED, f"gave up after {entry.attempts + 1} attempts: {reason}")
-        return Outcome.retry(ids, outbox.backoff(entry.attempts), reason)
+        if attempts >= self.settings.delivery_max_attempts:
+            return Outcome.final(entries, FAILED, f"gave up after {attempts} attempts: {reason}")
+        return Outcome.retry(entries, outbox.backoff(attempts - 1), reason)
 
     async def _digest_siblings(self, entry: OutboxEntry) -> list[OutboxEntry]:
-        """Claim the resident's other due digest rows no one holds, to send them all as one message."""
+        """Claim the resident's other due digest rows no one holds, to send them all as one message
+        (under the same claim)."""
         now = utcnow()
         async with self.sessions() as session:
             rows = await session.execute(
@@ -207,7 +217,7 @@ class DeliveryEngine:
                        OutboxEntry.platform == entry.platform, OutboxEntry.chat_id == entry.chat_id,
                        OutboxEntry.id != entry.id, OutboxEntry.not_before <= now,
                        OutboxEntry.claimed_until.is_(None) | (OutboxEntry.claimed_until < now))
-                .values(claimed_by=self.worker, claimed_until=entry.claimed_until)
+                .values(claimed_by=entry.claimed_by, claimed_until=entry.claimed_until)
                 .returning(OutboxEntry).execution_options(synchronize_session=False)
             )
             siblings = list(rows.scalars())
@@ -229,7 +239,7 @@ class DeliveryEngine:
                                     for entry in lane.queue.get_nowait()]
         if queued:
             async with self.sessions() as session:
-                await outbox.record(session, [Outcome.release([entry.id for entry in queued])])
+                await outbox.record(session, [Outcome.release([entry]) for entry in queued])
                 await session.commit()
 
 

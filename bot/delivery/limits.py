@@ -127,6 +127,14 @@ class PlatformLimiter:
     def paid(self) -> bool:
         return self.paid_gate is not None
 
+    @property
+    def rate(self) -> float:
+        """The most messages per second it lets through (0: no overall limit)."""
+        gates = [gate for gate in (self.gate, self.paid_gate) if gate is not None]
+        if any(gate.interval == 0 for gate in gates):
+            return 0.0
+        return max(1.0 / gate.interval for gate in gates)
+
 
 def _interval(rate_per_second: float) -> float:
     return 1.0 / rate_per_second if rate_per_second > 0 else 0.0
