@@ -22,10 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.import_rne import run_import  # noqa: E402
 from bench.rne_data import write_file  # noqa: E402
 from bot import db  # noqa: E402
-from knowledge.importers import Writer, prepare_bulk  # noqa: E402
-from knowledge.importers.rne import ORIGIN, import_rne  # noqa: E402
 from knowledge.models import Official  # noqa: E402
 from knowledge.officials import find_by_name  # noqa: E402
 
@@ -43,19 +42,8 @@ def typo(word: str, rng: random.Random) -> str:
 async def fill(url: str, rows: int, folder: Path) -> float:
     path = folder / "elus.csv"
     write_file(path, rows)
-    engine = db.create_engine(url)
-    await db.migrate(engine)
-    began = time.perf_counter()
-    async with db.session_factory(engine)() as session:
-        await prepare_bulk(session)
-        writer = Writer(session)
-        await import_rne(writer, path, set(), ORIGIN)
-        await writer.finish()
-        await session.commit()
-        await writer.analyze()
-        await session.commit()
-    await engine.dispose()
-    return time.perf_counter() - began
+    elapsed, _stored = await run_import(url, path, set())
+    return elapsed
 
 
 async def measure(url: str, count: int, rng: random.Random) -> tuple[list[float], int, int]:

@@ -2,33 +2,25 @@
 never a made-up number."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.context import Context
 from bot.messages import Reply
-from knowledge.answers import (format_date, ignored_words, nothing_found, provenance,
-                               request_text, request_words, requested_year)
+from knowledge.answers import (answer_or_ask, answer_the_question, format_date, ignored_words,
+                               nothing_found, provenance, request_text, request_words,
+                               requested_year)
 from knowledge.geo import area_by_key
 from knowledge.models import Dataset, Document, Fact
-from knowledge.search import search
+from knowledge.search import relevant, rows_of, search
 
 NAME = "ask_data"
 SHOWN = 5
-MIN_COVERAGE = 0.5
 
 
 async def handle(ctx: Context) -> Reply:
-    if not request_words(ctx, NAME):
-        ctx.start_flow("question")
-        return ctx.reply(ctx.t("ask_question"), [ctx.intent_choice("talk_to_human")])
-    return await _answer(ctx)
+    return await answer_or_ask(ctx, _answer, "ask_question")
 
 
 async def resume(ctx: Context) -> Reply | None:
-    ctx.end_flow()
-    if not request_words(ctx, NAME):
-        return None
-    return await _answer(ctx)
+    return await answer_the_question(ctx, _answer)
 
 
 async def _answer(ctx: Context) -> Reply:
@@ -41,13 +33,8 @@ async def _answer(ctx: Context) -> Reply:
 async def _facts(ctx: Context) -> list[Fact]:
     """Facts that name every word of the request (for the year asked, if one is)."""
     words = " ".join(request_words(ctx, NAME))
-    hits = [hit for hit in await search(ctx.session, words, ("fact",), limit=SHOWN)
-            if hit.covers_all]
-    if not hits:
-        return []
-    rows = {fact.key: fact for fact in (await ctx.session.scalars(
-        select(Fact).where(Fact.key.in_([hit.key for hit in hits])))).all()}
-    return [rows[hit.key] for hit in hits if hit.key in rows]
+    hits = await search(ctx.session, words, ("fact",), limit=SHOWN)
+    return await rows_of(ctx.session, Fact, relevant(hits, share=1.0))
 
 
 def _number(ctx: Context, value: float) -> str:
@@ -76,18 +63,13 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
 
 
 async def _publications(ctx: Context) -> Reply:
-    hits = [hit for hit in await search(ctx.session, request_text(ctx), ("dataset", "document"),
-                                        limit=SHOWN, ignore=ignored_words(ctx, NAME))
-            if len(hit.matched) >= MIN_COVERAGE * len(hit.words)]
+    hits = relevant(await search(ctx.session, request_text(ctx), ("dataset", "document"),
+                                 limit=SHOWN, ignore=ignored_words(ctx, NAME)))
     if not hits:
         return nothing_found(ctx, ctx.t("not_found", question=request_text(ctx)))
-    datasets = {row.key: row for row in (await ctx.session.scalars(select(Dataset).where(
-        Dataset.key.in_([hit.key for hit in hits if hit.kind == "dataset"])))).all()}
-    documents = {row.key: row for row in (await ctx.session.scalars(select(Document).where(
-        Document.key.in_([hit.key for hit in hits if hit.kind == "document"])))).all()}
-    rows = [datasets.get(hit.key) if hit.kind == "dataset" else documents.get(hit.key)
-            for hit in hits]
-    rows = [row for row in rows if row is not None]
+    loaded = {row.key: row for model in (Dataset, Document)
+              for row in await rows_of(ctx.session, model, hits)}
+    rows = [loaded[hit.key] for hit in hits if hit.key in loaded]
     lines = [ctx.t("no_figure_but")]
     for row in rows:
         day = row.updated if isinstance(row, Dataset) else row.date

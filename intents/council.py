@@ -9,11 +9,10 @@ from bot.messages import Choice, Reply
 from knowledge.answers import (format_date, ignored_words, mentions, nothing_found, now,
                                provenance, request_text, request_words)
 from knowledge.models import Document
-from knowledge.search import search
+from knowledge.search import relevant, search
 
 NAME = "council"
 SHOWN = 5
-MIN_COVERAGE = 0.5
 
 
 async def handle(ctx: Context) -> Reply:
@@ -98,9 +97,8 @@ async def _last_meeting(ctx: Context) -> Reply:
 
 
 async def _deliberations(ctx: Context) -> Reply:
-    hits = [hit for hit in await search(ctx.session, request_text(ctx), ("document",), limit=20,
-                                        ignore=ignored_words(ctx, NAME))
-            if len(hit.matched) >= MIN_COVERAGE * len(hit.words)]
+    hits = relevant(await search(ctx.session, request_text(ctx), ("document",), limit=20,
+                                 ignore=ignored_words(ctx, NAME)))
     subject = " ".join(request_words(ctx, NAME))
     documents = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.key.in_([hit.key for hit in hits])

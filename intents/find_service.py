@@ -2,46 +2,34 @@
 nearest first when the resident's location is known."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.context import Context
 from bot.messages import Reply
-from knowledge.answers import (ignored_words, interval_text, nothing_found, now, provenance,
-                               request_text, request_words, requested_weekday, week_hours,
-                               weekday_name)
+from knowledge.answers import (answer_or_ask, answer_the_question, ignored_words, interval_text,
+                               nothing_found, now, provenance, request_text, requested_weekday,
+                               week_hours, weekday_name)
 from knowledge.geo import distance_m
 from knowledge.hours import OpeningHours
 from knowledge.models import Service
-from knowledge.search import search
+from knowledge.search import relevant, rows_of, search
 
 NAME = "find_service"
 SHOWN = 3
-MIN_COVERAGE = 0.5
 
 
 async def handle(ctx: Context) -> Reply:
-    if not request_words(ctx, NAME):
-        ctx.start_flow("need")
-        return ctx.reply(ctx.t("ask_need"), [ctx.intent_choice("talk_to_human")])
-    return await _answer(ctx)
+    return await answer_or_ask(ctx, _answer, "ask_need")
 
 
 async def resume(ctx: Context) -> Reply | None:
-    ctx.end_flow()
-    if not request_words(ctx, NAME):
-        return None
-    return await _answer(ctx)
+    return await answer_the_question(ctx, _answer)
 
 
 async def _answer(ctx: Context) -> Reply:
-    hits = await search(ctx.session, request_text(ctx), ("service",), limit=10,
-                        ignore=ignored_words(ctx, NAME))
-    keys = [hit.key for hit in hits if len(hit.matched) >= MIN_COVERAGE * len(hit.words)]
-    if not keys:
+    hits = relevant(await search(ctx.session, request_text(ctx), ("service",), limit=10,
+                                 ignore=ignored_words(ctx, NAME)))
+    services = await rows_of(ctx.session, Service, hits)
+    if not services:
         return nothing_found(ctx, ctx.t("not_found", need=request_text(ctx)))
-    found = {service.key: service for service in (await ctx.session.scalars(
-        select(Service).where(Service.key.in_(keys)))).all()}
-    services = [found[key] for key in keys if key in found]
     location = ctx.location
     if location:
         services.sort(key=lambda service: _sort_distance(service, location))

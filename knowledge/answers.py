@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -122,3 +123,22 @@ def nothing_found(ctx: Context, text: str) -> Reply:
     """An honest "I do not know", with a human to ask."""
     return ctx.reply(f"{text}\n{ctx.t('knowledge.offer_human')}",
                      [ctx.intent_choice("talk_to_human"), ctx.intent_choice("help")])
+
+
+Answer = Callable[[Context], Awaitable[Reply]]
+
+
+async def answer_or_ask(ctx: Context, answer: Answer, question: str) -> Reply:
+    """Answer the request, or, when it names nothing to look for, ask what (the ``question``
+    message) and answer the next message."""
+    if request_words(ctx, ctx.intent):
+        return await answer(ctx)
+    ctx.start_flow("question")
+    return ctx.reply(ctx.t(question), [ctx.intent_choice("talk_to_human")])
+
+
+async def answer_the_question(ctx: Context, answer: Answer) -> Reply | None:
+    """The message after :func:`answer_or_ask` asked: answered, or (if it names nothing to look
+    for) left to the router."""
+    ctx.end_flow()
+    return await answer(ctx) if request_words(ctx, ctx.intent) else None

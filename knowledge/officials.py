@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
 from knowledge.models import Official
-from knowledge.search import search
+from knowledge.search import relevant, rows_of, search
 
 NAME_MATCH = 80  # rapidfuzz ratio for a word to be taken as a name
 _BLOCK = 3
@@ -112,16 +112,10 @@ async def with_role(session: AsyncSession, role: str) -> list[Official]:
     return [official for official in rows if normalize(official.role) == wanted]
 
 
-async def for_topic(session: AsyncSession, query: str, ignore: frozenset[str] = frozenset()
-                    ) -> list[Official]:
+async def for_topic(session: AsyncSession, query: str) -> list[Official]:
     """Officials whose delegations cover every word of the query."""
-    hits = [hit for hit in await search(session, query, ("official",), ignore=ignore)
-            if hit.covers_all]
-    if not hits:
-        return []
-    rows = {official.key: official for official in (await session.scalars(
-        select(Official).where(Official.key.in_([hit.key for hit in hits])))).all()}
-    return [rows[hit.key] for hit in hits if hit.key in rows]
+    hits = await search(session, query, ("official",))
+    return await rows_of(session, Official, relevant(hits, share=1.0))
 
 
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:

@@ -176,3 +176,18 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
         hits.append(Hit(kind, key, title, max(score, 0.0), matched, tuple(words)))
     hits.sort(key=lambda hit: -hit.score)
     return hits[:limit]
+
+
+def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
+    """The hits that cover at least this share of the query's words."""
+    return [hit for hit in hits if len(hit.matched) >= share * len(hit.words)]
+
+
+async def rows_of(session: AsyncSession, model: type, hits: list[Hit]) -> list:
+    """The rows of ``model`` the hits point to, in the hits' order."""
+    keys = [hit.key for hit in hits]
+    if not keys:
+        return []
+    rows = {row.key: row for row in (await session.scalars(
+        select(model).where(model.key.in_(keys)))).all()}
+    return [rows[key] for key in keys if key in rows]

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, text
 
 from bot import db
 from knowledge.geo import area_at
-from knowledge.importers import ImportFailed, Origin, Writer
+from knowledge.importers import ImportFailed, Origin
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
 from knowledge.importers.plain import import_plain
@@ -22,27 +21,14 @@ from knowledge.models import Area, Document, Fact, Official, Service
 from knowledge.search import search
 from knowledge.startup import DEMO_PACK
 from tests.conftest import shared_data
+from tests.knowledge_helpers import count, run_import
 
 DATA = Path(__file__).parent / "data" / "knowledge"
 ORIGIN = Origin(source="Source de test", source_url="https://example.org/source", licence="CC-BY")
 
 
-async def _import(engine: AsyncEngine, work) -> Writer:
-    async with db.session_factory(engine)() as session:
-        writer = Writer(session)
-        await work(writer)
-        await writer.finish()
-        await session.commit()
-        return writer
-
-
-async def _count(engine: AsyncEngine, model, *where) -> int:
-    async with db.session_factory(engine)() as session:
-        return await session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 async def test_rne_keeps_the_commune_asked_and_never_stores_birth_dates(engine) -> None:
-    await _import(engine, lambda w: import_rne(w, DATA / "rne-cm.csv", {"44109"}, ORIGIN))
+    await run_import(engine, lambda w: import_rne(w, DATA / "rne-cm.csv", {"44109"}, ORIGIN))
     async with db.session_factory(engine)() as session:
         officials = (await session.scalars(select(Official).order_by(Official.last_name))).all()
         assert [o.full_name for o in officials] == ["Jeanne Dupont-Legrand", "Yann Le Goff",
@@ -59,32 +45,32 @@ async def test_rne_keeps_the_commune_asked_and_never_stores_birth_dates(engine) 
 
 async def test_rne_reimport_updates_without_duplicates(engine) -> None:
     for _ in range(2):
-        await _import(engine, lambda w: import_rne(w, DATA / "rne-cm.csv", set(), ORIGIN))
-    assert await _count(engine, Official) == 5
+        await run_import(engine, lambda w: import_rne(w, DATA / "rne-cm.csv", set(), ORIGIN))
+    assert await count(engine, Official) == 5
 
 
 async def test_a_bad_rne_line_is_named_and_nothing_is_imported(engine) -> None:
     with pytest.raises(ImportFailed, match=r"rne-bad-date\.csv: line 4: .*31/13/2020"):
-        await _import(engine, lambda w: import_rne(w, DATA / "rne-bad-date.csv", set(), ORIGIN))
-    assert await _count(engine, Official) == 0
+        await run_import(engine, lambda w: import_rne(w, DATA / "rne-bad-date.csv", set(), ORIGIN))
+    assert await count(engine, Official) == 0
 
 
 async def test_a_file_without_the_expected_columns_is_refused(engine, tmp_path) -> None:
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("nom;prenom\nDupont;Jean\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 1: missing column"):
-        await _import(engine, lambda w: import_rne(w, wrong, set(), ORIGIN))
+        await run_import(engine, lambda w: import_rne(w, wrong, set(), ORIGIN))
     latin = tmp_path / "latin.csv"
     latin.write_bytes((DATA / "rne-cm.csv").read_text(encoding="utf-8").encode("latin-1"))
     with pytest.raises(ImportFailed, match="latin-1"):
-        await _import(engine, lambda w: import_rne(w, latin, set(), ORIGIN))
-    await _import(engine, lambda w: import_rne(w, latin, set(), ORIGIN, encoding="latin-1"))
-    assert await _count(engine, Official) == 5
+        await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN))
+    await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN, encoding="latin-1"))
+    assert await count(engine, Official) == 5
 
 
 async def test_scdl_deliberations_with_their_meetings_and_votes(engine) -> None:
     for _ in range(2):
-        await _import(engine, lambda w: import_deliberations(w, DATA / "deliberations.csv", ORIGIN))
+        await run_import(engine, lambda w: import_deliberations(w, DATA / "deliberations.csv", ORIGIN))
     async with db.session_factory(engine)() as session:
         deliberations = (await session.scalars(select(Document).where(
             Document.kind == "deliberation").order_by(Document.date, Document.title))).all()
@@ -101,14 +87,14 @@ async def test_scdl_deliberations_with_their_meetings_and_votes(engine) -> None:
 
 async def test_scdl_bad_vote_count_names_the_line(engine) -> None:
     with pytest.raises(ImportFailed, match=r"line 3: VOTE_POUR 'trente' is not a number"):
-        await _import(engine, lambda w: import_deliberations(
+        await run_import(engine, lambda w: import_deliberations(
             w, DATA / "deliberations-bad-votes.csv", ORIGIN))
-    assert await _count(engine, Document) == 0
+    assert await count(engine, Document) == 0
 
 
 async def test_plain_services_and_facts(engine) -> None:
-    await _import(engine, lambda w: import_plain(w, "service", DATA / "services.csv", ORIGIN))
-    await _import(engine, lambda w: import_plain(w, "fact", DATA / "facts.csv", ORIGIN))
+    await run_import(engine, lambda w: import_plain(w, "service", DATA / "services.csv", ORIGIN))
+    await run_import(engine, lambda w: import_plain(w, "fact", DATA / "facts.csv", ORIGIN))
     async with db.session_factory(engine)() as session:
         services = {s.key: s for s in (await session.scalars(select(Service))).all()}
         assert services["service-mairie-centrale"].hours == "Mo-Fr 08:30-17:00; Sa 09:00-12:00"
@@ -124,19 +110,19 @@ async def test_plain_services_and_facts(engine) -> None:
 
 async def test_plain_bad_hours_names_the_line(engine) -> None:
     with pytest.raises(ImportFailed, match=r"services-bad-hours\.csv: line 3: hours"):
-        await _import(engine, lambda w: import_plain(
+        await run_import(engine, lambda w: import_plain(
             w, "service", DATA / "services-bad-hours.csv", ORIGIN))
-    assert await _count(engine, Service) == 0
+    assert await count(engine, Service) == 0
 
 
 async def test_plain_rows_need_a_source(engine) -> None:
     with pytest.raises(ImportFailed, match="line 2: no source"):
-        await _import(engine, lambda w: import_plain(w, "fact", DATA / "facts.csv",
+        await run_import(engine, lambda w: import_plain(w, "fact", DATA / "facts.csv",
                                                      Origin(source="")))
 
 
 async def test_geojson_skips_null_geometry_and_reports_it(engine) -> None:
-    writer = await _import(engine, lambda w: import_areas(w, DATA / "areas.geojson", ORIGIN))
+    writer = await run_import(engine, lambda w: import_areas(w, DATA / "areas.geojson", ORIGIN))
     assert writer.counts["area"] == 2
     assert writer.warnings == ["areas.geojson: feature 3 (Quartier Fantôme): no geometry, skipped"]
     async with db.session_factory(engine)() as session:
@@ -149,33 +135,33 @@ async def test_bad_geojson_is_refused(engine, tmp_path) -> None:
     broken = tmp_path / "broken.geojson"
     broken.write_text('{"type": "FeatureCollection", "features": [\n{"type": ', encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 2: not JSON"):
-        await _import(engine, lambda w: import_areas(w, broken, ORIGIN))
+        await run_import(engine, lambda w: import_areas(w, broken, ORIGIN))
     line = tmp_path / "line.geojson"
     line.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties":'
                     ' {"nom": "Rue"}, "geometry": {"type": "LineString", "coordinates": '
                     '[[0, 0], [1, 1]]}}]}', encoding="utf-8")
     with pytest.raises(ImportFailed, match="feature 1 .*not an area"):
-        await _import(engine, lambda w: import_areas(w, line, ORIGIN))
+        await run_import(engine, lambda w: import_areas(w, line, ORIGIN))
 
 
 async def test_real_nantes_quartiers_and_known_points(engine) -> None:
     path = shared_data("nantes-quartiers.geojson")
-    writer = await _import(engine, lambda w: import_areas(w, path, ORIGIN))
+    writer = await run_import(engine, lambda w: import_areas(w, path, ORIGIN))
     assert writer.counts["area"] == 44
     assert len(writer.warnings) == 1 and "Bourg" in writer.warnings[0]
-    assert await _count(engine, Area, Area.city == "Nantes") == 11
+    assert await count(engine, Area, Area.city == "Nantes") == 11
     async with db.session_factory(engine)() as session:
         for latitude, longitude, name in ((47.2161, -1.5497, "Centre Ville"),
                                           (47.2063, -1.5640, "Ile de Nantes"),
                                           (47.2560, -1.5247, "Nantes Erdre")):
             assert (await area_at(session, latitude, longitude)).name == name
-    writer = await _import(engine, lambda w: import_areas(w, path, ORIGIN, city="Nantes"))
+    writer = await run_import(engine, lambda w: import_areas(w, path, ORIGIN, city="Nantes"))
     assert writer.counts["area"] == 11 and writer.warnings == []
-    assert await _count(engine, Area) == 44  # re-imported, not duplicated
+    assert await count(engine, Area) == 44  # re-imported, not duplicated
 
 
 async def test_demo_pack_is_demonstration_data_with_its_date(engine) -> None:
-    writer = await _import(engine, lambda w: import_pack(w, DEMO_PACK))
+    writer = await run_import(engine, lambda w: import_pack(w, DEMO_PACK))
     assert writer.counts["area"] == 11 and writer.counts["official"] == 5
     async with db.session_factory(engine)() as session:
         for model in (Area, Official, Service, Document, Fact):
@@ -204,12 +190,12 @@ async def test_import_command_is_transactional_and_idempotent(tmp_path, database
     assert bad.returncode == 1
     assert "rne-bad-date.csv: line 4" in bad.stderr and "nothing was imported" in bad.stderr
     assert "Traceback" not in bad.stderr
-    assert await _count(engine, Official) == 0
+    assert await count(engine, Official) == 0
     for _ in range(2):
         good = _civicbot(tmp_path, database_url, "rne", str(DATA / "rne-cm.csv"),
                          "--commune", "44143")
         assert good.returncode == 0, good.stderr
         assert "2 official(s)" in good.stdout
-    assert await _count(engine, Official) == 2
+    assert await count(engine, Official) == 2
     missing = _civicbot(tmp_path, database_url, "services", str(DATA / "services.csv"))
     assert missing.returncode == 1 and "services.csv: line 2: no source" in missing.stderr

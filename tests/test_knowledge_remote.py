@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import db
 from bot.config import Settings
 from connectors.geocoder import geocode
-from knowledge.importers import ImportFailed, Writer
+from knowledge.importers import ImportFailed
 from knowledge.importers.remote import (import_ckan, import_ods_catalog, import_ods_records,
                                         portal_origin)
 from knowledge.models import Area, Dataset, Service
 from knowledge.search import search
+from tests.knowledge_helpers import count, run_import
 
 DATASETS = 150  # more than one page of 100
 
@@ -104,26 +105,12 @@ async def serve() -> AsyncIterator[Callable]:
         await server.close()
 
 
-async def _run(engine, work) -> Writer:
-    async with db.session_factory(engine)() as session:
-        writer = Writer(session)
-        await work(writer)
-        await writer.finish()
-        await session.commit()
-        return writer
-
-
-async def _count(engine, model) -> int:
-    async with db.session_factory(engine)() as session:
-        return await session.scalar(select(func.count()).select_from(model))
-
-
 async def test_opendatasoft_catalogue_over_several_pages(engine, serve) -> None:
     portal = await serve(ods_app())
     origin = portal_origin(portal, "Portail de test")
     for _ in range(2):  # idempotent
-        await _run(engine, lambda w: import_ods_catalog(w, portal, origin))
-    assert await _count(engine, Dataset) == DATASETS
+        await run_import(engine, lambda w: import_ods_catalog(w, portal, origin))
+    assert await count(engine, Dataset) == DATASETS
     async with db.session_factory(engine)() as session:
         water = await session.scalar(select(Dataset).where(Dataset.key.like("%jeu-7")))
         assert water.description == "Description HTML & détaillée"
@@ -136,10 +123,10 @@ async def test_opendatasoft_catalogue_over_several_pages(engine, serve) -> None:
 async def test_a_portal_failing_half_way_imports_nothing(engine, serve) -> None:
     portal = await serve(ods_app(fail_at_offset=100))
     with pytest.raises(ImportFailed, match="HTTP 500 at offset 100"):
-        await _run(engine, lambda w: import_ods_catalog(w, portal, portal_origin(portal, None)))
-    assert await _count(engine, Dataset) == 0
+        await run_import(engine, lambda w: import_ods_catalog(w, portal, portal_origin(portal, None)))
+    assert await count(engine, Dataset) == 0
     with pytest.raises(ImportFailed, match="127.0.0.1"):
-        await _run(engine, lambda w: import_ods_catalog(w, "http://127.0.0.1:9",
+        await run_import(engine, lambda w: import_ods_catalog(w, "http://127.0.0.1:9",
                                                         portal_origin(portal, None)))
 
 
@@ -147,24 +134,24 @@ async def test_opendatasoft_records_as_services_and_areas(engine, serve) -> None
     portal = await serve(ods_app())
     origin = portal_origin(portal, "Nantes Métropole")
     mapping = {"name": "nom_complet", "address": "adresse", "hours": "horaires", "keywords": "theme"}
-    await _run(engine, lambda w: import_ods_records(w, portal, "equipements", "service", mapping,
+    await run_import(engine, lambda w: import_ods_records(w, portal, "equipements", "service", mapping,
                                                     origin))
     async with db.session_factory(engine)() as session:
         pool = await session.scalar(select(Service).where(Service.name.like("Piscine%")))
         assert (pool.latitude, pool.longitude) == (47.2230, -1.5920)
         assert pool.hours == "Mo-Fr 10:00-19:00" and pool.keywords == ["piscine", "natation"]
-    writer = await _run(engine, lambda w: import_ods_records(w, portal, "quartiers", "area", {},
+    writer = await run_import(engine, lambda w: import_ods_records(w, portal, "quartiers", "area", {},
                                                              origin))
     assert writer.counts["area"] == 1 and "record 2: no geometry" in writer.warnings[0]
-    assert await _count(engine, Area) == 1
+    assert await count(engine, Area) == 1
     with pytest.raises(ImportFailed, match="HTTP 404"):
-        await _run(engine, lambda w: import_ods_records(w, portal, "absent", "fact", {}, origin))
+        await run_import(engine, lambda w: import_ods_records(w, portal, "absent", "fact", {}, origin))
 
 
 async def test_ckan_package_search(engine, serve) -> None:
     portal = await serve(ckan_app())
-    await _run(engine, lambda w: import_ckan(w, portal, portal_origin(portal, "Rennes")))
-    assert await _count(engine, Dataset) == 130
+    await run_import(engine, lambda w: import_ckan(w, portal, portal_origin(portal, "Rennes")))
+    assert await count(engine, Dataset) == 130
     async with db.session_factory(engine)() as session:
         hit = (await search(session, "horaires bibliotheques"))[0]
         dataset = await session.scalar(select(Dataset).where(Dataset.key == hit.key))
