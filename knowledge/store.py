@@ -69,8 +69,8 @@ def searchable_text(kind: str, row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-async def index(session: AsyncSession, kind: str, rows: Iterable[dict[str, Any]]) -> None:
-    """Add or refresh the search entries of these rows, and their words in the vocabulary."""
+def _entries(kind: str, rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The search entries of rows, and their words for the vocabulary."""
     entries, terms = [], set()
     for row in rows:
         text = searchable_text(kind, row)
@@ -79,18 +79,30 @@ async def index(session: AsyncSession, kind: str, rows: Iterable[dict[str, Any]]
         title, body = text
         entries.append({"kind": kind, "ref_key": row["key"], "title": title, "body": body})
         terms.update(word for word in f"{title} {body}".split() if len(word) >= _MIN_TERM)
+    return entries, terms
+
+
+async def save_all(session: AsyncSession, batches: dict[str, list[dict[str, Any]]]) -> None:
+    """Upsert rows of several kinds (see ``MODELS``) and index them for search, in few
+    statements."""
+    now = utcnow()
+    entries: list[dict[str, Any]] = []
+    terms: set[str] = set()
+    for kind, rows in batches.items():
+        for row in rows:
+            row["updated_at"] = now
+        await upsert(session, MODELS[kind], rows)
+        kind_entries, kind_terms = _entries(kind, rows)
+        entries += kind_entries
+        terms |= kind_terms
     await upsert(session, SearchEntry, entries, conflict=("kind", "ref_key"))
     await upsert(session, SearchTerm, [{"term": term} for term in sorted(terms)],
                  conflict=("term",))
 
 
 async def save(session: AsyncSession, kind: str, rows: list[dict[str, Any]]) -> None:
-    """Upsert rows of a kind (see ``MODELS``) and index them for search."""
-    now = utcnow()
-    for row in rows:
-        row["updated_at"] = now
-    await upsert(session, MODELS[kind], rows)
-    await index(session, kind, rows)
+    """Upsert rows of one kind and index them for search."""
+    await save_all(session, {kind: rows})
 
 
 async def is_empty(session: AsyncSession) -> bool:

@@ -88,12 +88,13 @@ class Writer:
         self.warnings.append(message)
 
     async def _flush(self, kind: str) -> None:
-        rows = list(self._pending.pop(kind, {}).values())
-        await store.save(self.session, kind, rows)
+        await store.save(self.session, kind, list(self._pending.pop(kind).values()))
 
     async def finish(self) -> None:
-        for kind in list(self._pending):
-            await self._flush(kind)
+        """Save what is still pending, every kind at once."""
+        batches = {kind: list(rows.values()) for kind, rows in self._pending.items()}
+        self._pending.clear()
+        await store.save_all(self.session, batches)
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the tables written to (after a large import,

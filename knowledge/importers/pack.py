@@ -104,12 +104,12 @@ async def import_pack(writer: Writer, folder: Path) -> None:
     if pack.get("areas"):
         await import_areas(writer, folder / pack["areas"], origin)
         await writer.finish()  # later rows refer to areas by name
+    areas = await AreaResolver.load(writer.session)
     for kind in FILES:
         if pack.get(kind):
-            await import_plain(writer, kind.rstrip("s"), folder / pack[kind], origin)
+            await import_plain(writer, kind.rstrip("s"), folder / pack[kind], origin, areas=areas)
     if pack.get("deliberations"):
         await import_deliberations(writer, folder / pack["deliberations"], origin)
-    areas = await AreaResolver.load(writer.session)
     for number, item in enumerate(_items(pack, "officials", manifest.name), 1):
         await writer.add("official", official_row(item, f"{manifest.name}: official {number}",
                                                   origin, areas))

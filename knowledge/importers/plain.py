@@ -121,9 +121,10 @@ BUILDERS = {"service": service_row, "fact": fact_row, "street": street_row}
 
 
 async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
-                       encoding: str = "utf-8-sig") -> None:
-    """Import a plain CSV file of services, facts or streets."""
-    areas = await AreaResolver.load(writer.session)
+                       encoding: str = "utf-8-sig", areas: AreaResolver | None = None) -> None:
+    """Import a plain CSV file of services, facts or streets (``areas``: the known areas, if
+    the caller has them already)."""
+    areas = areas or await AreaResolver.load(writer.session)
     build = BUILDERS[kind]
     for where, record in read_csv(path, REQUIRED[kind], encoding):
         await writer.add(kind, build(record, where, origin, areas))
