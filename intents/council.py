@@ -16,10 +16,10 @@ SHOWN = 5
 
 
 async def handle(ctx: Context) -> Reply:
+    if mentions(ctx, "council_last"):  # before "next": "quand a eu lieu le dernier conseil"
+        return await _last_meeting(ctx)
     if mentions(ctx, "council_next"):
         return await _next_meeting(ctx)
-    if mentions(ctx, "council_last"):
-        return await _last_meeting(ctx)
     if request_words(ctx, NAME):
         return await _deliberations(ctx)
     return ctx.reply(ctx.t("menu"), _menu(ctx))

@@ -93,6 +93,7 @@ async def test_council_last_meeting_with_deliberations_votes_and_links(alice: Ch
     assert_sourced(reply)
     natural = await alice.say("compte rendu du dernier conseil municipal")
     assert "26/06/2015" in natural.text
+    assert "Dernière séance" in (await alice.say("/conseil quand a eu lieu le dernier ?")).text
 
 
 async def test_council_next_meeting_is_not_made_up(alice: ChatTester) -> None:

@@ -199,3 +199,9 @@ async def test_import_command_is_transactional_and_idempotent(tmp_path, database
     assert await count(engine, Official) == 2
     missing = _civicbot(tmp_path, database_url, "services", str(DATA / "services.csv"))
     assert missing.returncode == 1 and "services.csv: line 2: no source" in missing.stderr
+    assert _civicbot(tmp_path, database_url, "pack", str(DEMO_PACK)).returncode == 0
+    assert await count(engine, Official) == 7
+    removed = _civicbot(tmp_path, database_url, "remove-demo")
+    assert removed.returncode == 0 and "5 official removed" in removed.stdout
+    assert await count(engine, Official) == 2  # the imported ones stay
+    assert await count(engine, Area) == 0

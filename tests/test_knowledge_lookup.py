@@ -10,8 +10,9 @@ from bot import db
 from bot.text import normalize
 from knowledge import store
 from knowledge.extractors import area_extractor, extract_address
-from knowledge.geo import distance_m, street_named
+from knowledge.geo import AreaIndex, distance_m, street_named
 from knowledge.hours import OpeningHours
+from knowledge.models import Area
 from knowledge.officials import find_by_name, for_area, for_topic, name_keys, with_role
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -82,6 +83,19 @@ def test_address_extractor(message: str, address: str) -> None:
                                      "cours de yoga"])
 def test_address_extractor_ignores_ordinary_words(message: str) -> None:
     assert extract_address(message, normalize(message)) == {}
+
+
+def test_areas_known_by_a_centre_point_only_claim_points_nearby() -> None:
+    index = AreaIndex([
+        Area(key="square", geometry={"type": "Polygon", "coordinates": [
+            [[0.0, 0.0], [0.01, 0.0], [0.01, 0.01], [0.0, 0.01], [0.0, 0.0]]]}),
+        Area(key="north", geometry=None, latitude=0.05, longitude=0.005),
+        Area(key="east", geometry=None, latitude=0.005, longitude=0.05),
+    ])
+    assert index.locate(0.005, 0.005) == "square"
+    assert index.locate(0.052, 0.006) == "north"
+    assert index.locate(0.004, 0.049) == "east"
+    assert index.locate(0.5, 0.5) is None  # too far from any centre
 
 
 def test_distance() -> None:

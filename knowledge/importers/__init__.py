@@ -99,7 +99,7 @@ class Writer:
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the tables written to (after a large import,
         so that name look-ups use the selective index)."""
-        for kind in self.counts:
+        for kind in self.counts.keys() & MODELS.keys():
             await self.session.execute(text(f"ANALYZE {MODELS[kind].__tablename__}"))
 
 
