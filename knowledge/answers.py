@@ -112,7 +112,7 @@ def week_hours(ctx: Context, hours: OpeningHours) -> str:
             continue
         days = weekday_name(ctx, first) + ("" if first == last else f"–{weekday_name(ctx, last)}")
         parts.append(f"{days} {interval_text(intervals)}")
-    return " ; ".join(parts) if parts else ctx.t("knowledge.always_closed")
+    return ctx.t("knowledge.separator").join(parts) if parts else ctx.t("knowledge.always_closed")
 
 
 def interval_text(intervals: list) -> str:

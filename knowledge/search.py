@@ -179,8 +179,12 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
 
 
 def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
-    """The hits that cover at least this share of the query's words."""
-    return [hit for hit in hits if len(hit.matched) >= share * len(hit.words)]
+    """The hits that cover the most of the query's words, if that is at least ``share`` of
+    them: when one hit covers every word, one covering only some is not shown beside it."""
+    best = max((len(hit.matched) for hit in hits), default=0)
+    if not hits or best < share * len(hits[0].words):
+        return []
+    return [hit for hit in hits if len(hit.matched) == best]
 
 
 async def rows_of(session: AsyncSession, model: type, hits: list[Hit]) -> list:
