@@ -83,3 +83,12 @@ async def test_reindexing_updates_instead_of_duplicating(session) -> None:
     await session.commit()
     assert [hit.key for hit in await search(session, "eau")] == ["air"]
     assert [hit.key for hit in await search(session, "qualite")] == ["air"]
+
+
+async def test_too_broad_a_question_searches_titles_only(session, monkeypatch) -> None:
+    import knowledge.search
+
+    monkeypatch.setattr(knowledge.search, "BROAD_MATCHES", 0)
+    assert [hit.key for hit in await search(session, "qualite")] == ["air"]  # in a title
+    assert await search(session, "mesures") == []  # only in a description
+    assert [hit.key for hit in await search(session, "qualite pollution")] == ["air"]  # all words
