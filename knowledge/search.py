@@ -3,7 +3,9 @@
 1. The query is folded like the indexed text (no accents, no elisions) and cut into words.
 2. Misspelt words are corrected against the index's vocabulary (``kb_search_terms``).
 3. The backend finds candidates: SQLite FTS5 (bm25) or PostgreSQL full-text (``civicbot_fr``,
-   French stemming). Words match by prefix of a light stem, so plurals find singulars.
+   French stemming) — rows with every word first, then rows with any word (in titles only when
+   that would be too many rows to rank). Words match by prefix of a light stem, so plurals
+   find singulars.
 4. rapidfuzz re-ranks the candidates by how well they cover the query's words.
 """
 from __future__ import annotations
