@@ -14,17 +14,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
-
 from bot.app import CivicBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messages import IncomingMessage  # noqa: E402
+from tests.scratch import scratch_database  # noqa: E402
 
 CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
                 "annuler", "quel est le budget de la culture", "merci, au revoir", "2"]
@@ -52,31 +49,21 @@ async def run_level(bot: CivicBot, messages: int, residents: int, concurrency: i
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        url, schema = args.database_url, None
-        if url:
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-            async with admin.connect() as connection:
-                await connection.execute(text(f"CREATE SCHEMA {schema}"))
-            url = f"{url}{'&' if '?' in url else '?'}search_path={schema}"
-        settings = Settings(data_dir=Path(directory), database_url=url, secret="bench")
-        bot = await CivicBot.create(settings)
-        backend = bot.engine.dialect.name
-        try:
-            await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
-            for concurrency in args.concurrency:
-                elapsed, latencies = await run_level(bot, args.messages, args.residents, concurrency)
-                latencies.sort()
-                p99 = latencies[int(len(latencies) * 0.99) - 1]
-                print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
-                      f"rate={args.messages / elapsed:,.0f} msg/s "
-                      f"p50={statistics.median(latencies) * 1000:.2f} ms p99={p99 * 1000:.2f} ms")
-        finally:
-            await bot.close()
-            if schema:
-                async with admin.connect() as connection:
-                    await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                await admin.dispose()
+        async with scratch_database(args.database_url, prefix="bench") as url:
+            settings = Settings(data_dir=Path(directory), database_url=url, secret="bench")
+            bot = await CivicBot.create(settings)
+            backend = bot.engine.dialect.name
+            try:
+                await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
+                for concurrency in args.concurrency:
+                    elapsed, latencies = await run_level(bot, args.messages, args.residents, concurrency)
+                    latencies.sort()
+                    p99 = latencies[int(len(latencies) * 0.99) - 1]
+                    print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
+                          f"rate={args.messages / elapsed:,.0f} msg/s "
+                          f"p50={statistics.median(latencies) * 1000:.2f} ms p99={p99 * 1000:.2f} ms")
+            finally:
+                await bot.close()
 
 
 if __name__ == "__main__":

@@ -17,21 +17,17 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from bot.app import CivicBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.messages import IncomingMessage, Reply  # noqa: E402
 from connectors.telegram import TelegramConnector  # noqa: E402
+from tests.scratch import scratch_database  # noqa: E402
 from tests.servers.telegram_api import TelegramApiServer  # noqa: E402
 
 TEXTS = ["bonjour", "quels sont les horaires de la mairie ?", "/aide", "hello, what can you do?",
@@ -66,25 +62,6 @@ async def _resident(server: TelegramApiServer, chat_id: int, count: int, latenci
         server.say(chat_id, TEXTS[(chat_id + number) % len(TEXTS)])
         await server.next_message(chat_id, timeout=120)
         latencies.append(time.perf_counter() - started)
-
-
-@asynccontextmanager
-async def scratch_database(url: str) -> AsyncIterator[str]:
-    """``url`` itself for SQLite (empty: a file in the data directory); on PostgreSQL, a schema
-    of its own, dropped afterwards."""
-    if not url.startswith("postgresql"):
-        yield url
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}search_path={schema}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
 
 
 async def run(echo: bool, residents: int, messages: int, database_url: str) -> Result:
