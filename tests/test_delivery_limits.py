@@ -19,12 +19,26 @@ async def timed_turns(gate: RateGate, chats: list[str], priority: int = 50) -> l
     return times
 
 
-async def test_turns_are_evenly_spaced_at_the_rate() -> None:
-    gate = RateGate(50.0)
-    times = await timed_turns(gate, [str(n) for n in range(26)])
-    assert 0.5 <= times[-1] < 1.0
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
-    assert min(gaps) >= 0.019
+async def test_turns_keep_to_the_rate_and_never_exceed_it_in_a_second() -> None:
+    gate = RateGate(20.0)
+    start = time.monotonic()
+    times = []
+    for number in range(45):
+        turn = await gate.turn(str(number), 50)
+        times.append(time.monotonic() - start)
+        gate.sent(turn)
+    assert 2.2 <= times[-1] < 3.0  # 44 spacings of 1.01/20 s
+    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[20:]))
+
+
+async def test_a_window_counts_from_the_end_of_each_send() -> None:
+    gate = RateGate(5.0)  # 5 in any second
+    turns = [await gate.turn(str(number), 50) for number in range(5)]
+    await asyncio.sleep(0.3)  # the first send took 0.3 s to end
+    gate.sent(turns[0])
+    started = time.monotonic()
+    await gate.turn("6", 50)
+    assert time.monotonic() - started >= 0.95  # a second after that send ended, not after it began
 
 
 async def test_concurrent_callers_share_the_rate() -> None:

@@ -174,12 +174,16 @@ class DeliveryEngine:
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
         chat_id, moves = entry.chat_id, 0
         while True:
-            await limiter.acquire(chat_id, entry.priority, paid=paid)
+            turn = await limiter.acquire(chat_id, entry.priority, paid=paid)
             if self._stopping or self._lease_ending(entry):
+                limiter.sent(turn, paid)
                 return Outcome.release(entries)
             try:
                 with self._in_flight():
-                    await connector.send(chat_id, reply)
+                    try:
+                        await connector.send(chat_id, reply)
+                    finally:
+                        limiter.sent(turn, paid)
                 outcome = Outcome.sent(entries)
             except RateLimited as error:
                 limiter.pause(error.retry_after)

@@ -1,10 +1,17 @@
 """Rate limits per platform, shared by conversation replies and broadcasts, replies first.
 
-A :class:`RateGate` hands out *turns*: at most ``rate`` per second overall, evenly spaced, and
-for each chat at most one per ``chat_interval(chat)`` seconds. Among the callers waiting, the
-best priority (lowest number) whose chat may receive goes first, so a reply (priority 0) never
-waits behind a broadcast. ``pause(seconds)`` holds every turn, e.g. when the platform answered
-"too many requests, retry after N seconds".
+A :class:`RateGate` hands out *turns*: evenly spaced at ``rate`` per second, never more than
+``rate`` in any second the way the platform counts, and for each chat at most one per
+``chat_interval(chat)`` seconds. Among the callers waiting, the best priority (lowest number)
+whose chat may receive goes first, so a reply (priority 0) never waits behind a broadcast.
+``pause(seconds)`` holds every turn, e.g. when the platform answered "retry after N seconds".
+
+The platform counts messages when they *arrive*, and the time a message takes to get there
+varies (a busy event loop, a slow network). So the window of a turn closes when its send
+*ended* (:meth:`RateGate.sent`), which is after it arrived: turn n+30 starts at least a second
+after send n ended, hence arrives at least a second after send n arrived. A turn whose end is
+never reported (a reply sent by the connector) counts as ending one typical round trip after it
+began.
 
 A :class:`PlatformLimiter` is what a connector's ``limiter`` attribute holds: one gate for
 ordinary messages and, on Telegram, a second one for paid broadcasts (their own higher rate).
@@ -14,15 +21,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.config import Settings
 
-# Turns are spaced a little wider than the nominal limit so that clock jitter between us and
-# the platform never makes two turns look closer than allowed.
+# Windows and spacings are 1 % wider than the nominal limit, against rounding on either side.
 SPACING_MARGIN = 1.01
 _PRUNE_EVERY = 4096  # forget chats whose spacing has passed, so memory stays bounded
+_ROUND_TRIP_WEIGHT = 0.1  # of each new measure in the typical round trip
 
 
 @dataclass(order=True)
@@ -33,14 +41,28 @@ class _Waiter:
     future: asyncio.Future = field(compare=False)
 
 
+@dataclass(eq=False)
+class Turn:
+    """One granted turn: when it started, and when its send ended (estimated until reported)."""
+
+    chat_id: str
+    started: float
+    ended: float
+
+
 class RateGate:
     def __init__(self, rate: float, chat_interval: Callable[[str], float] = lambda chat: 0.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """``rate`` turns per second in all (0 or less: no overall limit)."""
-        self.interval = SPACING_MARGIN / rate if rate > 0 else 0.0
+        """``rate`` turns per second in all (0 or less: no overall limit): ``count`` turns in any
+        window of ``count / rate`` seconds (a rate below one a second spaces single turns)."""
+        self.count = max(1, int(rate)) if rate > 0 else 0
+        self.window = SPACING_MARGIN * self.count / rate if rate > 0 else 0.0
+        self.interval = self.window / self.count if self.count else 0.0
         self.chat_interval = chat_interval
         self.clock = clock
+        self.round_trip = 0.05  # typical seconds from a turn to the end of its send
         self._next_turn = 0.0
+        self._recent: deque[Turn] = deque(maxlen=self.count or 1)
         self._paused_until = 0.0
         self._chat_ready: dict[str, float] = {}
         self._waiters: list[_Waiter] = []
@@ -49,18 +71,17 @@ class RateGate:
         self._dispatcher: asyncio.Task | None = None
 
     @property
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - self.clock())
+    def rate(self) -> float:
+        return self.count / self.window if self.count else 0.0
 
     def pause(self, seconds: float) -> None:
         """Hold every turn for ``seconds`` from now (a longer pause already set is kept)."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    async def turn(self, chat_id: str, priority: int) -> None:
+    async def turn(self, chat_id: str, priority: int) -> Turn:
         """Wait until one message may be sent to ``chat_id``."""
         if not self._waiters and self._ready_at(chat_id) <= self.clock():
-            self._grant(chat_id)
-            return
+            return self._grant(chat_id)
         waiter = _Waiter(priority, next(self._sequence), chat_id,
                          asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
@@ -68,23 +89,44 @@ class RateGate:
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch())
         try:
-            await waiter.future
+            return await waiter.future
         except asyncio.CancelledError:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
 
-    def _ready_at(self, chat_id: str) -> float:
-        return max(self._next_turn, self._paused_until, self._chat_ready.get(chat_id, 0.0))
-
-    def _grant(self, chat_id: str) -> None:
+    def sent(self, turn: Turn) -> None:
+        """The send of ``turn`` ended (delivered or not): its window and its chat's spacing
+        count from now."""
         now = self.clock()
-        self._next_turn = max(now, self._next_turn) + self.interval
+        turn.ended = now
+        self.round_trip += _ROUND_TRIP_WEIGHT * (now - turn.started - self.round_trip)
+        spacing = self.chat_interval(turn.chat_id)
+        if spacing > 0:
+            self._chat_ready[turn.chat_id] = now + spacing * SPACING_MARGIN
+        self._wake.set()
+
+    def _ready_at(self, chat_id: str) -> float:
+        full = self.count and len(self._recent) == self.count
+        window = self._recent[0].ended + self.window if full else 0.0
+        return max(self._next_turn, window, self._paused_until, self._chat_ready.get(chat_id, 0.0))
+
+    def _grant(self, chat_id: str) -> Turn:
+        now = self.clock()
+        turn = Turn(chat_id, now, now + self.round_trip)
+        if self.count:
+            # Turns keep to their schedule: turns held back by a slow send catch up (the window
+            # still bounds them); after an idle spell the schedule starts again from now.
+            if now - self._next_turn > self.window:
+                self._next_turn = now
+            self._next_turn += self.interval
+            self._recent.append(turn)
         spacing = self.chat_interval(chat_id)
         if spacing > 0:
             if len(self._chat_ready) >= _PRUNE_EVERY:
                 self._chat_ready = {chat: ready for chat, ready in self._chat_ready.items() if ready > now}
-            self._chat_ready[chat_id] = now + spacing * SPACING_MARGIN
+            self._chat_ready[chat_id] = turn.ended + spacing * SPACING_MARGIN
+        return turn
 
     async def _dispatch(self) -> None:
         """Grant turns to waiters, best priority first among those whose chat may receive."""
@@ -95,12 +137,11 @@ class RateGate:
                 waiter = min(ready)
                 self._waiters.remove(waiter)
                 if not waiter.future.done():
-                    self._grant(waiter.chat_id)
-                    waiter.future.set_result(None)
+                    waiter.future.set_result(self._grant(waiter.chat_id))
                 continue
             delay = min(self._ready_at(waiter.chat_id) for waiter in self._waiters) - now
             self._wake.clear()
-            try:  # a new waiter (maybe ready sooner) wakes us early
+            try:  # a new waiter, or a send that ended, may make a turn ready sooner
                 await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.0))
             except TimeoutError:
                 pass
@@ -113,10 +154,15 @@ class PlatformLimiter:
         self.gate = RateGate(rate, chat_interval)
         self.paid_gate = RateGate(paid_rate, chat_interval) if paid_rate > 0 else None
 
-    async def acquire(self, chat_id: str, priority: int, paid: bool = False) -> None:
+    async def acquire(self, chat_id: str, priority: int, paid: bool = False) -> Turn:
         """Wait for a turn to send to ``chat_id``; ``paid`` broadcasts use their own rate."""
-        gate = self.paid_gate if paid and self.paid_gate is not None else self.gate
-        await gate.turn(chat_id, priority)
+        return await self._gate(paid).turn(chat_id, priority)
+
+    def sent(self, turn: Turn, paid: bool = False) -> None:
+        self._gate(paid).sent(turn)
+
+    def _gate(self, paid: bool) -> RateGate:
+        return self.paid_gate if paid and self.paid_gate is not None else self.gate
 
     def pause(self, seconds: float) -> None:
         self.gate.pause(seconds)
@@ -131,9 +177,9 @@ class PlatformLimiter:
     def rate(self) -> float:
         """The most messages per second it lets through (0: no overall limit)."""
         gates = [gate for gate in (self.gate, self.paid_gate) if gate is not None]
-        if any(gate.interval == 0 for gate in gates):
+        if any(gate.rate == 0 for gate in gates):
             return 0.0
-        return max(1.0 / gate.interval for gate in gates)
+        return max(gate.rate for gate in gates)
 
 
 def _interval(rate_per_second: float) -> float:
