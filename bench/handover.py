@@ -27,7 +27,7 @@ from bot.app import CivicBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.http import create_app  # noqa: E402
 from bot.messages import IncomingMessage  # noqa: E402
-from telegram_roundtrip import scratch_database  # noqa: E402  (a PostgreSQL schema of its own)
+from tests.scratch import scratch_database  # noqa: E402
 
 
 def figures(name: str, latencies: list[float], elapsed: float) -> str:
@@ -95,7 +95,7 @@ async def agent_api(bot: CivicBot, args: argparse.Namespace) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        async with scratch_database(args.database_url) as url:
+        async with scratch_database(args.database_url, prefix="bench") as url:
             bot = await CivicBot.create(Settings(data_dir=Path(directory), database_url=url, secret="bench"))
             print(f"backend {bot.engine.dialect.name}, {args.residents} residents, concurrency {args.concurrency}")
             try:
