@@ -81,6 +81,7 @@ class Settings:
     delivery_lease_seconds: float = 60.0  # a dead worker's claimed rows wait this long
     delivery_max_attempts: int = 12  # transient errors, with exponential backoff (about 2 h)
     delivery_poll_seconds: float = 1.0  # how often idle workers look for due rows
+    delivery_retention_days: int = 30  # delivered messages (and their chat address) are then purged
     digest_time: str = "18:00"  # when daily and weekly digests go out (city time)
     digest_weekday: str = "monday"  # the day of the weekly digest
 

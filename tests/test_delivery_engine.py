@@ -13,10 +13,12 @@ from bot import outbox
 from bot.app import CivicBot
 from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.retention import purge_delivered
 from bot.messages import Reply
 from bot.models import User
 from bot.outbox import OutboxEntry
 from bot.publications import service
+from bot.publications.models import Publication
 from bot.publications.schema import PublicationIn
 from bot.subscriptions.models import Subscriber
 from connectors.base import ChatMoved, RateLimited, RecipientGone, TemporaryError
@@ -287,3 +289,27 @@ async def test_a_stop_gives_back_what_was_not_sent(bot: CivicBot) -> None:
         claimed = (await session.execute(select(func.count()).where(OutboxEntry.claimed_by.is_not(None)))).scalar()
     assert counts["sent"] == len(connector.sent) and counts["pending"] == 50 - len(connector.sent)
     assert claimed == 0
+
+
+async def test_delivered_messages_are_purged_after_their_retention_but_counts_stay(bot: CivicBot) -> None:
+    async with bot.sessions() as session:
+        await add_subscribers(session, ["21", "22"])
+    connector = RecordingConnector()
+    publication = await publish(bot)
+    async with running(bot, {"telegram": connector}):
+        await wait_until(lambda: _all_sent(bot, 2))
+    waiting = await publish(bot)  # not delivered: stays whatever its age
+    long_ago = utcnow() - timedelta(days=31)
+    async with bot.sessions() as session:
+        outbox.enqueue(session, "message", {"text": "old news"}, platform="telegram", chat_id="21")
+        await session.flush()
+        await session.execute(update(OutboxEntry).where(OutboxEntry.kind == "message").values(status="sent"))
+        await session.execute(update(OutboxEntry).values(created_at=long_ago))
+        await session.execute(update(Publication).values(created_at=long_ago))
+        assert await purge_delivered(session, 30) == 3
+        await session.commit()
+        assert (await session.execute(select(func.count()).select_from(OutboxEntry))).scalar() == 2
+        kept = await service.find(session, publication.id)
+        assert kept.progress.sent == 2 and kept.progress.cancelled == 0 and kept.status == "done"
+        assert (await service.find(session, waiting.id)).progress.pending == 2
+        assert await purge_delivered(session, 30) == 0

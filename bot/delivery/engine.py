@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from bot.db import utcnow
 from bot.delivery.compose import DELIVERY_KINDS, DIGEST, Composer, Undeliverable
 from bot.delivery.limits import PlatformLimiter, limiter_for
 from bot.delivery.recorder import Recorder
+from bot.delivery.retention import purge_delivered
 from bot.i18n import Catalog
 from bot.outbox import BLOCKED, FAILED, PENDING, PRIORITY_BROADCAST, OutboxEntry, Outcome
 from bot.subscriptions.schedule import DeliveryClock, as_utc
@@ -37,6 +39,7 @@ from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone
 
 log = logging.getLogger(__name__)
 MAX_MOVES = 3  # a chat that keeps moving is a loop, not a migration
+PURGE_EVERY_SECONDS = 3600.0
 STOP_GRACE_SECONDS = 10.0  # sends in flight at a stop get this long to finish
 
 
@@ -68,6 +71,7 @@ class DeliveryEngine:
         self._stopping = False
         self._sending: set[asyncio.Task] = set()
         self._abandoned: list[OutboxEntry] = []
+        self._next_purge = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, then finish the sends in flight and give back the rest."""
@@ -83,8 +87,9 @@ class DeliveryEngine:
                 self._open_lanes()
                 try:
                     await self._claim()
+                    await self._purge()
                 except Exception:  # the database is away: try again at the next poll
-                    log.exception("could not claim outbox rows")
+                    log.exception("could not claim (or purge) outbox rows")
                 await _first_of(stop, self._wake, timeout=self.settings.delivery_poll_seconds)
                 self._wake.clear()
         finally:
@@ -123,6 +128,18 @@ class DeliveryEngine:
             lane.more_waiting = len(entries) == room
             for unit in _units(lane.kind, entries):
                 lane.queue.put_nowait(unit)
+
+    async def _purge(self) -> None:
+        """Once an hour, delete the delivered messages past their retention."""
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        async with self.sessions() as session:
+            purged = await purge_delivered(session, self.settings.delivery_retention_days)
+            await session.commit()
+        if purged:
+            log.info("purged %d delivered messages older than %d days", purged,
+                     self.settings.delivery_retention_days)
 
     async def _sender(self, lane: Lane) -> None:
         while not self._stopping:

@@ -28,6 +28,8 @@ class Publication(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by: Mapped[str] = mapped_column(String(100))  # the API token's name, or "cli"
     targeted: Mapped[int] = mapped_column(default=0)
+    # Status -> count, kept when its delivery rows are purged (they hold chat addresses).
+    final_counts: Mapped[dict | None]
 
     @property
     def batch(self) -> str:

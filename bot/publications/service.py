@@ -56,10 +56,11 @@ async def publish(session: AsyncSession, request: PublicationIn, settings: Setti
 
 
 async def progress_of(session: AsyncSession, publications: list[Publication]) -> dict[int, Progress]:
-    counts = await outbox.batch_counts(session, [publication.batch for publication in publications])
+    counts = await outbox.batch_counts(session, [publication.batch for publication in publications
+                                                 if publication.final_counts is None])
     progress: dict[int, Progress] = {}
     for publication in publications:
-        found = counts[publication.batch]
+        found = publication.final_counts or counts[publication.batch]  # kept when rows were purged
         progress[publication.id] = Progress(
             targeted=publication.targeted, sent=found[outbox.SENT], pending=found[outbox.PENDING],
             failed=found[outbox.FAILED], blocked=found[outbox.BLOCKED],

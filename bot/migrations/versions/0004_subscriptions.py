@@ -65,6 +65,7 @@ def upgrade() -> None:
         _created_at(),
         sa.Column("published_by", sa.String(100), nullable=False),
         sa.Column("targeted", sa.Integer(), nullable=False),
+        sa.Column("final_counts", sa.JSON()),
         sa.PrimaryKeyConstraint("id", name="pk_publications"),
     )
 
