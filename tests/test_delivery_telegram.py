@@ -15,56 +15,48 @@ from bot.subscriptions.models import Subscriber
 from connectors.telegram import TelegramConnector
 from tests.delivery_kit import add_subscribers
 from tests.servers.telegram_api import RateLimits, TelegramApiServer
-from tests.telegram_fixtures import point_at
+from tests.telegram_fixtures import telegram  # noqa: F401 (fixture, polling our telegram_api)
 from tests.test_delivery_engine import _all_sent, publish, running, statuses, wait_until
 
 
 @pytest.fixture
-async def limited_api() -> AsyncIterator[TelegramApiServer]:
+async def telegram_api() -> AsyncIterator[TelegramApiServer]:
+    """The loopback Bot API with Telegram's flood limits (the ``telegram`` connector polls it)."""
     async with TelegramApiServer(limits=RateLimits()) as server:
         yield server
 
 
-@pytest.fixture
-async def telegram(bot: CivicBot, limited_api: TelegramApiServer) -> AsyncIterator[TelegramConnector]:
-    point_at(bot, limited_api)
-    connector = TelegramConnector(bot)
-    await connector.start()
-    yield connector
-    await connector.stop()
-
-
 async def test_a_broadcast_reaches_everyone_once_within_the_limits(
-        bot: CivicBot, telegram: TelegramConnector, limited_api: TelegramApiServer) -> None:
+        bot: CivicBot, telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
     chats = [str(5000 + n) for n in range(45)] + ["-1001234"]
     async with bot.sessions() as session:
         await add_subscribers(session, chats)
     publication = await publish(bot)
     async with running(bot, {"telegram": telegram}):
         await wait_until(lambda: _all_sent(bot, len(chats)), timeout=30)
-    stats = limited_api.stats
+    stats = telegram_api.stats
     assert stats.delivered == len(chats) and set(stats.by_chat.values()) == {1}
     assert stats.rejected_429 == 0
     assert stats.rate() <= 30.0
-    message = limited_api.sent_to("5000")[0]
+    message = telegram_api.sent_to("5000")[0]
     assert message.text.startswith("Travaux rue de Strasbourg") and message.text.endswith("« stop ».")
     assert publication.targeted == len(chats)
 
 
 async def test_blocked_moved_and_rate_limited_chats(
-        bot: CivicBot, telegram: TelegramConnector, limited_api: TelegramApiServer) -> None:
+        bot: CivicBot, telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
     async with bot.sessions() as session:
         blocked_id, *_ = await add_subscribers(session, ["6001", "-6002", "6003"])
-    limited_api.block(6001)
-    limited_api.migrate(-6002, -1006002)
-    limited_api.rate_limit_next(retry_after=1, chat_id=6003)
+    telegram_api.block(6001)
+    telegram_api.migrate(-6002, -1006002)
+    telegram_api.rate_limit_next(retry_after=1, chat_id=6003)
     started = time.monotonic()
     await publish(bot)
     async with running(bot, {"telegram": telegram}):
         await wait_until(lambda: _statuses_are(bot, {"blocked": 1, "sent": 2}), timeout=30)
     assert time.monotonic() - started >= 1.0  # the platform's pause was kept
-    assert limited_api.sent_to("6001") == [] and len(limited_api.sent_to("-1006002")) == 1
-    assert len(limited_api.sent_to("6003")) == 1
+    assert telegram_api.sent_to("6001") == [] and len(telegram_api.sent_to("-1006002")) == 1
+    assert len(telegram_api.sent_to("6003")) == 1
     async with bot.sessions() as session:
         assert (await session.get(User, blocked_id)).active is False
         moved = (await session.execute(select(Subscriber.chat_id).where(Subscriber.chat_id.like("-100%")))).scalar()
@@ -77,18 +69,18 @@ async def _statuses_are(bot: CivicBot, expected: dict[str, int]) -> bool:
 
 
 async def test_a_resident_is_answered_during_a_broadcast(
-        bot: CivicBot, telegram: TelegramConnector, limited_api: TelegramApiServer) -> None:
+        bot: CivicBot, telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
     async with bot.sessions() as session:
         await add_subscribers(session, [str(7000 + n) for n in range(90)])  # 3 s at 30/s
     await publish(bot)
     async with running(bot, {"telegram": telegram}):
-        await limited_api.wait_until(lambda: limited_api.stats.delivered >= 15, timeout=20)
+        await telegram_api.wait_until(lambda: telegram_api.stats.delivered >= 15, timeout=20)
         asked = time.monotonic()
-        limited_api.say(8000, "bonjour")
-        reply = await limited_api.next_message(8000, timeout=20)
+        telegram_api.say(8000, "bonjour")
+        reply = await telegram_api.next_message(8000, timeout=20)
         answered = time.monotonic() - asked
-        broadcast_left = 90 - (limited_api.stats.delivered - 1)
+        broadcast_left = 90 - (telegram_api.stats.delivered - 1)
         await wait_until(lambda: _all_sent(bot, 90), timeout=30)
     assert "Bonjour" in reply.text
     assert broadcast_left > 20 and answered < 1.5  # not behind the remaining broadcast (~2 s)
-    assert limited_api.stats.rejected_429 == 0
+    assert telegram_api.stats.rejected_429 == 0

@@ -13,11 +13,12 @@ import yaml
 from tqdm import tqdm
 
 from bot import outbox
+from bot.api.requests import RequestError
 from bot.app import CivicBot
 from bot.config import Settings
 from bot.publications import service
 from bot.publications.models import KINDS
-from bot.publications.schema import Progress, PublicationError, parse_publication
+from bot.publications.schema import Progress, parse_publication
 
 POLL_SECONDS = 0.5
 
@@ -98,14 +99,14 @@ def publish(settings: Settings, file: Path, no_wait: bool, english: Path | None,
     request = _request(read_content(file), read_content(english) if english else None, options)
     try:
         checked = parse_publication(json.dumps(request))
-    except PublicationError as error:
+    except RequestError as error:
         raise click.UsageError(f"{error.field}: {error.message}") from None
 
     async def work(bot: CivicBot) -> None:
         async with bot.sessions() as session:
             try:
                 publication = await service.publish(session, checked, settings, "cli")
-            except PublicationError as error:
+            except RequestError as error:
                 raise click.UsageError(f"{error.field}: {error.message}") from None
             await session.commit()
         outbox.notify()

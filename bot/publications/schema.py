@@ -7,23 +7,13 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from bot.api.requests import LINK, Strict, field_path, parse_model, text_field  # noqa: F401 (field_path: for callers)
 from bot.publications.models import KINDS
-from bot.text import sanitize
 
 TITLE_CHARS, TEXT_CHARS, LINK_CHARS, NAME_CHARS = 200, 3200, 500, 100
-# At least one character that is neither a space nor one that cleaning removes.
-VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]"
 YEARS = "2[01][0-9]{2}"  # a schedule is for this era: catches typos, keeps date arithmetic safe
-LINK = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"
-
-
-def _clean(text: str) -> str:
-    cleaned, _ = sanitize(text, len(text))
-    if not cleaned:
-        raise ValueError("must not be blank")
-    return cleaned
 
 
 def _this_era(moment: datetime) -> datetime:
@@ -32,28 +22,18 @@ def _this_era(moment: datetime) -> datetime:
     return moment
 
 
-def _text(limit: int):
-    return Annotated[str, Field(min_length=1, max_length=limit, pattern=VISIBLE), AfterValidator(_clean)]
-
-
-Name = _text(NAME_CHARS)
+Name = text_field(NAME_CHARS)
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
-class Strict(BaseModel):
-    """Exactly the documented fields and types: no unknown field, no ``0`` taken for a date."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 class Title(Strict):
-    fr: _text(TITLE_CHARS)
-    en: _text(TITLE_CHARS) | None = None
+    fr: text_field(TITLE_CHARS)
+    en: text_field(TITLE_CHARS) | None = None
 
 
 class Text(Strict):
-    fr: _text(TEXT_CHARS)
-    en: _text(TEXT_CHARS) | None = None
+    fr: text_field(TEXT_CHARS)
+    en: text_field(TEXT_CHARS) | None = None
 
 
 class PublicationIn(Strict):
@@ -116,36 +96,6 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class PublicationError(ValueError):
-    """A publication that cannot be accepted; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def field_path(location: tuple) -> str:
-    """pydantic's ``("title", "fr")`` / ``("topics", 1)`` as ``title.fr`` / ``topics[1]``."""
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "body"
-
-
 def parse_publication(body: bytes | str) -> PublicationIn:
-    """Validate a JSON body; :class:`PublicationError` names the first wrong field."""
-    try:
-        return PublicationIn.model_validate_json(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise PublicationError(field_path(first["loc"]), _message(first)) from None
-
-
-def _message(error: dict) -> str:
-    """pydantic's message, said plainly where it would show a regular expression."""
-    if error["type"] == "string_pattern_mismatch":
-        return "must be an http:// or https:// address" if error["loc"][0] == "link" else "must contain visible text"
-    if not error["loc"]:
-        return "the body must be a JSON object" if error["type"] != "json_invalid" else f"not valid JSON ({error['msg']})"
-    return error["msg"]
+    """Validate a JSON body; :class:`~bot.api.requests.RequestError` names the first wrong field."""
+    return parse_model(body, PublicationIn)

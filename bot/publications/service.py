@@ -8,19 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
+from bot.api.requests import RequestError
 from bot.config import Settings
 from bot.db import utcnow
 from bot.publications.models import Publication
-from bot.publications.schema import (Progress, PublicationError, PublicationIn, PublicationOut,
-                                     Text, Title)
+from bot.publications.schema import Progress, PublicationIn, PublicationOut, Text, Title
 from bot.subscriptions.schedule import DeliveryClock, as_utc
 from bot.subscriptions.targeting import enqueue_publication
 
 def known_topics(topics: list[str], settings: Settings) -> list[str]:
-    """The topics without repeats, or PublicationError naming one the city does not have."""
+    """The topics without repeats, or RequestError naming one the city does not have."""
     for number, topic in enumerate(topics):
         if topic not in settings.topics:
-            raise PublicationError(f"topics[{number}]",
+            raise RequestError(f"topics[{number}]",
                                    f"unknown topic {topic!r}; known topics: {', '.join(settings.topics)}")
     return list(dict.fromkeys(topics))
 
@@ -38,7 +38,7 @@ async def publish(session: AsyncSession, request: PublicationIn, settings: Setti
     """Store the publication and one outbox row per recipient (the caller commits, then calls
     :func:`bot.outbox.notify`)."""
     if not (request.topics or request.areas or request.officials):
-        raise PublicationError("topics", "give at least one topic, area or official to say who receives it")
+        raise RequestError("topics", "give at least one topic, area or official to say who receives it")
     now = utcnow()
     publication = Publication(
         kind=request.kind, title_fr=request.title.fr, title_en=request.title.en,
