@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,10 @@ _LANGUAGE_WORDS = {"fr": {"francais", "french", "en francais", "in french"},
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 LAST_SEEN_PRECISION = timedelta(days=1)
+# Built once: building the statement costs more than running it.
+_RESIDENT = (select(User, Conversation)
+             .outerjoin(Conversation, Conversation.user_id == User.id)
+             .where(User.platform == bindparam("platform"), User.user_hash == bindparam("user_hash")))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -80,9 +84,7 @@ class Router:
     async def _load(self, session: AsyncSession, message: IncomingMessage) -> tuple[User, Conversation]:
         """The resident and their conversation, in one query; created on their first message."""
         user_hash = self.bot.pseudonymizer.user_hash(message.platform, message.user_id)
-        query = (select(User, Conversation)
-                 .outerjoin(Conversation, Conversation.user_id == User.id)
-                 .where(User.platform == message.platform, User.user_hash == user_hash))
+        query = _RESIDENT.params(platform=message.platform, user_hash=user_hash)
         row = (await session.execute(query)).one_or_none()
         if row is None:
             try:
