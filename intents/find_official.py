@@ -48,7 +48,7 @@ async def _by_words(ctx: Context, words: str) -> list[Official]:
     if named and named[0][1] >= SURE_NAME:
         return [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
     if mentions(ctx, "mayor"):
-        mayors = await with_role(ctx.session, MAYOR_ROLE)
+        mayors = await with_role(ctx.session, MAYOR_ROLE, ctx.settings.city_name)
         if mayors:
             return mayors
     return await _by_topic(ctx.session, words, ctx.entities.get("topic"))
@@ -129,7 +129,7 @@ async def _for_area(ctx: Context, area: Area) -> Reply:
         lines += [ctx.t("area_officials", area=area.name),
                   *(_describe(ctx, official) for official in officials)]
     else:
-        mayors = await with_role(ctx.session, MAYOR_ROLE)
+        mayors = await with_role(ctx.session, MAYOR_ROLE, ctx.settings.city_name)
         lines.append(ctx.t("no_area_official", area=area.name))
         if mayors:
             lines += [ctx.t("city_wide"), *(_describe(ctx, official) for official in mayors)]

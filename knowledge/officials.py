@@ -8,7 +8,7 @@ those few names, and only the rows of the closest ones are read.
 from __future__ import annotations
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, cast, exists, func, literal, select, union
+from sqlalchemy import String, cast, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
@@ -105,11 +105,15 @@ def _name_score(words: list[str], name: str) -> float:
     return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
-async def with_role(session: AsyncSession, role: str) -> list[Official]:
-    """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"."""
+async def with_role(session: AsyncSession, role: str, commune: str = "") -> list[Official]:
+    """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"; of
+    this commune only if given (officials with no commune are kept)."""
+    query = select(Official).where(Official.role.ilike(f"%{role}%"))
+    if commune:
+        query = query.where(or_(Official.commune == "", Official.commune.ilike(commune)))
     wanted = normalize(role)
-    rows = (await session.scalars(select(Official).where(Official.role.ilike(f"%{role}%")))).all()
-    return [official for official in rows if normalize(official.role) == wanted]
+    return [official for official in (await session.scalars(query)).all()
+            if normalize(official.role) == wanted]
 
 
 async def for_topic(session: AsyncSession, query: str) -> list[Official]:

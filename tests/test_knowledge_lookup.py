@@ -117,6 +117,7 @@ async def test_officials_by_name_role_topic_and_area(engine) -> None:
     async with db.session_factory(engine)() as session:
         await store.save(session, "official", [
             _official("Johanna", "Rolland", "Maire"),
+            {**_official("Paul", "Bernard", "Maire"), "commune": "Rezé"},
             _official("Bassem", "Asseh", "Adjoint", ["dialogue citoyen"]),
             _official("Mahel", "Coppey", "Adjointe", ["économie sociale et solidaire"]),
             _official("Jean", "Martin", areas=["area-nantes-nord"]),
@@ -132,7 +133,9 @@ async def test_officials_by_name_role_topic_and_area(engine) -> None:
             "Jean Martin", "Marie Martin"}
         assert (await find_by_name(session, "marie martin"))[0][0].full_name == "Marie Martin"
         assert await find_by_name(session, "zorglub") == []
-        assert [o.full_name for o in await with_role(session, "maire")] == ["Johanna Rolland"]
+        assert [o.full_name for o in await with_role(session, "maire", "Nantes")] == [
+            "Johanna Rolland"]
+        assert len(await with_role(session, "Maire")) == 2
         assert [o.full_name for o in await for_topic(session, "dialogue citoyen")] == ["Bassem Asseh"]
         assert [o.full_name for o in await for_topic(session, "economie solidaire")] == ["Mahel Coppey"]
         assert await for_topic(session, "velo") == []
