@@ -5,6 +5,8 @@ conversation are loaded, the intent runs, and the new state is committed with th
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from datetime import datetime, timedelta, timezone
@@ -49,6 +51,10 @@ def _aware(moment: datetime) -> datetime:
 class Router:
     def __init__(self, bot: CivicBot) -> None:
         self.bot = bot
+        # SQLite has one writer at a time and makes the others sleep-and-retry: taking turns here
+        # instead keeps concurrent conversations fast. PostgreSQL needs no such thing.
+        self._commit_turn: asyncio.Lock | contextlib.nullcontext = (
+            asyncio.Lock() if bot.engine.dialect.name == "sqlite" else contextlib.nullcontext())
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
 
@@ -69,7 +75,8 @@ class Router:
                     conversation.choices = choices
                 if conversation.language != reply.language:
                     conversation.language = reply.language
-                await session.commit()
+                async with self._commit_turn:
+                    await session.commit()
                 return reply
             except Exception:
                 await session.rollback()
