@@ -43,9 +43,7 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An async engine; on SQLite with WAL and foreign keys, so one file serves everything."""
     if is_sqlite(url):
-        # No rollback when a connection goes back to the pool: sessions end their own transactions.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None,
-                                     **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
