@@ -7,6 +7,7 @@ import dataclasses
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bot import outbox
@@ -313,3 +314,28 @@ async def test_delivered_messages_are_purged_after_their_retention_but_counts_st
         assert kept.progress.sent == 2 and kept.progress.cancelled == 0 and kept.status == "done"
         assert (await service.find(session, waiting.id)).progress.pending == 2
         assert await purge_delivered(session, 30) == 0
+
+
+async def test_on_sqlite_a_second_worker_stands_by_then_takes_over(bot: CivicBot, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("on PostgreSQL workers share the work (test above)")
+    async with bot.sessions() as session:
+        await add_subscribers(session, [str(n) for n in range(30)])
+    await publish(bot)
+    first, second = RecordingConnector(), RecordingConnector()
+    first_stop, second_stop = asyncio.Event(), asyncio.Event()
+    settings = dataclasses.replace(bot.settings, telegram_rate_global=20.0, delivery_poll_seconds=0.1)
+    first_task = asyncio.create_task(
+        DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": first}).run(first_stop))
+    await first.wait_for(2)
+    second_task = asyncio.create_task(
+        DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": second}).run(second_stop))
+    await first.wait_for(8)
+    assert second.sent == []  # standing by while the other delivers
+    first_stop.set()
+    await first_task
+    await wait_until(lambda: _all_sent(bot, 30))
+    second_stop.set()
+    await second_task
+    assert len(first.sent) + len(second.sent) == 30 and second.sent
+    assert set((first.per_chat() + second.per_chat()).values()) == {1}

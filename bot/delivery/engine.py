@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import socket
@@ -77,9 +78,36 @@ class DeliveryEngine:
         """Deliver until ``stop`` is set, then finish the sends in flight and give back the rest."""
         for name, connector in self.connectors.items():
             connector.limiter = self.limiters[name]
-        if self.sessions.kw["bind"].dialect.name == "sqlite":  # one worker only: no claim is alive
-            async with self.sessions() as session:
-                await outbox.release_claims(session)
+        with contextlib.ExitStack() as held:
+            if not await self._sole_worker_on_sqlite(stop, held):
+                return
+            await self._deliver_until(stop)
+
+    async def _sole_worker_on_sqlite(self, stop: asyncio.Event, held: contextlib.ExitStack) -> bool:
+        """On SQLite one worker delivers: another one waits (a standby) until the first stops or
+        dies, then takes back every claim, since none can be alive. False if stopped meanwhile."""
+        bind = self.sessions.kw["bind"]
+        path = bind.url.database if bind.dialect.name == "sqlite" else None
+        if not path or path == ":memory:":
+            return True
+        lock = held.enter_context(open(f"{path}.delivery-lock", "w"))
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waiting:
+                    log.info("another worker delivers for this SQLite database; this one waits")
+                    waiting = True
+                await _first_of(stop, timeout=self.settings.delivery_poll_seconds)
+                if stop.is_set():
+                    return False
+        async with self.sessions() as session:
+            await outbox.release_claims(session)
+        return True
+
+    async def _deliver_until(self, stop: asyncio.Event) -> None:
         outbox.add_waker(self._wake)
         recorder = asyncio.create_task(self.recorder.run())
         try:
