@@ -1,6 +1,6 @@
 """The plain CSV formats a city keeps in a spreadsheet: services, facts and streets.
 
-Columns are documented in ``docs/knowledge.md``. The same row builders serve records fetched
+Columns are documented in the README ("The plain CSV format"). The same row builders serve records fetched
 from an Opendatasoft portal (``knowledge.importers.remote``), after their fields are renamed.
 """
 from __future__ import annotations
