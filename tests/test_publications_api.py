@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 import schemathesis
+from schemathesis.config import SchemathesisConfig
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, settings as hypothesis_settings
@@ -210,7 +211,9 @@ def live_api(settings: Settings) -> Iterator[LiveApi]:
 
 @pytest.fixture
 def api_schema(live_api: LiveApi):
-    return schemathesis.openapi.from_url(f"{live_api.url}/api/v1/openapi.json")
+    token = live_api.headers["Authorization"].removeprefix("Bearer ")
+    config = SchemathesisConfig.from_dict({"auth": {"openapi": {"bearer": {"bearer": token}}}})
+    return schemathesis.openapi.from_url(f"{live_api.url}/api/v1/openapi.json", config=config)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -220,5 +223,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @hypothesis_settings(max_examples=40, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                             HealthCheck.function_scoped_fixture])
-def test_the_api_conforms_to_its_openapi_description(case, live_api: LiveApi) -> None:
-    case.call_and_validate(headers=live_api.headers)
+def test_the_api_conforms_to_its_openapi_description(case) -> None:
+    case.call_and_validate()
