@@ -13,14 +13,12 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from bot.app import CivicBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -29,6 +27,7 @@ from bot.outbox import SENT, OutboxEntry  # noqa: E402
 from bot.publications import service  # noqa: E402
 from bot.publications.schema import parse_publication  # noqa: E402
 from tests.delivery_kit import RecordingConnector, add_subscribers  # noqa: E402
+from tests.scratch import scratch_database  # noqa: E402
 
 TARGET = 2000.0
 PUBLICATION = ('{"kind": "news", "title": {"fr": "Conseil municipal du 12 mars"}, '
@@ -45,16 +44,8 @@ async def database(kind: str, postgres_url: str):
         with tempfile.TemporaryDirectory() as directory:
             yield f"sqlite+aiosqlite:///{directory}/bench.db"
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{postgres_url}{'&' if '?' in postgres_url else '?'}search_path={schema}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
+    async with scratch_database(postgres_url, prefix="bench") as url:
+        yield url
 
 
 async def delivered(bot: CivicBot) -> int:
