@@ -68,6 +68,8 @@ class Reply:
     request_location: bool = False
     document: Document | None = None
     language: str = "fr"
+    # A broadcast sent at the platform's paid rate where it has one (Telegram's paid broadcasts).
+    paid_broadcast: bool = False
 
     def numbered_text(self) -> str:
         """The text followed by the choices as a numbered list, for platforms without buttons."""

@@ -348,20 +348,22 @@ class TelegramConnector(Connector):
         first = pending[1] if pending and pending[0] is reply else 0
         for index in range(first, len(parts)):
             try:
-                await self._send_part(chat_id, parts[index])
+                await self._send_part(chat_id, parts[index], reply.paid_broadcast)
             except TelegramError as error:
                 if index:
                     self._partial[chat_id] = (reply, index)
                 raise send_error(error) from error
 
-    async def _send_part(self, chat_id: str, part: tm.Part) -> None:
+    async def _send_part(self, chat_id: str, part: tm.Part, paid: bool) -> None:
         bot = self.application.bot
+        allow_paid_broadcast = True if paid else None
         if part.document:
             document = InputFile(part.document.content, filename=part.document.filename)
-            await bot.send_document(chat_id, document, reply_markup=part.markup)
+            await bot.send_document(chat_id, document, reply_markup=part.markup,
+                                    allow_paid_broadcast=allow_paid_broadcast)
         else:
             await bot.send_message(chat_id, part.html, parse_mode=tm.PARSE_MODE,
-                                   reply_markup=part.markup,
+                                   reply_markup=part.markup, allow_paid_broadcast=allow_paid_broadcast,
                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
 
     async def on_recipient_gone(self, chat_id: str) -> None:

@@ -84,3 +84,24 @@ async def test_a_resident_is_answered_during_a_broadcast(
     assert "Bonjour" in reply.text
     assert broadcast_left > 20 and answered < 1.5  # not behind the remaining broadcast (~2 s)
     assert telegram_api.stats.rejected_429 == 0
+
+
+async def test_paid_broadcasts_go_out_as_paid_above_the_free_rate(
+        bot: CivicBot, telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
+    bot.settings.telegram_paid_rate = 200.0
+    chats = [str(9000 + n) for n in range(80)]
+    async with bot.sessions() as session:
+        await add_subscribers(session, chats)
+    await publish(bot)
+    async with running(bot, {"telegram": telegram}):
+        await wait_until(lambda: _all_sent(bot, len(chats)), timeout=30)
+        telegram_api.say(9999, "bonjour")
+        await telegram_api.next_message(9999, timeout=20)
+    sends = telegram_api.calls_to("sendMessage")
+    broadcast = [call for call in sends if str(call.params.get("chat_id")) in chats]
+    reply = [call for call in sends if str(call.params.get("chat_id")) == "9999"]
+    assert len(broadcast) == len(chats)
+    assert all(str(call.params.get("allow_paid_broadcast")).lower() == "true" for call in broadcast)
+    assert reply and "allow_paid_broadcast" not in reply[0].params  # a conversation reply is free
+    assert telegram_api.stats.rejected_429 == 0
+    assert telegram_api.stats.rate() > 30.0  # faster than the free limit allows

@@ -217,6 +217,7 @@ class DeliveryEngine:
             return Outcome.final(entries, FAILED, str(error))
         connector, limiter = self.connectors[entry.platform], self.limiters[entry.platform]
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
+        reply.paid_broadcast = paid
         chat_id, moves = entry.chat_id, 0
         while True:
             turn = await limiter.acquire(chat_id, entry.priority, paid=paid)
