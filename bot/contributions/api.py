@@ -11,16 +11,15 @@
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from aiohttp import web
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, \
-    model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy import select
 
 from bot.api.auth import require_scope
 from bot.api.errors import json_error
+from bot.api.requests import RequestError, Strict, bad_request, read_model, text_field, whole_number
 from bot.app import CivicBot
 from bot.contributions.documents import contribution_json
 from bot.contributions.followup import record_status
@@ -29,38 +28,15 @@ from bot.contributions.polls import create_poll, poll_json
 from bot.contributions.store import CLOSED, OPEN
 from bot.db import utcnow
 from bot.http import BOT_KEY
-from bot.publications.schema import field_path
-from bot.text import sanitize
 
 BASE = "/api/v1"
 MAX_ID = 2 ** 31 - 1
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 
 
-class RequestError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
-
-
-def _clean(text: str) -> str:
-    cleaned, _ = sanitize(text, len(text))
-    if not cleaned:
-        raise ValueError("must not be blank")
-    return cleaned
-
-
-def _text(limit: int):
-    return Annotated[str, Field(min_length=1, max_length=limit), AfterValidator(_clean)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 class Localized(Strict):
-    fr: _text(500)
-    en: _text(500) | None = None
+    fr: text_field(500)
+    en: text_field(500) | None = None
 
 
 class PollIn(Strict):
@@ -71,7 +47,7 @@ class PollIn(Strict):
     closes_at: AwareDatetime
     opens_at: AwareDatetime | None = Field(default=None, description="absent: now")
     kind: Literal["poll", "consultation"] = "poll"
-    areas: list[_text(128)] = Field(default_factory=list, max_length=50,
+    areas: list[text_field(128)] = Field(default_factory=list, max_length=50,
                                     description="quartiers concerned; empty: the whole city")
     allow_opinion: bool = True
 
@@ -84,7 +60,7 @@ class PollIn(Strict):
 
 class StatusIn(Strict):
     status: Literal["open", "closed"] | None = None
-    notes: _text(2000) | None = None
+    notes: text_field(2000) | None = None
 
     @model_validator(mode="after")
     def _something(self) -> StatusIn:
@@ -102,38 +78,13 @@ def setup_routes(app: web.Application, bot: CivicBot) -> None:
     app.router.add_patch(f"{BASE}/contributions/{{reference}}", set_status)
 
 
-def _bad(error: RequestError) -> web.Response:
-    return json_error(400, "invalid", error.message, error.field)
-
-
-async def _parse(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    if request.content_type != "application/json":
-        raise RequestError("body", "send JSON with Content-Type: application/json")
-    try:
-        return model.model_validate_json(await request.read())
-    except web.HTTPRequestEntityTooLarge:
-        raise RequestError("body", f"larger than {request.client_max_size} bytes") from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        raise RequestError(field_path(first["loc"]), message) from None
-
-
-def _integer(name: str, value: str | None, default: int | None, high: int) -> int | None:
-    if value is None:
-        return default
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= high:
-        raise RequestError(name, f"must be a whole number from 1 to {high}")
-    return int(value)
-
-
 @require_scope("polls")
 async def create(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     try:
-        poll_in = await _parse(request, PollIn)
+        poll_in = await read_model(request, PollIn)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     async with bot.sessions() as session:
         poll = await create_poll(
             session, question=poll_in.question.model_dump(exclude_none=True),
@@ -156,9 +107,9 @@ async def list_polls(request: web.Request) -> web.Response:
 @require_scope("polls")
 async def show_poll(request: web.Request) -> web.Response:
     try:
-        poll_id = _integer("id", request.match_info["id"], None, MAX_ID)
+        poll_id = whole_number("id", request.match_info["id"], None, 1, MAX_ID)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     async with request.app[BOT_KEY].sessions() as session:
         poll = await session.get(Poll, poll_id)
         if poll is None:
@@ -170,10 +121,10 @@ async def show_poll(request: web.Request) -> web.Response:
 async def list_contributions(request: web.Request) -> web.Response:
     query = select(Contribution).order_by(Contribution.id.desc())
     try:
-        limit = _integer("limit", request.query.get("limit"), PAGE_SIZE, MAX_PAGE_SIZE)
-        before = _integer("before", request.query.get("before"), None, MAX_ID)
+        limit = whole_number("limit", request.query.get("limit"), PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        before = whole_number("before", request.query.get("before"), None, 1, MAX_ID)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     for name in ("kind", "status"):
         if request.query.get(name):
             query = query.where(getattr(Contribution, name) == request.query[name])
@@ -204,9 +155,9 @@ async def show_contribution(request: web.Request) -> web.Response:
 async def set_status(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     try:
-        change = await _parse(request, StatusIn)
+        change = await read_model(request, StatusIn)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     async with bot.sessions() as session:
         contribution = await _by_reference(session, request)
         if contribution is None:

@@ -24,8 +24,7 @@ from bot.api.auth import TOKEN_KEY, require_scope
 from bot.api.errors import json_error
 from bot.app import CivicBot
 # The request helpers of the city's other API, so that errors read the same everywhere.
-from bot.contributions.api import RequestError, _bad
-from bot.contributions.api import _integer as whole_number, _parse as parse_body
+from bot.api.requests import RequestError, bad_request, read_model, whole_number
 from bot.handover import store
 from bot.handover.models import CLOSED, OPEN, Ticket, TicketMessage
 from bot.handover.openapi import openapi_document
@@ -63,7 +62,7 @@ def _json(model: BaseModel, status: int = 200) -> web.Response:
 
 
 def _ticket_id(request: web.Request) -> int:
-    return whole_number("id", request.match_info["id"], None, MAX_ID)
+    return whole_number("id", request.match_info["id"], None, 1, MAX_ID)
 
 
 async def _last_messages(session: AsyncSession, ticket_ids: list[int]) -> dict[int, TicketMessage]:
@@ -84,10 +83,10 @@ async def list_tickets(request: web.Request) -> web.Response:
         status = request.query.get("status", OPEN)
         if status not in (OPEN, CLOSED):
             raise RequestError("status", "must be open or closed")
-        limit = whole_number("limit", request.query.get("limit"), PAGE_SIZE, MAX_PAGE_SIZE)
-        before = whole_number("before", request.query.get("before"), None, MAX_ID)
+        limit = whole_number("limit", request.query.get("limit"), PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        before = whole_number("before", request.query.get("before"), None, 1, MAX_ID)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     query = select(Ticket).where(Ticket.status == status).order_by(Ticket.id.desc()).limit(limit + 1)
     if before:
         query = query.where(Ticket.id < before)
@@ -104,7 +103,7 @@ async def show(request: web.Request) -> web.Response:
     try:
         ticket_id = _ticket_id(request)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     async with request.app[BOT_KEY].sessions() as session:
         ticket = await session.get(Ticket, ticket_id)
         if ticket is None:
@@ -123,7 +122,7 @@ async def _on_open_ticket(request: web.Request,
     try:
         ticket_id = _ticket_id(request)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
     async with request.app[BOT_KEY].sessions() as session:
         ticket = await session.get(Ticket, ticket_id, with_for_update=True)
         if ticket is None:
@@ -138,9 +137,9 @@ async def _on_open_ticket(request: web.Request,
 @require_scope("agent")
 async def reply(request: web.Request) -> web.Response:
     try:
-        answer = await parse_body(request, AnswerIn)
+        answer = await read_model(request, AnswerIn)
     except RequestError as error:
-        return _bad(error)
+        return bad_request(error)
 
     async def send(session: AsyncSession, ticket: Ticket) -> web.Response:
         row = store.answer(session, request.app[BOT_KEY].catalog, ticket, answer.text, request[TOKEN_KEY].name)

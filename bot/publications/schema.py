@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from bot.api.requests import LINK, Strict, field_path, parse_model, text_field  # noqa: F401 (field_path: for callers)
+from bot.api.requests import LINK, Strict, parse_model, text_field
 from bot.publications.models import KINDS
 
 TITLE_CHARS, TEXT_CHARS, LINK_CHARS, NAME_CHARS = 200, 3200, 500, 100
