@@ -133,8 +133,13 @@ class Router:
 
     async def _route(self, session: AsyncSession, message: IncomingMessage, text: str,
                      user: User, conversation: Conversation) -> Reply:
+        typed = text
         text = self._resolve_choice(text, conversation)
-        lang = self._language(user, conversation, message, text)
+        # A picked choice (a number, a label, or a button's value such as "anonymous") says
+        # nothing of the resident's language: only words they wrote themselves do.
+        offered_values = {value for _label, value in conversation.choices or []}
+        picked = text != typed or text in offered_values
+        lang = self._language(user, conversation, message, "" if picked else text)
         normalized = normalize(text)
 
         def context(intent: str, nlu: NluResult | None = None) -> Context:

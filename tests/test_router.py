@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from bot.app import CivicBot
 from bot.intent import IntentSpec
-from bot.messages import Reply
+from bot.messages import Choice, Reply
 from bot.testing import ChatTester
 
 
@@ -154,3 +154,18 @@ async def _conversation(tester: ChatTester):
         user_hash = tester.bot.pseudonymizer.user_hash(tester.platform, tester.user)
         user = (await session.execute(select(User).where(User.user_hash == user_hash))).scalar_one()
         return await session.get(Conversation, user.id)
+
+
+async def test_a_picked_choice_keeps_the_conversation_language(bot: CivicBot) -> None:
+    """Button values are machine words ("anonymous", "/aide"): pressing one does not switch a
+    French conversation to English."""
+    install_echo_flow(bot)
+    bob = ChatTester(bot, "bob")
+    await bob.say("bonjour")
+    bob.last.choices.append(Choice("Anonyme", "anonymous please"))
+    conversation = await _conversation(bob)
+    async with bot.sessions() as session:
+        stored = await session.get(type(conversation), conversation.user_id)
+        stored.choices = [*stored.choices, ["Anonyme", "anonymous please"]]
+        await session.commit()
+    assert (await bob.press("Anonyme")).language == "fr"
