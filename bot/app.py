@@ -78,4 +78,5 @@ class CivicBot:
         return await self.router.handle(message)
 
     async def close(self) -> None:
+        await self.router.close()
         await self.engine.dispose()

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from bot.language import detect_language
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
+from bot.residents import ROUTER, Key, KeptState, ResidentStates, only_state_written
 from bot.text import normalize, sanitize
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class Router:
         # instead keeps concurrent conversations fast. PostgreSQL needs no such thing.
         self._commit_turn: asyncio.Lock | contextlib.nullcontext = (
             asyncio.Lock() if bot.engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        self.states = ResidentStates(bot.engine, bot.settings.state_cache_seconds, self._commit_turn)
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
 
@@ -62,9 +65,12 @@ class Router:
         """Answer one message. Never raises: a failure becomes an apology that offers a human."""
         settings = self.bot.settings
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
+        key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
         async with self.bot.sessions() as session:
+            session.sync_session.info[ROUTER] = True
             try:
-                user, conversation = await self._load(session, message)
+                user, conversation, kept = await self._load(session, key)
+                flow_before = conversation.flow
                 reply = await self._route(session, message, text, user, conversation)
                 if truncated:
                     notice = self.bot.catalog.get("core.truncated", reply.language,
@@ -75,32 +81,48 @@ class Router:
                     conversation.choices = choices
                 if conversation.language != reply.language:
                     conversation.language = reply.language
-                async with self._commit_turn:
-                    await session.commit()
+                await self._save(session, key, user, conversation, kept, flow_before)
                 return reply
             except Exception:
                 await session.rollback()
+                self.states.evict(key)
                 log.exception("failed to answer a message on %s", message.platform)
                 lang = message.language if message.language in ("fr", "en") else settings.default_language
                 return self._error_reply(lang)
+
+    async def _save(self, session: AsyncSession, key: Key, user: User, conversation: Conversation,
+                    kept: KeptState | None, flow_before: str | None) -> None:
+        """Commit the message: its state alone through the state writer, anything more in the
+        message's own transaction (see :mod:`bot.residents`)."""
+        if kept is not None and await only_state_written(session, user, conversation, flow_before):
+            state, user_row, conversation_row = kept.changes(user, conversation)
+            await session.close()  # nothing to commit; its connection is not held while waiting
+            if user_row or conversation_row:
+                await self.states.writer.write(user_row, conversation_row)
+            self.states.keep(key, state)
+            return
+        async with self._commit_turn:
+            await session.commit()
+        self.states.keep_committed(key, user, conversation, kept.read_at if kept else time.monotonic())
+
+    async def close(self) -> None:
+        await self.states.close()
 
     def _error_reply(self, lang: str) -> Reply:
         return Reply(self.bot.catalog.get("core.error", lang),
                      [self.bot.intent_choice("talk_to_human", lang)], language=lang)
 
-    async def _load(self, session: AsyncSession, message: IncomingMessage) -> tuple[User, Conversation]:
-        """The resident and their conversation, in one query; created on their first message."""
-        user_hash = self.bot.pseudonymizer.user_hash(message.platform, message.user_id)
-        query = _RESIDENT.params(platform=message.platform, user_hash=user_hash)
-        row = (await session.execute(query)).one_or_none()
-        if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(User(platform=message.platform, user_hash=user_hash))
-            except IntegrityError:  # a concurrent first message from the same resident
-                pass
-            row = (await session.execute(query)).one()
-        user, conversation = row
+    async def _load(self, session: AsyncSession, key: Key
+                    ) -> tuple[User, Conversation, KeptState | None]:
+        """The resident and their conversation: kept from their last message, or read in one
+        query (and created on their first message); with the state they were read as."""
+        kept = self.states.get(key)
+        if kept is not None:
+            user, conversation = kept.attach(session)
+        else:
+            user, conversation = await self._read(session, key)
+            if conversation is not None and self.states.enabled:
+                kept = KeptState.of(user, conversation, time.monotonic())
         now = utcnow()
         if not user.active or now - _aware(user.last_seen_at) > LAST_SEEN_PRECISION:
             user.last_seen_at = now  # coarse on purpose: no per-message write, no activity profile
@@ -108,6 +130,20 @@ class Router:
         if conversation is None:
             conversation = Conversation(user_id=user.id, data={}, choices=[])
             session.add(conversation)
+        return user, conversation, kept
+
+    async def _read(self, session: AsyncSession, key: Key) -> tuple[User, Conversation | None]:
+        platform, user_hash = key
+        query = _RESIDENT.params(platform=platform, user_hash=user_hash)
+        row = (await session.execute(query)).one_or_none()
+        if row is None:
+            try:
+                async with session.begin_nested():
+                    session.add(User(platform=platform, user_hash=user_hash))
+            except IntegrityError:  # a concurrent first message from the same resident
+                pass
+            row = (await session.execute(query)).one()
+        user, conversation = row
         return user, conversation
 
     def _language(self, user: User, conversation: Conversation, message: IncomingMessage,
