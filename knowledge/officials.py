@@ -12,6 +12,7 @@ from sqlalchemy import String, cast, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
+from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.search import relevant, rows_of, search
 
@@ -42,8 +43,10 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
            (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
 
 
-async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, set[str]]:
-    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
+@kept
+async def _close_names(session: AsyncSession, words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}
+    (kept: :mod:`knowledge.cache`).
 
     Words written exactly are found by index equality. For the others, the surnames sharing
     their first four letters, or their last four, or (wider) three: a first name is
@@ -71,7 +74,7 @@ async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, set
             if not found:
                 still_missing.append(word)
         missing = still_missing
-    return close
+    return {field: frozenset(names) for field, names in close.items()}
 
 
 async def find_by_name(session: AsyncSession, query: str, limit: int = 5
@@ -80,7 +83,7 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     words = [word for word in normalize(query).split() if len(word) >= _BLOCK]
     if not words:
         return []
-    close = await _close_names(session, words)
+    close = await _close_names(session, tuple(words))
     last, first = Official.last_name_key.in_(close["last"]), Official.first_name_key.in_(close["first"])
     attempts = []  # both names first: fewer, surer rows
     if close["last"] and close["first"]:
@@ -105,6 +108,7 @@ def _name_score(words: list[str], name: str) -> float:
     return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
+@kept
 async def with_role(session: AsyncSession, role: str, commune: str = "") -> list[Official]:
     """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"; of
     this commune only if given (officials with no commune are kept)."""
@@ -122,6 +126,7 @@ async def for_topic(session: AsyncSession, query: str) -> list[Official]:
     return await rows_of(session, Official, relevant(hits, share=1.0))
 
 
+@kept
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     """Officials in charge of this area (their ``areas`` name it)."""
     rows = (await session.scalars(select(Official).where(
