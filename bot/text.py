@@ -1,6 +1,7 @@
 """Text clean-up: making raw input safe, and normalising it for matching."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,6 +45,7 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@functools.lru_cache(maxsize=4096)  # choice labels and common phrases come back all the time
 def normalize(text: str) -> str:
     """Folded words separated by single spaces, French elisions removed (``l'``, ``qu'`` …),
     drawn-out letters reduced to one (``salutttt`` -> ``salut``)."""
