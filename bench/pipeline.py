@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import statistics
 import sys
 import tempfile
@@ -28,11 +27,13 @@ CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un ni
 
 
 async def run_level(bot: CivicBot, messages: int, residents: int, concurrency: int) -> tuple[float, list[float]]:
-    texts = itertools.cycle(CONVERSATION)
+    # Each resident plays the conversation in order; their turns are interleaved, so one
+    # resident's next message comes once the others have spoken.
     queue: asyncio.Queue[IncomingMessage] = asyncio.Queue()
     for number in range(messages):
         user = f"resident-{number % residents}"
-        queue.put_nowait(IncomingMessage("bench", user, user, next(texts)))
+        text = CONVERSATION[number // residents % len(CONVERSATION)]
+        queue.put_nowait(IncomingMessage("bench", user, user, text))
     latencies: list[float] = []
 
     async def worker() -> None:
