@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from bot.entities import Extractor
 from bot.text import normalize
@@ -35,25 +36,33 @@ def area_aliases(name: str, city: str = "") -> list[str]:
 
 
 def area_extractor(areas: list[tuple[str, str, str]]) -> Extractor:
-    """An extractor over (key, name, city) areas."""
-    aliases = [(alias.split(), key, name) for key, name, city in areas
-               for alias in area_aliases(name, city)]
+    """An extractor over (key, name, city) areas: the closest alias wins, then the longest,
+    then the first named."""
+    aliases = [(alias, key, name) for key, name, city in areas for alias in area_aliases(name, city)]
+    by_size: dict[int, list[int]] = {}  # words in an alias -> the aliases' indexes
+    for index, (alias, _key, _name) in enumerate(aliases):
+        by_size.setdefault(len(alias.split()), []).append(index)
 
     def extract(_text: str, normalized: str) -> dict[str, Any]:
         words = normalized.split()
-        best: tuple[float, int, str, str] | None = None
-        for alias_words, key, name in aliases:
-            size = len(alias_words)
-            alias = " ".join(alias_words)
-            for start in range(len(words) - size + 1):
-                window = " ".join(words[start:start + size])
-                if len(alias) < _EXACT_BELOW:
-                    score = 100.0 if window == alias else 0.0
-                else:
-                    score = fuzz.ratio(window, alias)
-                if score >= AREA_MATCH and (best is None or (score, len(alias)) > best[:2]):
-                    best = (score, len(alias), key, name)
-        return {"area": best[3], "area_key": best[2]} if best else {}
+        best: tuple[float, int, int, int] | None = None  # score, length, -alias, -start
+        for size, indexes in by_size.items():
+            windows = [" ".join(words[start:start + size]) for start in range(len(words) - size + 1)]
+            if not windows:
+                continue
+            scores = process.cdist(windows, [aliases[index][0] for index in indexes],
+                                   scorer=fuzz.ratio, score_cutoff=AREA_MATCH, workers=1)
+            for start, column in zip(*np.nonzero(scores)):
+                index = indexes[column]
+                alias = aliases[index][0]
+                if len(alias) < _EXACT_BELOW and windows[start] != alias:
+                    continue
+                candidate = (float(scores[start, column]), len(alias), -index, -int(start))
+                best = max(best, candidate) if best else candidate
+        if best is None:
+            return {}
+        _alias, key, name = aliases[-best[2]]
+        return {"area": name, "area_key": key}
 
     return extract
 
