@@ -53,19 +53,21 @@ class TrigramModel:
     def __init__(self, samples: dict[str, list[str]]) -> None:
         counts = {lang: Counter(gram for text in texts for gram in _trigrams(text))
                   for lang, texts in samples.items()}
-        vocabulary = len(set().union(*counts.values())) + 1
-        self._log = {lang: (dict(count), math.log(sum(count.values()) + vocabulary))
-                     for lang, count in counts.items()}
-
-    def _logprob(self, lang: str, gram: str) -> float:
-        count, total = self._log[lang]
-        return math.log(count.get(gram, 0) + 1) - total
+        self._lean: dict[str, float] = {}  # trigram -> log P(gram | fr) - log P(gram | en)
+        self._unseen_lean = 0.0
+        if set(counts) == {"fr", "en"}:
+            vocabulary = len(set().union(*counts.values())) + 1
+            fr_total = math.log(sum(counts["fr"].values()) + vocabulary)
+            en_total = math.log(sum(counts["en"].values()) + vocabulary)
+            self._unseen_lean = en_total - fr_total
+            self._lean = {gram: math.log(counts["fr"][gram] + 1) - math.log(counts["en"][gram] + 1)
+                          + self._unseen_lean for gram in counts["fr"].keys() | counts["en"].keys()}
 
     def french_lean(self, text: str) -> float:
         """Log-likelihood ratio French/English of the text's trigrams (0 for none)."""
-        if set(self._log) != {"fr", "en"}:
+        if not self._lean:
             return 0.0
-        return sum(self._logprob("fr", gram) - self._logprob("en", gram) for gram in _trigrams(text))
+        return sum(self._lean.get(gram, self._unseen_lean) for gram in _trigrams(text))
 
 
 def _trigrams(text: str) -> list[str]:
