@@ -4,7 +4,9 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
 
 - the module defines ``NAME`` and ``async def handle(ctx) -> Reply``, and optionally
   ``async def resume(ctx) -> Reply | None`` to continue a multi-turn flow it started with
-  ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh);
+  ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh), and
+  ``async def leave(ctx) -> None``, called when the resident leaves that flow, whichever way
+  (it ended, "annuler", another flow started), in the same transaction;
 - the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
   commands that go straight to the intent) and ``messages`` (per language, the intent's catalog).
 
@@ -35,6 +37,7 @@ LANGUAGES = ("fr", "en")
 
 Handler = Callable[["Context"], Awaitable["Reply"]]
 Resumer = Callable[["Context"], Awaitable["Reply | None"]]
+Leaver = Callable[["Context"], Awaitable[None]]
 
 
 @dataclass
@@ -42,6 +45,7 @@ class IntentSpec:
     name: str
     handle: Handler
     resume: Resumer | None = None
+    leave: Leaver | None = None
     examples: dict[str, list[str]] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -70,6 +74,7 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
         name=name,
         handle=handle,
         resume=getattr(module, "resume", None),
+        leave=getattr(module, "leave", None),
         examples={lang: list(data.get("examples", {}).get(lang, [])) for lang in LANGUAGES},
         commands=[str(command).lower() for command in data.get("commands", [])],
         messages={lang: dict(data.get("messages", {}).get(lang, {})) for lang in LANGUAGES},

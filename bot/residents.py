@@ -7,8 +7,7 @@ read or committed for recently active residents and attaches it to the next mess
 without a query. A message whose only writes are to that state (most messages) has them written
 by :class:`StateWriter`, which commits the changes of every message waiting at that moment in
 one transaction; the reply still waits for that commit, so the state survives a crash as before.
-A message that writes anything else, or leaves a flow, commits everything in its own
-transaction, as before.
+A message that writes anything else commits everything in its own transaction, as before.
 
 What is kept is dropped when another session of this process commits a change to residents
 (:mod:`bot.changes`); a change made by another process is seen once the kept state was read
@@ -116,15 +115,12 @@ def _row(before: dict[str, Any], after: dict[str, Any], columns: tuple[str, ...]
     return {**_thawed({column: after[column] for column in columns}), **extra, "key": key}
 
 
-async def only_state_written(session: AsyncSession, user: User, conversation: Conversation,
-                             flow_before: str | None) -> bool:
-    """Whether the message changed nothing but the resident's state, and left no flow (the
-    flush listeners of a flow that ends, like the hand-over's, must see it). Whatever its
-    statements were, a session whose SQLite connection holds an open transaction wrote."""
+async def only_state_written(session: AsyncSession, user: User, conversation: Conversation) -> bool:
+    """Whether the message changed nothing but the resident's state. Whatever its statements
+    were, a session whose SQLite connection holds an open transaction wrote."""
     sync = session.sync_session
     if (sync.new or sync.deleted
-            or any(instance is not user and instance is not conversation for instance in sync.dirty)
-            or (flow_before is not None and conversation.flow != flow_before)):
+            or any(instance is not user and instance is not conversation for instance in sync.dirty)):
         return False
     if not used_database(sync):
         return True

@@ -72,6 +72,10 @@ class Router:
                 user, conversation, kept = await self._load(session, key)
                 flow_before = conversation.flow
                 reply = await self._route(session, message, text, user, conversation)
+                if flow_before and conversation.flow != flow_before:
+                    await self._left(flow_before, Context(
+                        self.bot, session, message, text, user, conversation, reply.language,
+                        NluResult(text, flow_before, 1.0), flow_before))
                 if truncated:
                     notice = self.bot.catalog.get("core.truncated", reply.language,
                                                   limit=settings.max_message_chars)
@@ -81,7 +85,7 @@ class Router:
                     conversation.choices = choices
                 if conversation.language != reply.language:
                     conversation.language = reply.language
-                await self._save(session, key, user, conversation, kept, flow_before)
+                await self._save(session, key, user, conversation, kept)
                 return reply
             except Exception:
                 await session.rollback()
@@ -90,11 +94,17 @@ class Router:
                 lang = message.language if message.language in ("fr", "en") else settings.default_language
                 return self._error_reply(lang)
 
+    async def _left(self, flow: str, ctx: Context) -> None:
+        """The resident left ``flow``: its intent's ``leave`` is told, if it has one."""
+        spec = self.bot.intents.get(flow)
+        if spec is not None and spec.leave is not None:
+            await spec.leave(ctx)
+
     async def _save(self, session: AsyncSession, key: Key, user: User, conversation: Conversation,
-                    kept: KeptState | None, flow_before: str | None) -> None:
+                    kept: KeptState | None) -> None:
         """Commit the message: its state alone through the state writer, anything more in the
         message's own transaction (see :mod:`bot.residents`)."""
-        if kept is not None and await only_state_written(session, user, conversation, flow_before):
+        if kept is not None and await only_state_written(session, user, conversation):
             state, user_row, conversation_row = kept.changes(user, conversation)
             await session.close()  # nothing to commit; its connection is not held while waiting
             if user_row or conversation_row:

@@ -38,11 +38,17 @@ async def resume(ctx: Context) -> Reply | None:
         ctx.end_flow()
         return None
     if normalize(ctx.text) in END_WORDS:
-        ctx.end_flow()  # which closes the ticket (bot.handover.store)
+        ctx.end_flow()  # which closes the ticket (leave, below)
         return ctx.reply(ctx.t("ended", ticket=ticket.id), [ctx.intent_choice("help")])
     if store.relay(ctx.session, ticket, ctx.message, ctx.text, ctx.lang) is None:
         return ctx.reply(ctx.t("nothing_to_relay"))
     return ctx.reply(ctx.t("relayed", ticket=ticket.id))
+
+
+async def leave(ctx: Context) -> None:
+    """The resident left the hand-over, whichever way ("fin", the router's "annuler", another
+    flow started by a command): their ticket is closed in the same transaction."""
+    await store.close_by_resident(ctx.session, ctx.user.id)
 
 
 def _availability(ctx: Context) -> str:

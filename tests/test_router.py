@@ -169,3 +169,24 @@ async def test_a_picked_choice_keeps_the_conversation_language(bot: CivicBot) ->
         stored.choices = [*stored.choices, ["Anonyme", "anonymous please"]]
         await session.commit()
     assert (await bob.press("Anonyme")).language == "fr"
+
+
+async def test_the_intent_of_a_flow_is_told_when_the_resident_leaves_it(bot: CivicBot) -> None:
+    install_echo_flow(bot)
+    left: list[str] = []
+
+    async def leave(ctx) -> None:
+        left.append(ctx.text)
+
+    bot.intents["flowtest"].leave = leave
+    alice = ChatTester(bot, "alice")
+    await alice.say("/flowtest")
+    await alice.say("Alice")  # the flow goes on
+    assert left == []
+    await alice.say("annuler")
+    await alice.say("/flowtest")
+    await alice.say("/signaler")  # another flow started by a command
+    await alice.say("/flowtest")
+    await alice.say("Alice")
+    await alice.say("green")  # the flow ended by itself
+    assert left == ["annuler", "/signaler", "green"]

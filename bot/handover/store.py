@@ -10,10 +10,9 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.delivery.compose import MESSAGE
@@ -21,7 +20,7 @@ from bot.handover.models import (AGENT, CLOSED, CLOSED_BY_AGENT, CLOSED_BY_RESID
                                  RESIDENT, SYSTEM, Ticket, TicketMessage)
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage
-from bot.models import Conversation, User
+from bot.models import User
 from bot.outbox import PENDING, PRIORITY_REPLY, OutboxEntry, enqueue
 
 if TYPE_CHECKING:
@@ -118,17 +117,11 @@ def close_by_agent(session: AsyncSession, catalog: Catalog, ticket: Ticket) -> N
     session.add(_close(ticket, CLOSED_BY_AGENT))
 
 
-@event.listens_for(Session, "before_flush")
-def _close_when_the_resident_leaves(session: Session, _context, _instances) -> None:
-    """A resident who leaves the hand-over flow, whichever way (``fin``, the router's
-    ``annuler``, another flow started by a command), closes their ticket in the same transaction."""
-    for conversation in list(session.dirty):
-        if not isinstance(conversation, Conversation) or conversation.flow == FLOW:
-            continue
-        if FLOW in inspect(conversation).attrs.flow.history.deleted:
-            ticket = session.execute(_open_query(conversation.user_id)).scalar_one_or_none()
-            if ticket is not None:
-                session.add(_close(ticket, CLOSED_BY_RESIDENT))
+async def close_by_resident(session: AsyncSession, user_id: int) -> None:
+    """The resident left the hand-over flow: their open ticket, if any, is closed."""
+    ticket = await open_ticket_of(session, user_id)
+    if ticket is not None:
+        session.add(_close(ticket, CLOSED_BY_RESIDENT))
 
 
 async def forget_old_handover_messages(bot: CivicBot) -> int:
