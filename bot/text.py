@@ -60,6 +60,7 @@ def content_words(normalized: str) -> list[str]:
     return kept or words
 
 
+@functools.lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A light French/English stem, enough to match inflections (``abonnements`` ~ ``abonner``,
     ``reports`` ~ ``reported``): one common ending removed, at least three letters kept."""
