@@ -66,33 +66,33 @@ class Router:
         settings = self.bot.settings
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
         key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
-        async with self.bot.sessions() as session:
-            session.sync_session.info[ROUTER] = True
-            try:
-                user, conversation, kept = await self._load(session, key)
-                flow_before = conversation.flow
-                reply = await self._route(session, message, text, user, conversation)
-                if flow_before and conversation.flow != flow_before:
-                    await self._left(flow_before, Context(
-                        self.bot, session, message, text, user, conversation, reply.language,
-                        NluResult(text, flow_before, 1.0), flow_before))
-                if truncated:
-                    notice = self.bot.catalog.get("core.truncated", reply.language,
-                                                  limit=settings.max_message_chars)
-                    reply.text = f"{notice}\n\n{reply.text}"
-                choices = [[choice.label, choice.value] for choice in reply.choices]
-                if conversation.choices != choices:
-                    conversation.choices = choices
-                if conversation.language != reply.language:
-                    conversation.language = reply.language
-                await self._save(session, key, user, conversation, kept)
-                return reply
-            except Exception:
-                await session.rollback()
-                self.states.evict(key)
-                log.exception("failed to answer a message on %s", message.platform)
-                lang = message.language if message.language in ("fr", "en") else settings.default_language
-                return self._error_reply(lang)
+        session = self.bot.sessions()
+        session.sync_session.info[ROUTER] = True
+        try:
+            user, conversation, kept = await self._load(session, key)
+            flow_before = conversation.flow
+            reply = await self._route(session, message, text, user, conversation)
+            if flow_before and conversation.flow != flow_before:
+                await self._left(flow_before, Context(
+                    self.bot, session, message, text, user, conversation, reply.language,
+                    NluResult(text, flow_before, 1.0), flow_before))
+            if truncated:
+                notice = self.bot.catalog.get("core.truncated", reply.language,
+                                              limit=settings.max_message_chars)
+                reply.text = f"{notice}\n\n{reply.text}"
+            choices = [[choice.label, choice.value] for choice in reply.choices]
+            if conversation.choices != choices:
+                conversation.choices = choices
+            if conversation.language != reply.language:
+                conversation.language = reply.language
+            await self._save(session, key, user, conversation, kept)
+            return reply
+        except Exception:
+            await session.close()  # rolls back whatever was not committed
+            self.states.evict(key)
+            log.exception("failed to answer a message on %s", message.platform)
+            lang = message.language if message.language in ("fr", "en") else settings.default_language
+            return self._error_reply(lang)
 
     async def _left(self, flow: str, ctx: Context) -> None:
         """The resident left ``flow``: its intent's ``leave`` is told, if it has one."""
@@ -102,11 +102,12 @@ class Router:
 
     async def _save(self, session: AsyncSession, key: Key, user: User, conversation: Conversation,
                     kept: KeptState | None) -> None:
-        """Commit the message: its state alone through the state writer, anything more in the
-        message's own transaction (see :mod:`bot.residents`)."""
+        """Commit the message and close its session: its state alone through the state writer
+        (the session is closed first: its connection is not held while waiting), anything more
+        in the message's own transaction (see :mod:`bot.residents`)."""
         if kept is not None and await only_state_written(session, user, conversation):
             state, user_row, conversation_row = kept.changes(user, conversation)
-            await session.close()  # nothing to commit; its connection is not held while waiting
+            await session.close()
             if user_row or conversation_row:
                 await self.states.writer.write(user_row, conversation_row)
             self.states.keep(key, state)
@@ -114,6 +115,7 @@ class Router:
         async with self._commit_turn:
             await session.commit()
         self.states.keep_committed(key, user, conversation, kept.read_at if kept else time.monotonic())
+        await session.close()
 
     async def close(self) -> None:
         await self.states.close()
