@@ -38,6 +38,7 @@ from bot.models import Conversation, User
 log = logging.getLogger(__name__)
 
 MAX_KEPT = 10_000  # residents whose state is kept at once; the least recent are dropped
+CLOSE_SECONDS = 10.0  # on close, how long the writes already asked for may take
 ROUTER = "civicbot.router"  # session.info key: the session of a message (which keeps its state)
 Key = tuple[str, str]  # (platform, user_hash)
 
@@ -144,6 +145,9 @@ class _DriverStatement:
                      for name, process in zip(self.names, self.processors))
 
 
+_Write = tuple[dict | None, dict | None, asyncio.Future]  # a user row, a conversation row, its waiter
+
+
 class StateWriter:
     """Writes residents' state changes in groups: one transaction for all the messages waiting."""
 
@@ -152,7 +156,8 @@ class StateWriter:
         self.turn = turn  # the router's commit turn: SQLite has one writer at a time
         self._users = _DriverStatement(_WRITE_USER, engine.dialect)
         self._conversations = _DriverStatement(_WRITE_CONVERSATION, engine.dialect)
-        self._pending: list[tuple[dict | None, dict | None, asyncio.Future]] = []
+        self._pending: list[_Write] = []  # asked for, waiting for the next transaction
+        self._writing: list[_Write] = []  # in the transaction being committed
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -172,18 +177,20 @@ class StateWriter:
                 while True:
                     await self._wakeup.wait()
                     self._wakeup.clear()
-                    batch, self._pending = self._pending, []
-                    if batch:
-                        await self._commit(driver, batch)
-        except BaseException as error:  # the connection failed, or close(): nobody waits forever
-            for _user, _conversation, future in self._pending:
-                if not future.done():
-                    future.set_exception(error if isinstance(error, Exception) else
-                                         RuntimeError("the state writer stopped"))
-            self._pending = []
-            raise
+                    self._writing, self._pending = self._pending, []
+                    if self._writing:
+                        await self._commit(driver, self._writing)
+                    self._writing = []
+        except Exception as error:  # the connection failed: the next write starts again
+            log.exception("the state writer lost its database connection")
+            self._fail_all(error)
 
-    async def _commit(self, driver: Any, batch: list) -> None:
+    def _fail_all(self, error: Exception) -> None:
+        """Nobody waits forever: every write not committed gets the error."""
+        _settle([*self._writing, *self._pending], error)
+        self._writing, self._pending = [], []
+
+    async def _commit(self, driver: Any, batch: list[_Write]) -> None:
         users = [self._users.parameters(user) for user, _c, _f in batch if user]
         conversations = [self._conversations.parameters(conversation)
                          for _u, conversation, _f in batch if conversation]
@@ -198,20 +205,31 @@ class StateWriter:
             log.exception("could not write the state of %d messages", len(batch))
             with contextlib.suppress(Exception):
                 await driver.rollback()
-            for _user, _conversation, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+            _settle(batch, error)
             return
-        for _user, _conversation, future in batch:
-            if not future.done():
-                future.set_result(None)
+        _settle(batch, None)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        """Let the writes already asked for be committed, then stop."""
+        if self._task is None:
+            return
+        waiting = [future for _user, _conversation, future in (*self._writing, *self._pending)]
+        if waiting and not self._task.done():
+            await asyncio.wait(waiting, timeout=CLOSE_SECONDS)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        self._fail_all(RuntimeError("the state writer was closed"))
+
+
+def _settle(batch: list[_Write], error: Exception | None) -> None:
+    for _user, _conversation, future in batch:
+        if not future.done():
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
 
 
 class ResidentStates:

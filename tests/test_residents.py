@@ -164,3 +164,22 @@ async def test_an_erased_resident_who_writes_again_starts_afresh(sqlite_bot: Civ
     assert (await alice.say("bonjour")).choices
     again, conversation = await stored(sqlite_bot, user_hash(sqlite_bot, alice))
     assert again.created_at > first.created_at and conversation.language == "fr"
+
+
+async def test_closing_commits_the_state_writes_already_asked_for(tmp_path: Path) -> None:
+    settings = sqlite_settings(tmp_path)
+    bot = await CivicBot.create(settings)
+    residents = [ChatTester(bot, f"resident-{number}") for number in range(5)]
+    for resident in residents:
+        await resident.say("bonjour")
+    answering = [asyncio.create_task(resident.say("aide")) for resident in residents]
+    await asyncio.sleep(0)  # the messages are in flight when the bot closes
+    await bot.close()
+    replies = await asyncio.gather(*answering)
+    bot = await CivicBot.create(settings)
+    try:
+        for resident, reply in zip(residents, replies):
+            _user, conversation = await stored(bot, user_hash(bot, resident))
+            assert conversation.choices == [[choice.label, choice.value] for choice in reply.choices]
+    finally:
+        await bot.close()
