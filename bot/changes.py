@@ -5,7 +5,8 @@ commit makes it stale. Every session notes the tables its statements and flushes
 its commit, each watcher registered with :func:`watch_commits` is called with the session and
 those tables. A textual statement that is not a SELECT may change anything: it is noted as
 :data:`ANY_TABLE`. Changes made by other processes are not seen here: what keeps data must also
-let it age.
+let it age. :func:`used_database` tells whether a session ran anything at all (and so may hold
+a connection).
 """
 from __future__ import annotations
 
