@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from bot.context import Context
 from bot.contributions.documents import aware
@@ -38,25 +38,28 @@ def _status(ctx: Context, contribution: Contribution) -> str:
     return status
 
 
+# Built once: building a statement costs about as much as running it.
+_OWN = select(Contribution).where(Contribution.user_id == bindparam("user_id"))
+_SUPPORTED = (select(Support, Contribution).join(Contribution, Contribution.id == Support.contribution_id)
+              .where(Support.user_id == bindparam("user_id")))
+_VOTES = (select(Vote, Poll, PollOption, Opinion.text).join(Poll, Poll.id == Vote.poll_id)
+          .join(PollOption, PollOption.id == Vote.option_id)
+          .outerjoin(Opinion, Opinion.vote_id == Vote.id).where(Vote.user_id == bindparam("user_id")))
+
+
 async def _lines(ctx: Context) -> list[tuple[datetime, str]]:
-    session, user_id = ctx.session, ctx.user.id
+    session, mine = ctx.session, {"user_id": ctx.user.id}
     lines = []
-    for item in (await session.execute(select(Contribution).where(Contribution.user_id == user_id))).scalars():
+    for item in (await session.execute(_OWN, mine)).scalars():
         lines.append((item.created_at, ctx.t(f"line_{item.kind}", reference=item.reference,
                                              label=item.title or item.category_label,
                                              date=_date(ctx, item.created_at), status=_status(ctx, item),
                                              supports=item.support_count)))
-    supports = await session.execute(select(Support, Contribution).join(
-        Contribution, Contribution.id == Support.contribution_id).where(Support.user_id == user_id))
-    for support, item in supports:
+    for support, item in await session.execute(_SUPPORTED, mine):
         lines.append((support.created_at, ctx.t("line_support", reference=item.reference,
                                                 label=item.title or item.category_label,
                                                 date=_date(ctx, support.created_at), status=_status(ctx, item))))
-    votes = await session.execute(
-        select(Vote, Poll, PollOption, Opinion.text).join(Poll, Poll.id == Vote.poll_id)
-        .join(PollOption, PollOption.id == Vote.option_id)
-        .outerjoin(Opinion, Opinion.vote_id == Vote.id).where(Vote.user_id == user_id))
-    for vote, poll, option, opinion in votes:
+    for vote, poll, option, opinion in await session.execute(_VOTES, mine):
         state = ctx.t("poll_closed") if poll.results_published_at else ctx.t(
             "poll_open", closes=city_time(ctx.bot, poll.closes_at))
         line = ctx.t("line_vote", question=localized(poll.question, ctx.lang),
