@@ -84,6 +84,8 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     if not words:
         return []
     close = await _close_names(session, tuple(words))
+    if not close["last"] and not close["first"]:
+        return []
     last, first = Official.last_name_key.in_(close["last"]), Official.first_name_key.in_(close["first"])
     attempts = []  # both names first: fewer, surer rows
     if close["last"] and close["first"]:
