@@ -40,6 +40,9 @@ class EchoRouter:
     async def handle(self, message: IncomingMessage) -> Reply:
         return Reply(message.text or "…")
 
+    async def close(self) -> None:
+        """Nothing to let finish."""
+
 
 @dataclass
 class Result:

@@ -151,9 +151,8 @@ _Write = tuple[dict | None, dict | None, asyncio.Future]  # a user row, a conver
 class StateWriter:
     """Writes residents' state changes in groups: one transaction for all the messages waiting."""
 
-    def __init__(self, engine: AsyncEngine, turn: asyncio.Lock | contextlib.nullcontext) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.turn = turn  # the router's commit turn: SQLite has one writer at a time
         self._users = _DriverStatement(_WRITE_USER, engine.dialect)
         self._conversations = _DriverStatement(_WRITE_CONVERSATION, engine.dialect)
         self._pending: list[_Write] = []  # asked for, waiting for the next transaction
@@ -195,12 +194,11 @@ class StateWriter:
         conversations = [self._conversations.parameters(conversation)
                          for _u, conversation, _f in batch if conversation]
         try:
-            async with self.turn:
-                if users:
-                    await driver.executemany(self._users.sql, users)
-                if conversations:
-                    await driver.executemany(self._conversations.sql, conversations)
-                await driver.commit()
+            if users:
+                await driver.executemany(self._users.sql, users)
+            if conversations:
+                await driver.executemany(self._conversations.sql, conversations)
+            await driver.commit()
         except Exception as error:
             log.exception("could not write the state of %d messages", len(batch))
             with contextlib.suppress(Exception):
@@ -235,12 +233,11 @@ def _settle(batch: list[_Write], error: Exception | None) -> None:
 class ResidentStates:
     """The kept state of recently active residents (see the module's docstring)."""
 
-    def __init__(self, engine: AsyncEngine, seconds: float,
-                 turn: asyncio.Lock | contextlib.nullcontext) -> None:
+    def __init__(self, engine: AsyncEngine, seconds: float) -> None:
         self.enabled = seconds > 0 and engine.dialect.name == "sqlite"
         self.seconds = seconds
         self._kept: TTLCache[Key, KeptState] = TTLCache(MAX_KEPT, seconds or 1, timer=time.monotonic)
-        self.writer = StateWriter(engine, turn)
+        self.writer = StateWriter(engine)
         _by_engine.setdefault(engine.sync_engine, weakref.WeakSet()).add(self)
 
     def get(self, key: Key) -> KeptState | None:

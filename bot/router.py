@@ -5,8 +5,6 @@ conversation are loaded, the intent runs, and the new state is committed with th
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -53,11 +51,7 @@ def _aware(moment: datetime) -> datetime:
 class Router:
     def __init__(self, bot: CivicBot) -> None:
         self.bot = bot
-        # SQLite has one writer at a time and makes the others sleep-and-retry: taking turns here
-        # instead keeps concurrent conversations fast. PostgreSQL needs no such thing.
-        self._commit_turn: asyncio.Lock | contextlib.nullcontext = (
-            asyncio.Lock() if bot.engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        self.states = ResidentStates(bot.engine, bot.settings.state_cache_seconds, self._commit_turn)
+        self.states = ResidentStates(bot.engine, bot.settings.state_cache_seconds)
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
 
@@ -112,8 +106,7 @@ class Router:
                 await self.states.writer.write(user_row, conversation_row)
             self.states.keep(key, state)
             return
-        async with self._commit_turn:
-            await session.commit()
+        await session.commit()
         self.states.keep_committed(key, user, conversation, kept.read_at if kept else time.monotonic())
         await session.close()
 

@@ -183,3 +183,21 @@ async def test_closing_commits_the_state_writes_already_asked_for(tmp_path: Path
             assert conversation.choices == [[choice.label, choice.value] for choice in reply.choices]
     finally:
         await bot.close()
+
+
+async def test_residents_writing_at_once_never_wait_for_each_other(sqlite_bot: CivicBot) -> None:
+    """Messages that write in their own transaction (a new resident, a flow started before a
+    query) and state written in groups, all at once: none waits for another holding the
+    database (no "database is locked" after the busy timeout)."""
+    texts = ["bonjour", "quels sont les horaires de la mairie ?", "/aide", "hello, what can you do?",
+             "je voudrais signaler un nid-de-poule", "qui est l'élu de mon quartier ?"]
+
+    async def converse(resident: ChatTester, first: int) -> list[str]:
+        return [(await resident.say(texts[(first + turn) % len(texts)])).text for turn in range(6)]
+
+    residents = [ChatTester(sqlite_bot, f"resident-{number}") for number in range(8)]
+    conversations = await asyncio.wait_for(
+        asyncio.gather(*(converse(resident, number) for number, resident in enumerate(residents))),
+        timeout=25)
+    error = sqlite_bot.catalog.get("core.error", "fr")
+    assert not [text for texts_ in conversations for text in texts_ if text == error]
