@@ -44,7 +44,7 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
 
 
 @kept
-async def _close_names(session: AsyncSession, words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
     """Known last and first names close to one of the words: {"last": {...}, "first": {...}}
     (kept: :mod:`knowledge.cache`).
 
@@ -83,7 +83,7 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     words = [word for word in normalize(query).split() if len(word) >= _BLOCK]
     if not words:
         return []
-    close = await _close_names(session, tuple(words))
+    close = await _close_names(session, words)
     if not close["last"] and not close["first"]:
         return []
     last, first = Official.last_name_key.in_(close["last"]), Official.first_name_key.in_(close["first"])
