@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import time
 import weakref
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from bot.changes import ANY_TABLE, used_database, watch_commits
 from bot.db import utcnow
 from bot.models import Conversation, User
+from bot.sqlite_driver import run_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +132,8 @@ async def only_state_written(session: AsyncSession, user: User, conversation: Co
 
 
 class _DriverStatement:
-    """A statement compiled once, whose rows go straight to the driver's ``executemany``: a
-    commit of a few state rows then costs two calls to the SQLite thread and little else."""
+    """A statement compiled once, whose rows go straight to sqlite3's ``executemany``: a commit
+    of many residents' state rows then costs one trip to the SQLite thread and little else."""
 
     def __init__(self, statement: Update, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -193,16 +195,22 @@ class StateWriter:
         users = [self._users.parameters(user) for user, _c, _f in batch if user]
         conversations = [self._conversations.parameters(conversation)
                          for _u, conversation, _f in batch if conversation]
+
+        def write(connection: sqlite3.Connection) -> None:
+            try:
+                if users:
+                    connection.executemany(self._users.sql, users)
+                if conversations:
+                    connection.executemany(self._conversations.sql, conversations)
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+
         try:
-            if users:
-                await driver.executemany(self._users.sql, users)
-            if conversations:
-                await driver.executemany(self._conversations.sql, conversations)
-            await driver.commit()
+            await run_in_thread(driver, write)
         except Exception as error:
             log.exception("could not write the state of %d messages", len(batch))
-            with contextlib.suppress(Exception):
-                await driver.rollback()
             _settle(batch, error)
             return
         _settle(batch, None)
