@@ -10,7 +10,6 @@ author; it stays visible to the city through the API and does not block the rows
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
