@@ -24,7 +24,7 @@ import sqlite3
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import JSON, Update, bindparam, inspect, update
@@ -43,6 +43,7 @@ MAX_KEPT = 10_000  # residents whose state is kept at once; the least recent are
 CLOSE_SECONDS = 10.0  # on close, how long the writes already asked for may take
 ROUTER = "civicbot.router"  # session.info key: the session of a message (which keeps its state)
 Key = tuple[str, str]  # (platform, user_hash)
+T = TypeVar("T")
 
 _by_engine: weakref.WeakKeyDictionary[Engine, weakref.WeakSet] = weakref.WeakKeyDictionary()
 _USER_COLUMNS = tuple(attr.key for attr in inspect(User).column_attrs)
@@ -80,6 +81,15 @@ def _thawed(values: dict[str, Any]) -> dict[str, Any]:
             for column, value in values.items()}
 
 
+def _loaded(model: type[T], values: dict[str, Any]) -> T:
+    """An instance built the way the ORM builds one from a row: its values set as they were
+    read (no change events, nothing to write), with its identity."""
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(_thawed(values))
+    make_transient_to_detached(instance)
+    return instance
+
+
 @dataclass(frozen=True)
 class KeptState:
     """A resident's rows as last read or committed, and when they were last read."""
@@ -94,11 +104,8 @@ class KeptState:
 
     def attach(self, session: AsyncSession) -> tuple[User, Conversation]:
         """ORM objects of these rows in ``session``, as if just loaded (no query is made)."""
-        user = User(**_thawed(self.user))
-        conversation = Conversation(**_thawed(self.conversation))
-        for instance in (user, conversation):
-            make_transient_to_detached(instance)
-            session.add(instance)
+        user, conversation = _loaded(User, self.user), _loaded(Conversation, self.conversation)
+        session.add_all((user, conversation))
         return user, conversation
 
     def changes(self, user: User, conversation: Conversation
