@@ -39,6 +39,17 @@ async def test_greeting_in_french_and_english(bot: CivicBot) -> None:
     assert french.choices and english.choices
 
 
+async def test_thanks_and_goodbye_are_answered_in_kind(bot: CivicBot) -> None:
+    french = ChatTester(bot, "leaving-fr")
+    for text in ("merci, au revoir", "c'est tout merci", "Merci beaucoup !"):
+        reply = await french.say(text)
+        assert reply.text.startswith("Avec plaisir") and reply.language == "fr", text
+    english = await ChatTester(bot, "leaving-en").say("thanks, bye")
+    assert english.text.startswith("You're welcome") and english.language == "en"
+    # thanks opening a request is not a goodbye
+    assert "signalement" in (await ChatTester(bot, "polite").say("merci, je voudrais signaler un trou")).text
+
+
 async def test_help_command_and_its_aliases(alice: ChatTester) -> None:
     for command in ("/aide", "/help", "/AIDE@civicbot"):
         reply = await alice.say(command)
