@@ -1,18 +1,20 @@
 """greet: the courtesies. Hello, with a first look at what the bot can do; thanks and goodbye,
 answered in kind."""
+import re
+
 from bot.context import Context
 from bot.messages import Reply
 from bot.text import normalize
 
 NAME = "greet"
 FIRST_STEPS = ("ask_data", "find_official", "report_problem", "subscribe")
-# Normalised words that close a conversation rather than open one.
-CLOSING = frozenset({"merci", "revoir", "bientot", "soiree", "bye", "ciao", "plus",
-                     "thanks", "thank", "goodbye", "cheers", "see", "evening"})
+# What closes a conversation rather than opens one, in normalised text ("good evening" opens).
+CLOSING = re.compile(r"\b(merci|au revoir|a bientot|a plus|bonne (journee|soiree|nuit)|bye|ciao"
+                     r"|thanks|thank you|goodbye|cheers|see you (soon|later)|nice (evening|day))\b")
 
 
 async def handle(ctx: Context) -> Reply:
-    if CLOSING & set(normalize(ctx.text).split()):
+    if CLOSING.search(normalize(ctx.text)):
         return ctx.reply(ctx.t("goodbye"), [ctx.intent_choice("help")])
     text = ctx.t("hello", city=ctx.settings.city_name)
     return ctx.reply(text, [ctx.intent_choice(name) for name in FIRST_STEPS + ("help",)])

@@ -46,6 +46,7 @@ async def test_thanks_and_goodbye_are_answered_in_kind(bot: CivicBot) -> None:
         assert reply.text.startswith("Avec plaisir") and reply.language == "fr", text
     english = await ChatTester(bot, "leaving-en").say("thanks, bye")
     assert english.text.startswith("You're welcome") and english.language == "en"
+    assert "Hello" in (await ChatTester(bot, "evening").say("good evening")).text  # a greeting
     # thanks opening a request is not a goodbye
     assert "signalement" in (await ChatTester(bot, "polite").say("merci, je voudrais signaler un trou")).text
 
