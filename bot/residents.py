@@ -211,7 +211,8 @@ class StateWriter:
                     connection.executemany(self._conversations.sql, conversations)
                 connection.commit()
             except BaseException:
-                connection.rollback()
+                with contextlib.suppress(sqlite3.Error):  # the write's own error is the one to tell
+                    connection.rollback()
                 raise
 
         try:
