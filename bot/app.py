@@ -1,8 +1,8 @@
 """Assembly of the core: settings -> database -> intents, catalog, NLU -> router."""
 from __future__ import annotations
 
-import logging
 import importlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -133,9 +133,10 @@ def serve(settings: Settings) -> None:
 
 
 from bot.api.cli import token as token_command  # noqa: E402  (subcommand modules import cli's helpers)
+from bot.contributions.cli import maintenance  # noqa: E402
 from bot.publications.cli import publish  # noqa: E402
 from knowledge.cli import import_group  # noqa: E402
-from bot.contributions.cli import maintenance  # noqa: E402
+
 cli.add_command(token_command)
 cli.add_command(publish)
 cli.add_command(import_group)

@@ -6,7 +6,7 @@ Every subsystem declares its tables on :class:`Base` and ships an Alembic revisi
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -35,7 +35,7 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def is_sqlite(url: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
@@ -21,7 +21,7 @@ from bot.language import detect_language
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
-from bot.residents import ROUTER, Key, KeptState, ResidentStates, only_state_written
+from bot.residents import ROUTER, KeptState, Key, ResidentStates, only_state_written
 from bot.text import normalize, sanitize
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ _RESIDENT = (select(User, Conversation)
 
 def _aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Router:

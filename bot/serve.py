@@ -112,7 +112,7 @@ async def _start(connector: Connector, stop: asyncio.Event) -> bool:
 async def _stop(connector: Connector) -> None:
     try:
         await connector.stop()
-    except Exception:  # noqa: BLE001 - one connector's trouble must not keep the others running
+    except Exception:
         log.exception("%s: stopping failed", connector.platform)
 
 
@@ -120,7 +120,7 @@ async def _run_service(name: str, bot: CivicBot, stop: asyncio.Event) -> None:
     module, function = name.split(":")
     try:
         await getattr(importlib.import_module(module), function)(bot, stop)
-    except Exception:  # noqa: BLE001 - a failing service must not stop the connectors
+    except Exception:
         log.exception("background service %s failed", name)
 
 

@@ -12,7 +12,6 @@ a timeout or a refused connection means try again later.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -79,5 +78,5 @@ class CityWebhook:
                     retryable = response.status >= 500 or response.status in (408, 429)
                     raise WebhookError(f"HTTP {response.status}", status=response.status,
                                        retryable=retryable)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise WebhookError(type(error).__name__, retryable=True) from None

@@ -7,7 +7,6 @@ caller then says it did not find the place.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -52,8 +51,7 @@ async def geocode(settings: Settings, address: str, limit: int = 5) -> GeocodedA
                     return None
                 body = await response.json(content_type=None)
         candidates = [_parse(feature) for feature in body.get("features", [])]
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, TypeError,
-            IndexError, AttributeError) as error:
+    except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         log.warning("geocoder unavailable or unreadable: %s", type(error).__name__)
         return None
     candidates = [candidate for candidate in candidates if candidate.score >= MIN_SCORE]

@@ -8,7 +8,6 @@ a timeout or a refused connection do.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -180,7 +179,7 @@ class Open311Client:
                 except ValueError:
                     raise Open311Error(f"{path}: the answer is not JSON", status=response.status,
                                        retryable=True) from None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise Open311Error(f"{path}: {type(error).__name__}", retryable=True) from None
 
     async def services(self) -> list[Service]:

@@ -26,10 +26,17 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy import update as sql_update
 from telegram import InputFile, LinkPreviewOptions, Update
-from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken,
-                            NetworkError, RetryAfter, TelegramError)
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import CivicBot
@@ -37,8 +44,7 @@ from bot.config import ConfigError, Settings
 from bot.messages import IncomingMessage, Reply
 from bot.models import User
 from connectors import telegram_messages as tm
-from connectors.base import (ChatMoved, Connector, RateLimited, RecipientGone, SendError,
-                             TemporaryError)
+from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +272,7 @@ class TelegramConnector(Connector):
         try:
             async with self._chats.hold(str(chat.id) if chat else f"update:{update.update_id}"):
                 await self.application.process_update(update)
-        except Exception:  # noqa: BLE001 - the error handler covers handlers; this, the rest
+        except Exception:
             log.exception("telegram: an update could not be handled")
 
     def setup_routes(self, app: web.Application) -> None:

@@ -12,8 +12,15 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-                      Message, ReplyKeyboardMarkup, User)
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    User,
+)
 from telegram.constants import ParseMode
 
 from bot.i18n import Catalog

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Reply
-from knowledge.answers import (answer_or_ask, answer_the_question, format_date, ignored_words,
-                               nothing_found, provenance, request_text, request_words,
-                               requested_year)
+from knowledge.answers import (
+    answer_or_ask,
+    answer_the_question,
+    format_date,
+    ignored_words,
+    nothing_found,
+    provenance,
+    request_text,
+    request_words,
+    requested_year,
+)
 from knowledge.geo import area_by_key
 from knowledge.models import Dataset, Document, Fact
 from knowledge.search import relevant, rows_of, search

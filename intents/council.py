@@ -6,8 +6,16 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.messages import Choice, Reply
-from knowledge.answers import (format_date, ignored_words, mentions, nothing_found, now,
-                               provenance, request_text, request_words)
+from knowledge.answers import (
+    format_date,
+    ignored_words,
+    mentions,
+    nothing_found,
+    now,
+    provenance,
+    request_text,
+    request_words,
+)
 from knowledge.models import Document
 from knowledge.search import relevant, search
 

@@ -11,8 +11,7 @@ from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.text import normalize
-from knowledge.answers import (format_date, mentions, nothing_found, provenance, request_text,
-                               request_words, word_list)
+from knowledge.answers import format_date, mentions, nothing_found, provenance, request_text, request_words, word_list
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import find_by_name, for_area, for_topic, with_role

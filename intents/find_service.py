@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Reply
-from knowledge.answers import (answer_or_ask, answer_the_question, ignored_words, interval_text,
-                               nothing_found, now, provenance, request_text, requested_weekday,
-                               week_hours, weekday_name)
+from knowledge.answers import (
+    answer_or_ask,
+    answer_the_question,
+    ignored_words,
+    interval_text,
+    nothing_found,
+    now,
+    provenance,
+    request_text,
+    requested_weekday,
+    week_hours,
+    weekday_name,
+)
 from knowledge.geo import distance_m
 from knowledge.hours import OpeningHours
 from knowledge.models import Service

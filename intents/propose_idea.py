@@ -15,8 +15,18 @@ from bot.contributions.places import area_named
 from bot.contributions.store import OPEN_STATUSES, create_contribution
 from bot.messages import Choice, Reply
 from bot.text import normalize
-from intents._contribution_flow import (ask_link, clean_text, confirm_reply, is_confirm, is_skip, link_for,
-                                        link_summary, parse_link, run_step, skip_choice)
+from intents._contribution_flow import (
+    ask_link,
+    clean_text,
+    confirm_reply,
+    is_confirm,
+    is_skip,
+    link_for,
+    link_summary,
+    parse_link,
+    run_step,
+    skip_choice,
+)
 
 NAME = "propose_idea"
 TITLE_MAX = 200

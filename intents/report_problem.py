@@ -16,8 +16,19 @@ from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
 from bot.text import normalize
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Attribute, attribute_from_json
-from intents._contribution_flow import (ask_link, clean_text, confirm_reply, is_confirm, is_edit, is_skip,
-                                        link_for, link_summary, parse_link, run_step, skip_choice)
+from intents._contribution_flow import (
+    ask_link,
+    clean_text,
+    confirm_reply,
+    is_confirm,
+    is_edit,
+    is_skip,
+    link_for,
+    link_summary,
+    parse_link,
+    run_step,
+    skip_choice,
+)
 
 NAME = "report_problem"
 MAX_CHOICES = 12

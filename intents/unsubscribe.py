@@ -7,8 +7,7 @@ from sqlalchemy import delete
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.subscriptions import conversation, phrases
-from bot.subscriptions.manage import (cancel_pending, remove_subscriptions, subscriber_of,
-                                      subscriptions_of)
+from bot.subscriptions.manage import cancel_pending, remove_subscriptions, subscriber_of, subscriptions_of
 from bot.subscriptions.models import AREA, TOPIC, Subscriber, Subscription
 from bot.subscriptions.targeting import name_key, same_name
 from bot.text import normalize

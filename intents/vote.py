@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.contributions.models import Poll, PollOption
-from bot.contributions.polls import cast_vote, city_time, current_vote, is_open, localized, open_polls, \
-    options_of
+from bot.contributions.polls import cast_vote, city_time, current_vote, is_open, localized, open_polls, options_of
 from bot.messages import Choice, Reply
 from bot.text import normalize
-from intents._contribution_flow import ask_link, clean_text, is_skip, link_for, parse_link, run_step, \
-    skip_choice
+from intents._contribution_flow import ask_link, clean_text, is_skip, link_for, parse_link, run_step, skip_choice
 
 NAME = "vote"
 OPINION_MAX = 2000

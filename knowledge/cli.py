@@ -21,8 +21,7 @@ from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
 from knowledge.importers.plain import import_plain
-from knowledge.importers.remote import (import_ckan, import_ods_catalog, import_ods_records,
-                                        portal_origin)
+from knowledge.importers.remote import import_ckan, import_ods_catalog, import_ods_records, portal_origin
 from knowledge.importers.rne import ORIGIN as RNE_ORIGIN
 from knowledge.importers.rne import import_rne
 from knowledge.importers.scdl import DEFAULT_BODY, import_deliberations

@@ -18,8 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.db import utcnow
 from bot.models import ConnectorState
 from bot.text import normalize
-from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, \
-    service_from_json
+from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, service_from_json
 
 if TYPE_CHECKING:
     from bot.app import CivicBot

@@ -4,7 +4,7 @@ None of them names the resident: the city never learns who contributed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.contributions.models import Contribution
@@ -14,7 +14,7 @@ def aware(moment: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes; they are UTC."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot.contributions.categories import (LOCAL_PREFIX, client_for, closest_service, local_categories,
-                                          open311_services)
+from bot.contributions.categories import LOCAL_PREFIX, client_for, closest_service, local_categories, open311_services
 from bot.contributions.documents import aware, contribution_json
 from bot.contributions.followup import record_status
 from bot.contributions.models import Contribution

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.api.auth import TOKEN_KEY, require_scope
 from bot.api.errors import json_error
-from bot.app import CivicBot
+
 # The request helpers of the city's other API, so that errors read the same everywhere.
 from bot.api.requests import RequestError, bad_request, read_model, whole_number
+from bot.app import CivicBot
 from bot.handover import store
 from bot.handover.models import CLOSED, OPEN, Ticket, TicketMessage
 from bot.handover.openapi import openapi_document

@@ -16,8 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import utcnow
 from bot.delivery.compose import MESSAGE
-from bot.handover.models import (AGENT, CLOSED, CLOSED_BY_AGENT, CLOSED_BY_RESIDENT, OPEN, OPENED,
-                                 RESIDENT, SYSTEM, Ticket, TicketMessage)
+from bot.handover.models import (
+    AGENT,
+    CLOSED,
+    CLOSED_BY_AGENT,
+    CLOSED_BY_RESIDENT,
+    OPEN,
+    OPENED,
+    RESIDENT,
+    SYSTEM,
+    Ticket,
+    TicketMessage,
+)
 from bot.i18n import Catalog
 from bot.messages import IncomingMessage
 from bot.models import User

@@ -1,14 +1,14 @@
 """Alembic environment: runs on the connection that :func:`bot.db.migrate` hands over."""
 from alembic import context
 
-import bot.models  # noqa: F401  (registers the core tables on Base.metadata)
-import bot.outbox  # noqa: F401
-import bot.api.tokens  # noqa: F401
+import bot.api.tokens
+import bot.contributions.models
+import bot.handover.models
+import bot.models
+import bot.outbox
+import bot.publications.models
 import bot.subscriptions.models  # noqa: F401
-import bot.publications.models  # noqa: F401
 import knowledge.models  # noqa: F401
-import bot.contributions.models  # noqa: F401
-import bot.handover.models  # noqa: F401
 from bot.db import Base
 
 connection = context.config.attributes["connection"]

@@ -13,8 +13,7 @@ from aiohttp import web
 from bot import outbox
 from bot.api.auth import TOKEN_KEY, require_scope
 from bot.api.errors import json_error
-from bot.api.requests import (RequestError, bad_request, json_model, only_parameters, read_model,
-                              whole_number)
+from bot.api.requests import RequestError, bad_request, json_model, only_parameters, read_model, whole_number
 from bot.app import CivicBot
 from bot.http import BOT_KEY
 from bot.publications import service

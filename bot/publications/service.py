@@ -16,6 +16,7 @@ from bot.publications.schema import Progress, PublicationIn, PublicationOut, Tex
 from bot.subscriptions.schedule import DeliveryClock, as_utc
 from bot.subscriptions.targeting import enqueue_publication
 
+
 def known_topics(topics: list[str], settings: Settings) -> list[str]:
     """The topics without repeats, or RequestError naming one the city does not have."""
     for number, topic in enumerate(topics):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ConfigError, Settings
@@ -20,7 +20,7 @@ _RANGE = re.compile(rf"^\s*{_CLOCK}\s*(?:-|–|à|a|to|until|jusqu'?à)\s*{_CLOC
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes: they are UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_clock(text: str) -> time:
@@ -81,7 +81,7 @@ class QuietHours:
 
 
 def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, clock, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
 def next_digest(moment: datetime, frequency: str, digest_time: time, weekday: int,

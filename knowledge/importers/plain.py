@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.text import normalize
 from knowledge.geo import AreaIndex, area_index
 from knowledge.hours import OpeningHours
-from knowledge.importers import (ImportFailed, Origin, Writer, parse_number, read_csv,
-                                 split_list)
+from knowledge.importers import ImportFailed, Origin, Writer, parse_number, read_csv, split_list
 from knowledge.models import Area
 from knowledge.store import slug
 
