@@ -18,16 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.delivery.engine import DeliveryEngine  # noqa: E402
-from bot.outbox import SENT, OutboxEntry  # noqa: E402
-from bot.publications import service  # noqa: E402
-from bot.publications.schema import parse_publication  # noqa: E402
-from tests.delivery_kit import RecordingConnector, add_subscribers  # noqa: E402
-from tests.scratch import scratch_database  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
+from bot.outbox import SENT, OutboxEntry
+from bot.publications import service
+from bot.publications.schema import parse_publication
+from tests.support.delivery import RecordingConnector, add_subscribers
+from tests.support.scratch import scratch_database
 
 TARGET = 2000.0
 PUBLICATION = ('{"kind": "news", "title": {"fr": "Conseil municipal du 12 mars"}, '
@@ -87,7 +87,7 @@ async def nowhere(bot: CivicBot):
 async def loopback_telegram(bot: CivicBot):
     """The real connector, to the loopback Bot API without limits (in this same process)."""
     from connectors.telegram import TelegramConnector
-    from tests.servers.telegram_api import TelegramApiServer
+    from tests.support.servers.telegram_api import TelegramApiServer
 
     async with TelegramApiServer(record=False) as server:
         bot.settings.telegram_token, bot.settings.telegram_base_url = server.token, server.base_url

@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram.ext import AIORateLimiter, ApplicationBuilder  # noqa: E402
+from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.delivery.engine import DeliveryEngine  # noqa: E402
-from bot.outbox import notify  # noqa: E402
-from bot.publications import service  # noqa: E402
-from bot.publications.schema import parse_publication  # noqa: E402
-from connectors.telegram import TelegramConnector  # noqa: E402
-from tests.delivery_kit import add_subscribers  # noqa: E402
-from tests.servers.telegram_api import RateLimits, TelegramApiServer  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
+from bot.outbox import notify
+from bot.publications import service
+from bot.publications.schema import parse_publication
+from connectors.telegram import TelegramConnector
+from tests.support.delivery import add_subscribers
+from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
 
 LIMIT = 30.0
 TEXT = "Travaux boulevard de Doulon : circulation alternée du 3 au 7 mars."

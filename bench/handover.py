@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import ClientSession, web  # noqa: E402
+from aiohttp import ClientSession, web
 
-from bot.api.tokens import create_token  # noqa: E402
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.http import create_app  # noqa: E402
-from bot.messages import IncomingMessage  # noqa: E402
-from tests.scratch import scratch_database  # noqa: E402
+from bot.api.tokens import create_token
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.http import create_app
+from bot.messages import IncomingMessage
+from tests.support.scratch import scratch_database
 
 
 def figures(name: str, latencies: list[float], elapsed: float) -> str:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rne_data import write_file  # noqa: E402
-from bot import db  # noqa: E402
-from knowledge.importers import Writer, prepare_bulk  # noqa: E402
-from knowledge.importers.rne import ORIGIN, import_rne  # noqa: E402
+from bench.rne_data import write_file
+from bot import db
+from knowledge.importers import Writer, prepare_bulk
+from knowledge.importers.rne import ORIGIN, import_rne
 
 
 def peak_rss_mb() -> float:

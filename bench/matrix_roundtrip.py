@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.messages import IncomingMessage, Reply  # noqa: E402
-from tests.synapse import BotAccount, Resident, Synapse, synapse_missing_reason  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.messages import IncomingMessage, Reply
+from tests.support.synapse import BotAccount, Resident, Synapse, synapse_missing_reason
 
 CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
                 "annuler", "hello, what can you do?", "merci, au revoir", "2"]

@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bench.import_rne import run_import  # noqa: E402
-from bench.rne_data import write_file  # noqa: E402
-from bot import db  # noqa: E402
-from knowledge.models import Official  # noqa: E402
-from knowledge.cache import forget_all  # noqa: E402
-from knowledge.officials import find_by_name  # noqa: E402
+from bench.import_rne import run_import
+from bench.rne_data import write_file
+from bot import db
+from knowledge.cache import forget_all
+from knowledge.models import Official
+from knowledge.officials import find_by_name
 
 
 def typo(word: str, rng: random.Random) -> str:

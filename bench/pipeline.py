@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.messages import IncomingMessage  # noqa: E402
-from tests.scratch import scratch_database  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.messages import IncomingMessage
+from tests.support.scratch import scratch_database
 
 CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
                 "annuler", "quel est le budget de la culture", "merci, au revoir", "2"]

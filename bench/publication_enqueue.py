@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.outbox import OutboxEntry  # noqa: E402
-from bot.publications import service  # noqa: E402
-from bot.publications.schema import parse_publication  # noqa: E402
-from tests.delivery_kit import add_subscribers  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.outbox import OutboxEntry
+from bot.publications import service
+from bot.publications.schema import parse_publication
+from tests.support.delivery import add_subscribers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from delivery_engine import database  # noqa: E402
+from delivery_engine import database
 
 TARGET_MB = 200
 PUBLICATION = ('{"kind": "consultation", "title": {"fr": "Concertation sur le plan vélo", "en": "Cycling plan"},'

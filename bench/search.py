@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import db  # noqa: E402
-from knowledge import store  # noqa: E402
-from knowledge.importers import prepare_bulk  # noqa: E402
-from knowledge.search import search  # noqa: E402
+from bot import db
+from knowledge import store
+from knowledge.importers import prepare_bulk
+from knowledge.search import search
 
 SYLLABLES = ("ca", "len", "dé", "ri", "mon", "tra", "vé", "lo", "pis", "ci", "bu", "get", "é",
              "co", "le", "ma", "ri", "on", "ter", "ran", "quar", "tier", "par", "ment", "ture")

@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from bot.app import CivicBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.messages import IncomingMessage, Reply  # noqa: E402
-from connectors.telegram import TelegramConnector  # noqa: E402
-from tests.scratch import scratch_database  # noqa: E402
-from tests.servers.telegram_api import TelegramApiServer  # noqa: E402
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.messages import IncomingMessage, Reply
+from connectors.telegram import TelegramConnector
+from tests.support.scratch import scratch_database
+from tests.support.servers.telegram_api import TelegramApiServer
 
 TEXTS = ["bonjour", "quels sont les horaires de la mairie ?", "/aide", "hello, what can you do?",
          "je voudrais signaler un nid-de-poule", "qui est l'élu de mon quartier ?"]

@@ -17,20 +17,18 @@ from bot import db
 from bot.app import CivicBot
 from bot.config import Settings
 from bot.testing import ChatTester
-from tests.scratch import scratch_database
+from tests.support.scratch import scratch_database
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+# Fixtures of the support modules, for every test: the loopback Bot API and a Telegram connector
+# polling it, the loopback Open311 server.
+pytest_plugins = ["tests.support.telegram", "tests.support.servers.open311"]
+
+# Kinds of tests that start something heavy; each is also "slow", which the fast lane
+# (``pytest -m "not slow"``) leaves out. Registered in pyproject.toml.
+SLOW_KINDS = ("synapse", "browser", "subprocess", "benchmark")
+
 POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-
-
-def shared_data(name: str) -> Path:
-    """A reference file of ../shared/data, or skip the test with the reason."""
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.skip(f"reference data {path} is absent")
-    return path
 
 
 @pytest.fixture(params=BACKENDS)
@@ -78,7 +76,7 @@ def synapse(tmp_path_factory):
     Skips when matrix-synapse is not installed, unless CIVICBOT_REQUIRE_SYNAPSE=1 (CI), where
     its absence fails the tests instead.
     """
-    from tests.synapse import Synapse, synapse_missing_reason
+    from tests.support.synapse import Synapse, synapse_missing_reason
 
     reason = synapse_missing_reason()
     if reason:
@@ -91,3 +89,10 @@ def synapse(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test of a slow kind is slow."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)

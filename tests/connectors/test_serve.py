@@ -1,0 +1,199 @@
+"""``civicbot serve``: the configured connectors with the HTTP server and background services,
+and a clean stop on SIGTERM/SIGINT that loses no acknowledged message."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot import serve as serve_module
+from bot.config import Settings
+from connectors import registry
+from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH
+from tests.support.network import free_port
+from tests.support.servers.telegram_api import TelegramApiServer
+
+SERVICE_EVENTS: list[str] = []
+
+
+async def recording_service(bot, stop: asyncio.Event) -> None:
+    """A background service for the tests: notes when it ran and whether Telegram was up."""
+    SERVICE_EVENTS.append(f"started with telegram={registry.running('telegram') is not None}")
+    await stop.wait()
+    SERVICE_EVENTS.append("stopped")
+
+
+async def failing_service(bot, stop: asyncio.Event) -> None:
+    raise RuntimeError("this service is broken")
+
+
+def _telegram_settings(settings: Settings, server: TelegramApiServer, **extra: object) -> Settings:
+    settings.telegram_token = server.token
+    settings.telegram_base_url = server.base_url
+    settings.http_port = free_port()
+    for name, value in extra.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def _until_healthy(http: aiohttp.ClientSession, port: int, task: asyncio.Task | None = None) -> None:
+    for _ in range(300):
+        if task is not None and task.done():
+            task.result()  # raises what stopped it
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("the HTTP server never answered")
+
+
+def test_configured_connectors_follow_the_credentials() -> None:
+    assert registry.configured_connectors(Settings()) == []
+    assert registry.configured_connectors(Settings(telegram_token="1:a")) == ["telegram"]
+    matrix = {"matrix_homeserver": "https://matrix.example", "matrix_user_id": "@bot:example"}
+    assert registry.configured_connectors(Settings(**matrix)) == []
+    assert registry.configured_connectors(Settings(**matrix, matrix_access_token="t")) == ["matrix"]
+    both = Settings(telegram_token="1:a", **matrix, matrix_password="p")
+    assert registry.configured_connectors(both) == ["telegram", "matrix"]
+
+
+async def test_serve_runs_polling_with_the_http_server_and_services(
+        settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve_module, "BACKGROUND_SERVICES",
+                        ["tests.connectors.test_serve:recording_service", "tests.connectors.test_serve:failing_service"])
+    SERVICE_EVENTS.clear()
+    _telegram_settings(settings, telegram_api)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_module.serve(settings, stop))
+    await _until_healthy(http, settings.http_port, task)
+    update_id = telegram_api.say(4001, "bonjour")
+    assert "Bonjour" in (await telegram_api.next_message(4001)).text
+    assert registry.running("telegram") is not None
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert telegram_api.confirmed_offset == update_id + 1
+    assert SERVICE_EVENTS == ["started with telegram=True", "stopped"]
+    assert registry.running("telegram") is None
+
+
+async def test_serve_takes_webhook_updates_on_its_http_server(
+        settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession) -> None:
+    _telegram_settings(settings, telegram_api, telegram_mode="webhook", telegram_webhook_secret="s3cret",
+                       telegram_webhook_url="https://civic.example.org/telegram/webhook")
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_module.serve(settings, stop))
+    try:
+        await _until_healthy(http, settings.http_port, task)
+        await telegram_api.wait_until(lambda: telegram_api.webhook is not None)
+        url = f"http://127.0.0.1:{settings.http_port}{WEBHOOK_PATH}"
+        update = {"update_id": 9, **telegram_api.message_update(4002, "/aide")}
+        async with http.post(url, json=update, headers={SECRET_HEADER: "s3cret"}) as response:
+            assert response.status == 200
+        assert len(telegram_api.sent_to(4002)[0].inline_buttons) >= 8
+        async with http.post(url, json=update) as response:
+            assert response.status == 403
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    assert telegram_api.calls_to("getUpdates") == []
+
+
+def _environment(settings: Settings, **values: str) -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("CIVICBOT_")}
+    environment.update({
+        "CIVICBOT_DATA_DIR": str(settings.data_dir), "CIVICBOT_DATABASE_URL": settings.database_url,
+        "CIVICBOT_SECRET": settings.secret, "CIVICBOT_HTTP_PORT": str(free_port()),
+        "CIVICBOT_CONFIG": str(Path(settings.data_dir) / "absent.toml"), **values,
+    })
+    return environment
+
+
+async def _civicbot(*arguments: str, environment: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from bot.cli import main; main()", *arguments, env=environment,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+@asynccontextmanager
+async def _serving(settings: Settings, server: TelegramApiServer) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``civicbot serve`` in a subprocess, polling ``server``; killed if a test leaves it running."""
+    environment = _environment(settings, CIVICBOT_TELEGRAM_TOKEN=server.token,
+                               CIVICBOT_TELEGRAM_BASE_URL=server.base_url)
+    process = await _civicbot("serve", environment=environment)
+    try:
+        await server.wait_until(lambda: server.received["getUpdates"] > 0, timeout=60)
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@pytest.mark.subprocess
+async def test_sigterm_finishes_the_reply_in_hand_then_confirms_and_exits(
+        settings: Settings, telegram_api: TelegramApiServer) -> None:
+    async with _serving(settings, telegram_api) as process:
+        first = telegram_api.say(4003, "bonjour")
+        assert "Bonjour" in (await telegram_api.next_message(4003, timeout=20)).text
+
+        telegram_api.delays["sendMessage"] = 2.0  # the next reply is slow to go out
+        second = telegram_api.say(4003, "/aide")
+        await telegram_api.wait_until(lambda: telegram_api.received["sendMessage"] == 2, timeout=20)
+        process.send_signal(signal.SIGTERM)  # while that reply is on its way
+        _, stderr = await asyncio.wait_for(process.communicate(), 40)
+    assert process.returncode == 0, stderr.decode()
+    assert len(telegram_api.sent_to(4003)) == 2  # the reply in hand was delivered
+    assert telegram_api.confirmed_offset == second + 1 > first
+    assert b"Traceback" not in stderr and b"bonjour" not in stderr
+
+
+@pytest.mark.subprocess
+async def test_sigint_while_idle_stops_promptly(settings: Settings, telegram_api: TelegramApiServer) -> None:
+    async with _serving(settings, telegram_api) as process:
+        process.send_signal(signal.SIGINT)  # in the middle of a 30-second long poll
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 0, stderr.decode()
+
+
+@pytest.mark.subprocess
+async def test_a_refused_token_is_a_clear_error(settings: Settings, telegram_api: TelegramApiServer) -> None:
+    environment = _environment(settings, CIVICBOT_TELEGRAM_TOKEN="42:revoked",
+                               CIVICBOT_TELEGRAM_BASE_URL=telegram_api.base_url)
+    process = await _civicbot("serve", environment=environment)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert b"Error: the telegram connector could not start: setting 'telegram_token'" in stderr
+    assert b"Traceback" not in stderr
+
+
+@pytest.mark.subprocess
+async def test_without_a_connector_serve_says_how_to_configure_one(settings: Settings) -> None:
+    process = await _civicbot("serve", environment=_environment(settings))
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert b"no connector is configured: set CIVICBOT_TELEGRAM_TOKEN" in stderr
+
+
+async def test_a_bad_telegram_mode_is_named(settings: Settings) -> None:
+    process = await _civicbot("serve", environment=_environment(
+        settings, CIVICBOT_TELEGRAM_TOKEN="1:a", CIVICBOT_TELEGRAM_MODE="carrier-pigeon"))
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1 and b"setting 'telegram_mode'" in stderr
+    assert b"Traceback" not in stderr

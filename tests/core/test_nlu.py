@@ -1,0 +1,177 @@
+"""Intent classification: scores, threshold, typos, and the intents' example data."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.config import Settings
+from bot.entities import EntityExtractors
+from bot.intent import INTENT_NAMES, IntentSpec, discover
+from bot.nlu import UNKNOWN, Nlu, names
+from bot.text import fold
+from tests.support.data import TEST_DATA
+
+DEV_SET = TEST_DATA / "nlu_dev.jsonl"
+
+
+async def _handle(ctx):  # the NLU never calls handlers
+    raise AssertionError
+
+
+def spec(name: str, fr: list[str], en: list[str] | None = None) -> IntentSpec:
+    return IntentSpec(name, _handle, examples={"fr": fr, "en": en or []})
+
+
+@pytest.fixture(scope="module")
+def intents() -> dict[str, IntentSpec]:
+    return discover()
+
+
+@pytest.fixture(scope="module")
+def nlu(intents) -> Nlu:
+    return Nlu(intents, Settings().nlu_threshold)
+
+
+def small_nlu(threshold: float = 0.3) -> Nlu:
+    return Nlu({
+        "subscribe": spec("subscribe", ["je veux m'abonner aux travaux", "abonnement quartier"]),
+        "unsubscribe": spec("unsubscribe", ["me desabonner", "je ne veux plus d'alertes"]),
+        "greet": spec("greet", ["bonjour", "salut"], ["hello"]),
+    }, threshold)
+
+
+def test_result_shape_and_json(nlu: Nlu) -> None:
+    result = nlu.classify("Bonjour !")
+    assert result.intent == "greet"
+    assert 0 < result.confidence <= 1
+    assert result.as_json() == {"text": "Bonjour !", "intent": "greet",
+                                "confidence": round(result.confidence, 3), "entities": {}}
+    names = [name for name, _score in result.ranking]
+    assert names[0] == "greet" and sorted(names) == sorted(set(names))
+    scores = [score for _name, score in result.ranking]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_below_the_threshold_the_intent_is_unknown() -> None:
+    text = "abonnement aux travaux de la rue"
+    lenient, strict = small_nlu(0.1).classify(text), small_nlu(0.99).classify(text)
+    assert lenient.intent == "subscribe"
+    assert strict.intent == UNKNOWN and strict.confidence == pytest.approx(lenient.confidence)
+    assert strict.ranking[0][0] == "subscribe"  # still there for suggestions
+
+
+def test_confidence_grows_with_closeness() -> None:
+    nlu = small_nlu()
+    exact = nlu.classify("je veux m'abonner aux travaux").confidence
+    partial = nlu.classify("abonnement pour les travaux de la rue de la republique a Doulon").confidence
+    assert exact > partial > 0
+
+
+def test_a_negation_word_tells_unsubscribe_from_subscribe() -> None:
+    nlu = small_nlu()
+    assert nlu.classify("je ne veux plus les alertes travaux").intent == "unsubscribe"
+    assert nlu.classify("je veux les alertes travaux").intent == "subscribe"
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "!!!", "😀😀😀", "asdfghjkl", "zxcv qwerty", "123456", "\x00\x01", "\ud800",
+    "lorem ipsum dolor sit amet",
+])
+def test_empty_gibberish_and_symbols_are_unknown(nlu: Nlu, text: str) -> None:
+    result = nlu.classify(text)
+    assert result.intent == UNKNOWN, result.ranking[:3]
+    assert 0 <= result.confidence <= 1
+
+
+@pytest.mark.parametrize("text", [
+    "quel temps fait-il ce week-end", "tell me a joke about cats", "recette du gateau nantais",
+    "who won the rugby match",
+])
+def test_off_topic_is_unknown(nlu: Nlu, text: str) -> None:
+    assert nlu.classify(text).intent == UNKNOWN
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("je veux me desabonnner", "unsubscribe"),
+    ("desabonement", "unsubscribe"),
+    ("unsubscibe", "unsubscribe"),
+    ("signalemnt d'un lampadere en pane", "report_problem"),
+    ("qui est le mair", "find_official"),
+    ("horraires de la mediatheque", "find_service"),
+    ("rebonjour", "greet"),
+    ("hellooooo", "greet"),
+])
+def test_typos_are_tolerated(nlu: Nlu, text: str, intent: str) -> None:
+    assert nlu.classify(text).intent == intent
+
+
+def test_typo_correction_keeps_to_words_of_the_examples() -> None:
+    nlu = small_nlu()
+    assert nlu.tokens("abonement") == nlu.tokens("abonnement")
+    assert nlu.tokens("salutbonjour") == nlu.tokens("bonjour")  # glued words
+    assert nlu.tokens("zorglub") == ["zorglub"]  # nothing close: left as it is
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Bonjour, je voudrais me desabonner", "unsubscribe"),
+    ("hello, who is the mayor?", "find_official"),
+    ("Salut ! quel est le budget de la culture", "ask_data"),
+    ("bonjour le bot", "greet"),
+    ("salut ca va", "greet"),
+    ("hi, how are you doing", "greet"),
+])
+def test_a_greeting_opening_a_request_does_not_make_it_a_greeting(nlu: Nlu, text: str,
+                                                                   intent: str) -> None:
+    assert nlu.classify(text).intent == intent
+
+
+def test_numbers_and_names_do_not_count_against_a_request(nlu: Nlu) -> None:
+    plain = nlu.classify("il y a un nid de poule dans la rue")
+    located = nlu.classify("il y a un nid de poule au 14 rue Zorglubovski Trebouchet")
+    assert located.intent == plain.intent == "report_problem"
+    assert located.confidence == pytest.approx(plain.confidence)
+    assert names("le 14 rue Paul Bellamy. Merci") == {"paul", "bellamy"}
+    assert names("JE VEUX ME DESABONNER") == frozenset()  # all capitals: no names
+
+
+def test_accents_case_and_punctuation_do_not_matter(nlu: Nlu) -> None:
+    plain = nlu.classify("ou est la mairie annexe")
+    fancy = nlu.classify("OÙ EST LA MAIRIE ANNEXE ???")
+    assert fancy.intent == plain.intent == "find_service"
+    assert fancy.confidence == pytest.approx(plain.confidence)
+
+
+def test_a_very_long_message_is_classified_quickly(nlu: Nlu) -> None:
+    result = nlu.classify("nid de poule rue de la paix " * 5000)
+    assert result.intent == "report_problem"
+
+
+def test_entities_come_with_the_intent() -> None:
+    extractors = EntityExtractors([lambda text, normalized: {"echo": normalized}])
+    result = Nlu({"greet": spec("greet", ["bonjour"])}, 0.3, extractors).classify("Bonjour !")
+    assert result.entities == {"echo": "bonjour"}
+
+
+def test_no_examples_at_all_gives_unknown() -> None:
+    assert Nlu({}, 0.3).classify("bonjour").intent == UNKNOWN
+
+
+def test_every_intent_has_examples_in_both_languages(intents) -> None:
+    for name in INTENT_NAMES:
+        examples = intents[name].examples
+        assert len(examples["fr"]) >= 25 and len(examples["en"]) >= 20, name
+        assert len(examples["fr"]) + len(examples["en"]) >= 50, name
+
+
+def _clean(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text).replace("'", " ")).split())
+
+
+def test_no_development_utterance_is_copied_into_the_examples(intents) -> None:
+    examples = {_clean(phrase) for spec in intents.values()
+                for phrases in spec.examples.values() for phrase in phrases}
+    copied = [record["text"] for record in map(json.loads, DEV_SET.read_text().splitlines())
+              if _clean(record["text"]) in examples]
+    assert copied == []
