@@ -22,7 +22,6 @@ voudrais ...") is set aside when the request alone scores better.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.entities import EntityExtractors
 from bot.intent import IntentSpec
-from bot.text import content_words, normalize, stem
+from bot.text import content_words, names, normalize, stem
 
 UNKNOWN = "unknown"
 GREET = "greet"
@@ -61,18 +60,6 @@ class NluResult:
     def as_json(self) -> dict[str, Any]:
         return {"text": self.text, "intent": self.intent,
                 "confidence": round(self.confidence, 3), "entities": self.entities}
-
-
-def names(text: str) -> frozenset[str]:
-    """Normalised words written with a capital inside a sentence ("rue Paul Bellamy"), unless
-    the whole message is capitalised; they are names when the examples do not know them."""
-    words = re.findall(r"[^\W\d_][\w'’-]*", text)
-    capitalised = [word for word in words if word[0].isupper()]
-    if len(capitalised) == len(words):
-        return frozenset()
-    sentence_starts = {match.group(1) for match in re.finditer(r"(?:^|[.!?:]\s+)([^\W\d_][\w'’-]*)", text)}
-    return frozenset(part for word in capitalised if word not in sentence_starts
-                     for part in normalize(word).split())
 
 
 class Nlu:
@@ -104,7 +91,7 @@ class Nlu:
         self._corrections: dict[str, str | None] = {}
         self._build_word_model(labels, examples)
         # the words that greet on their own ("bonjour", "hello"): they open many requests
-        self._greeting = frozenset(words[0] for label, words in zip(labels, examples)
+        self._greeting = frozenset(words[0] for label, words in zip(labels, examples, strict=True)
                                    if label == GREET and len(words) == 1)
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
@@ -114,7 +101,7 @@ class Nlu:
         self._column = {word: column for column, word in
                         enumerate(sorted({word for words in examples for word in words}))}
         usage = np.zeros((len(self._column), count), dtype=np.float32)
-        for label, words in zip(self._label_index, examples):
+        for label, words in zip(self._label_index, examples, strict=True):
             for word in set(words):
                 usage[self._column[word], label] += 1
         # the share of each intent's examples that use the stem (intents of different sizes

@@ -9,8 +9,8 @@ import pytest
 from bot.config import Settings
 from bot.entities import EntityExtractors
 from bot.intent import INTENT_NAMES, IntentSpec, discover
-from bot.nlu import UNKNOWN, Nlu, names
-from bot.text import fold
+from bot.nlu import UNKNOWN, Nlu
+from bot.text import fold, names
 from tests.support.data import TEST_DATA
 
 DEV_SET = TEST_DATA / "nlu_dev.jsonl"
