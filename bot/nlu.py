@@ -1,5 +1,6 @@
 """Intent classification from each intent's example phrases (``intents/*.yaml``): a word
-model learnt from the examples and rapidfuzz string similarity, combined.
+model learnt from the examples, character n-grams, rapidfuzz string similarity, and a kernel
+classifier trained on the examples, combined.
 
 Text is normalised (case, accents, punctuation, elisions), stop words dropped and the words
 stemmed lightly. A word the examples do not use is corrected to the closest word they do use
@@ -10,17 +11,21 @@ From the examples, each stem gets a *leaning*, how strongly it points to each in
 share of each intent's examples that use it), and a *weight*, high when it points to one
 intent, low when many use it. An intent's score blends:
 
-- its best example: weighted word overlap (cosine) mixed with rapidfuzz's token sort ratio,
-  which rewards near-identical wording and tolerates what correction missed;
-- the weighted leaning of the message's words, which generalises beyond single examples.
+- its best example: weighted word overlap (cosine), character n-gram TF-IDF cosine (which
+  survives typos the correction missed: ``bot.char_ngrams``) and rapidfuzz's token sort ratio;
+- the weighted leaning of the message's words, which generalises beyond single examples;
+- a kernel ridge classifier over the character n-gram similarities (``bot.linear``), which
+  learns which examples tell intents apart ("m'abonner au conseil" is about subscribing).
 
 Unknown words count against every intent, so off-topic messages score low; the ``unknown``
-intent also has off-topic examples. The confidence is the best intent's score in [0, 1];
-below the threshold the intent is ``unknown``. A greeting opening a request ("Bonjour, je
-voudrais ...") is set aside when the request alone scores better.
+intent also has off-topic examples. The confidence is the best intent's score in [0, 1]
+(``bench/nlu_baseline.py`` prints the precision above a few levels); below the threshold the
+intent is ``unknown``. A greeting opening a request ("Bonjour, je voudrais ...") is set aside
+when the request alone scores better.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +34,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from bot.char_ngrams import CharNgramIndex
 from bot.entities import EntityExtractors
 from bot.intent import IntentSpec
+from bot.linear import KernelRidge
 from bot.text import content_words, names, normalize, stem
 
 UNKNOWN = "unknown"
@@ -43,8 +50,10 @@ _GREETING_MARGIN = 0.03  # how much better a request must score without its gree
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
-_WORD_WEIGHT = 0.6  # share of the word model in an example's score; the rest is rapidfuzz
-_EXAMPLE_SHARE = 0.6  # share of the best example in an intent's score; the rest is word leaning
+_WORD_WEIGHT = 0.4  # share of the word model in an example's score
+_CHAR_WEIGHT = 0.4  # share of the character n-grams; the rest is rapidfuzz
+_EXAMPLE_SHARE = 0.6  # share of the best example in the similarity score; the rest is word leaning
+_CLASSIFIER_SHARE = 0.6  # share of the kernel classifier's score; the rest is the similarity score
 _SMOOTHING = 0.003  # pseudo-count of every stem in every intent
 _UNSEEN_WORD_WEIGHT = 0.5  # share of the highest word weight an unknown word counts for
 
@@ -62,6 +71,14 @@ class NluResult:
                 "confidence": round(self.confidence, 3), "entities": self.entities}
 
 
+@functools.lru_cache(maxsize=4)  # every bot of a process (tests make many) shares the training
+def _character_model(surfaces: tuple[str, ...], labels: tuple[int, ...],
+                     classes: int) -> tuple[CharNgramIndex, KernelRidge]:
+    """The examples' character n-gram index, and the classifier trained on their similarities."""
+    index = CharNgramIndex(list(surfaces))
+    return index, KernelRidge(index.example_similarities(), np.array(labels, dtype=np.intp), classes)
+
+
 class Nlu:
     def __init__(self, intents: dict[str, IntentSpec], threshold: float,
                  extractors: EntityExtractors | None = None) -> None:
@@ -69,6 +86,7 @@ class Nlu:
         self.extractors = extractors or EntityExtractors()
         labels: list[str] = []
         examples: list[list[str]] = []
+        surfaces: list[str] = []
         surface: set[str] = set()
         for spec in intents.values():
             for phrases in spec.examples.values():
@@ -78,9 +96,15 @@ class Nlu:
                         surface.update(words)
                         labels.append(spec.name)
                         examples.append([stem(word) for word in words])
+                        surfaces.append(" ".join(words))
         self._intent_names = sorted(set(labels))
         self._label_index = np.array([self._intent_names.index(label) for label in labels],
                                      dtype=np.intp)
+        # each intent's examples are contiguous: an intent's best example is one reduceat away
+        self._block_starts = np.flatnonzero(np.diff(self._label_index, prepend=-1))
+        self._block_labels = self._label_index[self._block_starts]
+        self._characters, self._classifier = _character_model(
+            tuple(surfaces), tuple(int(label) for label in self._label_index), len(self._intent_names))
         # token_sort_ratio is ratio on sorted words: sorting the examples once saves most of its cost
         self._strings = [" ".join(sorted(words)) for words in examples]
         self._surface_by_initial: dict[str, list[str]] = {}
@@ -96,7 +120,7 @@ class Nlu:
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
         """How strongly each stem points to each intent, how much it weighs, and the examples
-        laid out as unit rows of weights."""
+        as unit vectors of weights."""
         count = len(self._intent_names)
         self._column = {word: column for column, word in
                         enumerate(sorted({word for words in examples for word in words}))}
@@ -106,8 +130,8 @@ class Nlu:
                 usage[self._column[word], label] += 1
         # the share of each intent's examples that use the stem (intents of different sizes
         # made comparable), smoothed so that a stem seen once is weak evidence
-        usage = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
-        self._leaning = usage / usage.sum(axis=1, keepdims=True)
+        shares = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
+        self._leaning = shares / shares.sum(axis=1, keepdims=True)
         # a stem weighs by how much it points to one intent: log 2 if to none, log(1 + count)
         # if only to one
         self._weight = np.log1p(count * self._leaning.max(axis=1, initial=0.0)).astype(np.float32)
@@ -117,7 +141,8 @@ class Nlu:
             columns = [self._column[word] for word in set(words)]
             matrix[row, columns] = self._weight[columns]
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self._matrix = matrix / np.maximum(norms, 1e-9)
+        # one row per stem (its weight in each example): a message's stems are contiguous rows
+        self._by_stem = np.ascontiguousarray((matrix / np.maximum(norms, 1e-9)).T)
 
     def _known_stem(self, word: str) -> str | None:
         """The stem of ``word`` if the examples use it, else of its closest example word."""
@@ -134,48 +159,55 @@ class Nlu:
             cutoff = _TYPO_SIMILARITY if len(word) >= _LONG_WORD else _SHORT_TYPO_SIMILARITY
             match = process.extractOne(word, candidates, scorer=Levenshtein.normalized_similarity,
                                        score_cutoff=cutoff)
-            if match is None:  # a known word glued to a prefix or suffix: "rebonjour", "okthanks"
-                match = next(((known,) for known in self._longest_first if known in word), None)
-            self._corrections[word] = stem(match[0]) if match else None
+            # else a known word glued to a prefix or suffix: "rebonjour", "okthanks"
+            corrected = match[0] if match else next((known for known in self._longest_first if known in word), None)
+            self._corrections[word] = stem(corrected) if corrected else None
         return self._corrections[word]
 
     def tokens(self, text: str) -> list[str]:
         """The message's stemmed content words, misspellings corrected; unknown words kept,
         except numbers and names (a street, a quartier), which say nothing of the intent."""
-        return self._tokens(normalize(text), names(text))
+        return [token for _word, token in self._tokens(normalize(text), names(text))]
 
-    def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[str]:
+    def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[tuple[str, str]]:
+        """(word as written, its known or own stem) for each content word that counts."""
         tokens = []
         for word in content_words(normalized)[:_MAX_WORDS]:
             if stem(word) not in self._column and (word.isdigit() or word in skipped):
                 continue
-            tokens.append(self._known_stem(word) or stem(word))
+            tokens.append((word, self._known_stem(word) or stem(word)))
         return tokens
 
-    def _intent_scores(self, words: list[str]) -> np.ndarray:
-        """Each intent's score in [0, 1]: its best example's, blended with the word leaning."""
+    def _intent_scores(self, tokens: list[tuple[str, str]]) -> np.ndarray:
+        """Each intent's score in [0, 1]: its best example's blended with the word leaning,
+        then with the kernel classifier's."""
+        words = [token for _word, token in tokens]
         known = sorted({self._column[word] for word in words if word in self._column})
         weights = self._weight[known]
         unseen = self._unseen_weight * len({word for word in words if word not in self._column})
         query_norm = math.sqrt(float(np.sum(weights ** 2)) + unseen * self._unseen_weight)
-        overlap = self._matrix[:, known] @ weights / max(query_norm, 1e-9)
+        overlap = weights @ self._by_stem[known] / max(query_norm, 1e-9)
         similarity = process.cdist([" ".join(sorted(words))], self._strings, scorer=fuzz.ratio,
                                    workers=1, dtype=np.float32)[0] / 100
-        per_example = _WORD_WEIGHT * overlap + (1 - _WORD_WEIGHT) * similarity
+        characters = self._characters.similarities(" ".join(word for word, _token in tokens))
+        per_example = (_WORD_WEIGHT * overlap + _CHAR_WEIGHT * characters
+                       + (1 - _WORD_WEIGHT - _CHAR_WEIGHT) * similarity)
         best = np.zeros(len(self._intent_names), dtype=np.float32)
-        np.maximum.at(best, self._label_index, per_example)
+        best[self._block_labels] = np.maximum.reduceat(per_example, self._block_starts)
         leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen, 1e-9)
-        return _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
+        blended = _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
+        learnt = np.clip(self._classifier.scores(characters), 0.0, 1.0)
+        return (1 - _CLASSIFIER_SHARE) * blended + _CLASSIFIER_SHARE * learnt
 
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        words = self._tokens(normalized, names(text))
-        if not words or not self._strings:
+        tokens = self._tokens(normalized, names(text))
+        if not tokens or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
-        scores = self._intent_scores(words)
-        request = [word for word in words if word not in self._greeting]
-        if request and len(request) < len(words):
+        scores = self._intent_scores(tokens)
+        request = [(word, token) for word, token in tokens if token not in self._greeting]
+        if request and len(request) < len(tokens):
             # "Bonjour, je voudrais ...": a greeting opening a request does not make it a greeting
             without_greeting = self._intent_scores(request)
             if without_greeting.max() > scores.max() + _GREETING_MARGIN:
