@@ -50,25 +50,25 @@ def test_fragments_names_and_references_never_switch(detector: LanguageDetector,
     assert detector.decide(text, current) == current
 
 
-@pytest.mark.parametrize("text", [
+FRENCH_WITH_A_AND_I = [
     "il y a un trou a cote de chez moi", "je vais a la mairie demain matin",
     "y a t il un conseil ce mois ci", "jsuis a la maison, g besoin d'aide",
     "Où se trouve la mairie de quartier ?", "je voudrais m'abonner aux infos du quartier",
     "la piscine est fermee ou quoi", "arretez de m'envoyer des alertes svp",
-])
-def test_a_french_sentence_with_a_and_i_stays_french(detector: LanguageDetector, text: str) -> None:
-    assert detector.decide(text, "fr") == "fr"
-    assert detector.decide(text, "en") == "fr"
-
-
-@pytest.mark.parametrize("text", [
+]
+ENGLISH_WITH_STREETS = [
     "there is a pothole on rue de la Paix", "is rue de la Paix closed for works today",
     "i'd like to know what is happening at place Royale", "where is the nearest recycling centre",
     "i wanna report a broken streetlight", "the bus is late again this morning",
-])
-def test_an_english_resident_typing_a_street_stays_english(detector: LanguageDetector, text: str) -> None:
-    assert detector.decide(text, "en") == "en"
-    assert detector.decide(text, "fr") == "en"
+]
+
+
+@pytest.mark.parametrize(("text", "language"), [(text, "fr") for text in FRENCH_WITH_A_AND_I]
+                         + [(text, "en") for text in ENGLISH_WITH_STREETS])
+def test_a_clear_sentence_keeps_or_sets_its_language(detector: LanguageDetector, text: str,
+                                                     language: str) -> None:
+    """A French sentence with "a" and "i" stays French; an English one with a street stays English."""
+    assert detector.decide(text, "fr") == detector.decide(text, "en") == language
 
 
 def test_street_names_references_and_names_tell_no_language() -> None:
