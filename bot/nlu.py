@@ -12,10 +12,11 @@ share of each intent's examples that use it), and a *weight*, high when it point
 intent, low when many use it. An intent's score blends:
 
 - its best example: weighted word overlap (cosine), character n-gram TF-IDF cosine (which
-  survives typos the correction missed: ``bot.char_ngrams``) and rapidfuzz's token sort ratio;
+  survives typos the correction missed: ``bot.tfidf``) and rapidfuzz's token sort ratio;
 - the weighted leaning of the message's words, which generalises beyond single examples;
-- a kernel ridge classifier over the character n-gram similarities (``bot.linear``), which
-  learns which examples tell intents apart ("m'abonner au conseil" is about subscribing).
+- a kernel ridge classifier (``bot.linear``) over TF-IDF similarities of character n-grams
+  and of words and word pairs (stop words kept: "j'ai voté" is not "voter"), which learns
+  which examples tell intents apart ("m'abonner au conseil" is about subscribing).
 
 Unknown words count against every intent, so off-topic messages score low; the ``unknown``
 intent also has off-topic examples. The confidence is the best intent's score in [0, 1]
@@ -34,11 +35,11 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from bot.char_ngrams import CharNgramIndex
 from bot.entities import EntityExtractors
 from bot.intent import IntentSpec
 from bot.linear import KernelRidge
 from bot.text import content_words, names, normalize, stem
+from bot.tfidf import TfidfIndex, word_ngrams
 
 UNKNOWN = "unknown"
 GREET = "greet"
@@ -54,6 +55,7 @@ _WORD_WEIGHT = 0.4  # share of the word model in an example's score
 _CHAR_WEIGHT = 0.4  # share of the character n-grams; the rest is rapidfuzz
 _EXAMPLE_SHARE = 0.6  # share of the best example in the similarity score; the rest is word leaning
 _CLASSIFIER_SHARE = 0.6  # share of the kernel classifier's score; the rest is the similarity score
+_KERNEL_WORDS = 0.5  # share of words (and word pairs) in the classifier's similarity; the rest is characters
 _SMOOTHING = 0.003  # pseudo-count of every stem in every intent
 _UNSEEN_WORD_WEIGHT = 0.5  # share of the highest word weight an unknown word counts for
 
@@ -72,11 +74,19 @@ class NluResult:
 
 
 @functools.lru_cache(maxsize=4)  # every bot of a process (tests make many) shares the training
-def _character_model(surfaces: tuple[str, ...], labels: tuple[int, ...],
-                     classes: int) -> tuple[CharNgramIndex, KernelRidge]:
-    """The examples' character n-gram index, and the classifier trained on their similarities."""
-    index = CharNgramIndex(list(surfaces))
-    return index, KernelRidge(index.example_similarities(), np.array(labels, dtype=np.intp), classes)
+def _trained_model(contents: tuple[str, ...], phrases: tuple[str, ...], labels: tuple[int, ...],
+                   classes: int) -> tuple[TfidfIndex, TfidfIndex, KernelRidge]:
+    """The examples' character n-gram index (of their content words) and word index (of all
+    their words and word pairs), and the classifier trained on their similarities."""
+    characters = TfidfIndex(list(contents))
+    words = TfidfIndex(list(phrases), word_ngrams)
+    similarities = _mixed(characters.example_similarities(), words.example_similarities())
+    return characters, words, KernelRidge(similarities, np.array(labels, dtype=np.intp), classes)
+
+
+def _mixed(characters: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The kernel classifier's similarity: character n-grams and words, equally."""
+    return (1 - _KERNEL_WORDS) * characters + _KERNEL_WORDS * words
 
 
 class Nlu:
@@ -86,7 +96,8 @@ class Nlu:
         self.extractors = extractors or EntityExtractors()
         labels: list[str] = []
         examples: list[list[str]] = []
-        surfaces: list[str] = []
+        contents: list[str] = []
+        normalized_examples: list[str] = []
         surface: set[str] = set()
         for spec in intents.values():
             for phrases in spec.examples.values():
@@ -96,15 +107,17 @@ class Nlu:
                         surface.update(words)
                         labels.append(spec.name)
                         examples.append([stem(word) for word in words])
-                        surfaces.append(" ".join(words))
+                        contents.append(" ".join(words))
+                        normalized_examples.append(normalize(phrase))
         self._intent_names = sorted(set(labels))
         self._label_index = np.array([self._intent_names.index(label) for label in labels],
                                      dtype=np.intp)
         # each intent's examples are contiguous: an intent's best example is one reduceat away
         self._block_starts = np.flatnonzero(np.diff(self._label_index, prepend=-1))
         self._block_labels = self._label_index[self._block_starts]
-        self._characters, self._classifier = _character_model(
-            tuple(surfaces), tuple(int(label) for label in self._label_index), len(self._intent_names))
+        self._characters, self._words, self._classifier = _trained_model(
+            tuple(contents), tuple(normalized_examples), tuple(int(label) for label in self._label_index),
+            len(self._intent_names))
         # token_sort_ratio is ratio on sorted words: sorting the examples once saves most of its cost
         self._strings = [" ".join(sorted(words)) for words in examples]
         self._surface_by_initial: dict[str, list[str]] = {}
@@ -169,6 +182,11 @@ class Nlu:
         except numbers and names (a street, a quartier), which say nothing of the intent."""
         return [token for _word, token in self._tokens(normalize(text), names(text))]
 
+    def _written(self, normalized: str, skipped: frozenset[str]) -> list[str]:
+        """The message's words, stop words included, without unknown numbers and names."""
+        return [word for word in normalized.split()[:_MAX_WORDS]
+                if stem(word) in self._column or not (word.isdigit() or word in skipped)]
+
     def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[tuple[str, str]]:
         """(word as written, its known or own stem) for each content word that counts."""
         tokens = []
@@ -178,7 +196,7 @@ class Nlu:
             tokens.append((word, self._known_stem(word) or stem(word)))
         return tokens
 
-    def _intent_scores(self, tokens: list[tuple[str, str]]) -> np.ndarray:
+    def _intent_scores(self, tokens: list[tuple[str, str]], written: list[str]) -> np.ndarray:
         """Each intent's score in [0, 1]: its best example's blended with the word leaning,
         then with the kernel classifier's."""
         words = [token for _word, token in tokens]
@@ -196,20 +214,24 @@ class Nlu:
         best[self._block_labels] = np.maximum.reduceat(per_example, self._block_starts)
         leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen, 1e-9)
         blended = _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
-        learnt = np.clip(self._classifier.scores(characters), 0.0, 1.0)
+        learnt = np.clip(self._classifier.scores(
+            _mixed(characters, self._words.similarities(" ".join(written)))), 0.0, 1.0)
         return (1 - _CLASSIFIER_SHARE) * blended + _CLASSIFIER_SHARE * learnt
 
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        tokens = self._tokens(normalized, names(text))
+        skipped = names(text)
+        tokens = self._tokens(normalized, skipped)
         if not tokens or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
-        scores = self._intent_scores(tokens)
+        written = self._written(normalized, skipped)
+        scores = self._intent_scores(tokens, written)
         request = [(word, token) for word, token in tokens if token not in self._greeting]
         if request and len(request) < len(tokens):
             # "Bonjour, je voudrais ...": a greeting opening a request does not make it a greeting
-            without_greeting = self._intent_scores(request)
+            without_greeting = self._intent_scores(
+                request, [word for word in written if stem(word) not in self._greeting])
             if without_greeting.max() > scores.max() + _GREETING_MARGIN:
                 scores = without_greeting
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
