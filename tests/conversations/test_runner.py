@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from tests.conversations.runner import World, find, fold
-from tests.conversations.scenarios import ScenarioError, parse_scenario
+from tests.conversations.scenarios import ScenarioError, load_all, parse_scenario
 
 
 def scenario(text: str):
@@ -50,6 +50,14 @@ def test_fold_keeps_words_apart() -> None:
 def test_a_malformed_scenario_is_refused_with_the_reason(text: str, problem: str) -> None:
     with pytest.raises(ScenarioError, match=problem.replace("[", r"\[")):
         scenario(text)
+
+
+def test_the_suite_has_200_scenarios_and_ten_per_class() -> None:
+    scenarios = load_all()
+    assert len(scenarios) >= 200
+    kinds = {kind: sum(1 for s in scenarios if s.kind == kind) for kind in {s.kind for s in scenarios}}
+    assert set(kinds) >= {"language", "consent", "flows", "followups", "dates", "numbers", "echoes", "happy"}
+    assert min(kinds.values()) >= 10, kinds
 
 
 @pytest.mark.parametrize("text, problem", [
