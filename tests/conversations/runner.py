@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +72,21 @@ def find(text: str, expected: str, start: int = 0) -> re.Match[str] | None:
 
 def as_list(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+@dataclass
+class Resident:
+    """What a conversation may have changed for its resident (contributions, supports and votes:
+    those made since it started, whoever they are linked to)."""
+
+    user: User | None
+    subscriptions: list[Subscription]
+    subscriber: Subscriber | None
+    tickets: int  # open
+    contributions: list[Contribution]
+    supports: int
+    votes: list[tuple[int, dict]]  # (vote, option label by language)
+    home_area: str | None  # the remembered quartier's key and name
 
 
 class World:
@@ -149,18 +165,21 @@ class Conversation:
         self.tester = ChatTester(bot, user=user, platform=scenario.platform, language=scenario.platform_lang)
         self.transcript: list[str] = []
         self.exports = 0  # data export documents sent to the resident so far
-        self.before: dict[str, set[int]] = {}
+        self.before: dict[type, set[int]] = {}
 
     async def play(self) -> None:
         async with city_clock(self.scenario.at, self.bot.settings.timezone):
             await self._setup()
             self.before = await self._existing()
-            state = await self._snapshot()
+            state = await self._fingerprint()
             for number, turn in enumerate(self.scenario.turns, 1):
                 reply = await self._act(self.tester, turn.action, "resident")
                 self._check_reply(number, turn, reply)
-                await self._check_state(number, turn)
-                state = self._check_unchanged(number, turn, state, await self._snapshot())
+                if turn.state:
+                    self._check_state(number, turn, await self._read())
+                after = await self._fingerprint()
+                await self._check_unchanged(number, turn, state, after)
+                state = after
 
     # The conversation
     async def _setup(self) -> None:
@@ -270,103 +289,122 @@ class Conversation:
             self.fail(f"{where}: the reply {'has no' if checks['document'] else 'has a'} document")
 
     # Checks of the state
-    async def _resident(self, session) -> User | None:
-        user_hash = self.bot.pseudonymizer.user_hash(self.scenario.platform, self.tester.user)
-        return await session.scalar(select(User).where(User.platform == self.scenario.platform,
-                                                       User.user_hash == user_hash))
-
-    async def _existing(self) -> dict[str, set[int]]:
+    async def _existing(self) -> dict[type, set[int]]:
         """Rows other residents made before the conversation (the neighbour's)."""
         async with self.bot.sessions() as session:
-            return {name: set((await session.execute(select(model.id))).scalars())
-                    for name, model in (("contributions", Contribution), ("supports", Support),
-                                        ("votes", Vote))}
+            return {model: set((await session.execute(select(model.id))).scalars())
+                    for model in (Contribution, Support, Vote)}
 
-    async def _check_state(self, number: int, turn: Turn) -> None:
+    async def _read(self) -> Resident:
+        """The resident's state, in one session."""
+        def new(model) -> Any:
+            return model.id.not_in(self.before[model] or {-1})
+
+        async with self.bot.sessions() as session:
+            user_hash = self.bot.pseudonymizer.user_hash(self.scenario.platform, self.tester.user)
+            user = await session.scalar(select(User).where(User.platform == self.scenario.platform,
+                                                           User.user_hash == user_hash))
+            user_id = user.id if user else -1
+            tickets = (select(func.count()).select_from(Ticket)
+                       .where(Ticket.user_id == user_id, Ticket.status == OPEN).scalar_subquery())
+            supports = select(func.count()).select_from(Support).where(new(Support)).scalar_subquery()
+            counts = (await session.execute(select(tickets, supports))).one()
+            area = await session.scalar(select(Area.name).where(Area.key == user.home_area)) \
+                if user and user.home_area else None
+            return Resident(
+                user=user,
+                subscriptions=list((await session.execute(select(Subscription).where(
+                    Subscription.user_id == user_id).order_by(Subscription.id))).scalars()),
+                subscriber=await session.get(Subscriber, user_id),
+                tickets=counts[0],
+                contributions=list((await session.execute(select(Contribution).where(new(Contribution))
+                                                          .order_by(Contribution.id))).scalars()),
+                supports=counts[1],
+                votes=[(vote_id, label) for vote_id, label in await session.execute(
+                    select(Vote.id, PollOption.label).join(PollOption, PollOption.id == Vote.option_id)
+                    .where(new(Vote)).order_by(Vote.id))],
+                home_area=f"{user.home_area} {area or ''}" if user and user.home_area else None,
+            )
+
+    async def _fingerprint(self) -> dict[str, Any]:
+        """What the resident's actions change, per aspect, in one query: enough to see that
+        nothing changes unless a turn expects it."""
+        user_hash = self.bot.pseudonymizer.user_hash(self.scenario.platform, self.tester.user)
+        user_id = select(User.id).where(User.platform == self.scenario.platform,
+                                        User.user_hash == user_hash).scalar_subquery()
+
+        def one(*columns: Any, where: Any, model: Any) -> Any:
+            return [select(column).select_from(model).where(where).scalar_subquery() for column in columns]
+
+        def new(model) -> Any:
+            return model.id.not_in(self.before[model] or {-1})
+
+        aspects = {
+            "resident": one(func.count(), where=User.id == user_id, model=User),
+            "subscriptions": one(func.count(), func.sum(Subscription.id), where=Subscription.user_id == user_id,
+                                 model=Subscription),
+            "settings": one(Subscriber.paused, Subscriber.frequency, func.coalesce(Subscriber.quiet_hours, ""),
+                            where=Subscriber.user_id == user_id, model=Subscriber),
+            "tickets": one(func.count(), where=(Ticket.user_id == user_id) & (Ticket.status == OPEN), model=Ticket),
+            "contributions": one(func.count(), where=new(Contribution), model=Contribution),
+            "supports": one(func.count(), where=new(Support), model=Support),
+            "votes": one(func.count(), func.sum(Vote.option_id), where=new(Vote), model=Vote),
+            "home_area": one(User.home_area, where=User.id == user_id, model=User),
+        }
+        async with self.bot.sessions() as session:
+            row = list((await session.execute(select(*(c for columns in aspects.values() for c in columns)))).one())
+        values = {}
+        for aspect, columns in aspects.items():
+            values[aspect], row = tuple(row[:len(columns)]), row[len(columns):]
+        if values["settings"] == (None, None, None):
+            values["settings"] = DEFAULT_SETTINGS
+        values["exported"] = self.exports
+        return values
+
+    def _check_state(self, number: int, turn: Turn, resident: Resident) -> None:
         state, where = turn.state, f"turn {number}"
-        if not state:
-            return
         if "exported" in state and (self.exports > 0) != state["exported"]:
             self.fail(f"{where}: {'no' if state['exported'] else 'a'} data export was sent so far")
-        async with self.bot.sessions() as session:
-            user = await self._resident(session)
-            if "erased" in state and (user is None) != state["erased"]:
-                self.fail(f"{where}: the resident's data {'is still there' if state['erased'] else 'was erased'}")
-            user_id = user.id if user else -1
-            if "subscriptions" in state:
-                rows = (await session.execute(select(Subscription).where(Subscription.user_id == user_id)
-                                              .order_by(Subscription.id))).scalars().all()
-                self._match(where, "subscriptions", state["subscriptions"], rows, _subscription_matches,
-                            _describe_subscription)
-            if "settings" in state:
-                self._check_settings(where, state["settings"], await session.get(Subscriber, user_id))
-            if "tickets" in state:
-                count = await session.scalar(select(func.count()).select_from(Ticket).where(
-                    Ticket.user_id == user_id, Ticket.status == OPEN))
-                if count != state["tickets"]:
-                    self.fail(f"{where}: {count} open hand-over ticket(s), expected {state['tickets']}")
-            if "contributions" in state:
-                rows = (await session.execute(select(Contribution).where(
-                    Contribution.id.not_in(self.before["contributions"] or {-1})).order_by(Contribution.id))
-                ).scalars().all()
-                self._match(where, "contributions", state["contributions"], rows, _contribution_matches,
-                            _describe_contribution)
-            if "supports" in state:
-                count = await session.scalar(select(func.count()).select_from(Support).where(
-                    Support.id.not_in(self.before["supports"] or {-1})))
-                if count != state["supports"]:
-                    self.fail(f"{where}: {count} support(s) (+1) recorded, expected {state['supports']}")
-            if "votes" in state:
-                rows = (await session.execute(select(PollOption.label).join(Vote, Vote.option_id == PollOption.id)
-                                              .where(Vote.id.not_in(self.before["votes"] or {-1})))).scalars().all()
-                self._match(where, "votes", state["votes"], rows,
-                            lambda expected, label: any(fold(expected) == fold(text) for text in label.values()),
-                            lambda label: label.get("fr", str(label)))
-            if "home_area" in state:
-                await self._check_home_area(where, state["home_area"], user, session)
+        if "erased" in state and (resident.user is None) != state["erased"]:
+            self.fail(f"{where}: the resident's data {'is still there' if state['erased'] else 'was erased'}")
+        if "subscriptions" in state:
+            self._match(where, "subscriptions", state["subscriptions"], resident.subscriptions,
+                        _subscription_matches, _describe_subscription)
+        if "settings" in state:
+            self._check_settings(where, state["settings"], resident.subscriber)
+        if "tickets" in state and resident.tickets != state["tickets"]:
+            self.fail(f"{where}: {resident.tickets} open hand-over ticket(s), expected {state['tickets']}")
+        if "contributions" in state:
+            self._match(where, "contributions", state["contributions"], resident.contributions,
+                        _contribution_matches, _describe_contribution)
+        if "supports" in state and resident.supports != state["supports"]:
+            self.fail(f"{where}: {resident.supports} support(s) (+1) recorded, expected {state['supports']}")
+        if "votes" in state:
+            self._match(where, "votes", state["votes"], [label for _id, label in resident.votes],
+                        lambda expected, label: any(fold(expected) == fold(text) for text in label.values()),
+                        lambda label: label.get("fr", str(label)))
+        if "home_area" in state:
+            self._check_home_area(where, state["home_area"], resident.home_area)
 
-    async def _snapshot(self) -> dict[str, Any]:
-        """What the resident's actions change, to see that nothing changes unless a turn expects it."""
-        async with self.bot.sessions() as session:
-            user = await self._resident(session)
-            user_id = user.id if user else -1
-            subscriptions = (await session.execute(select(Subscription).where(Subscription.user_id == user_id))
-                             ).scalars().all()
-            subscriber = await session.get(Subscriber, user_id)
-            votes = await session.execute(select(Vote.id, PollOption.label).join(
-                PollOption, PollOption.id == Vote.option_id).where(Vote.id.not_in(self.before["votes"] or {-1})))
-            return {
-                "resident": user is not None,
-                "subscriptions": sorted(_describe_subscription(row) for row in subscriptions),
-                "settings": (subscriber.paused, subscriber.frequency, subscriber.quiet_hours or "")
-                if subscriber else DEFAULT_SETTINGS,
-                "tickets": await session.scalar(select(func.count()).select_from(Ticket).where(
-                    Ticket.user_id == user_id, Ticket.status == OPEN)),
-                "contributions": sorted((await session.execute(select(Contribution.reference).where(
-                    Contribution.id.not_in(self.before["contributions"] or {-1})))).scalars()),
-                "supports": await session.scalar(select(func.count()).select_from(Support).where(
-                    Support.id.not_in(self.before["supports"] or {-1}))),
-                "votes": sorted((vote_id, str(label)) for vote_id, label in votes),
-                "home_area": user.home_area if user else None,
-                "exported": self.exports,
-            }
-
-    def _check_unchanged(self, number: int, turn: Turn, before: dict[str, Any], after: dict[str, Any]
-                         ) -> dict[str, Any]:
+    async def _check_unchanged(self, number: int, turn: Turn, before: dict[str, Any],
+                               after: dict[str, Any]) -> None:
         """Anything the turn changed that it does not expect is an action the resident did not
         ask for (their first message creating them is not one; an erasure changes everything)."""
         declared = set(turn.state) | turn.allows | ({"exported"} if "document" in turn.checks else set())
-        if before["resident"] and not after["resident"]:
+        if before["resident"] == (1,) and after["resident"] == (0,):
             if "erased" not in declared:
                 self.fail(f"turn {number}: the resident's data were erased without this turn expecting it")
-            return after
+            return
         changed = [aspect for aspect in after if aspect != "resident" and after[aspect] != before[aspect]
                    and aspect not in declared]
         if changed:
+            now = await self._read()
+            shown = {"subscriptions": [_describe_subscription(row) for row in now.subscriptions],
+                     "contributions": [_describe_contribution(row) for row in now.contributions],
+                     "votes": [label for _id, label in now.votes]}
             self.fail(f"turn {number}: the bot changed what this turn does not expect to change "
                       f"(an action nobody asked for?): "
-                      + "; ".join(f"{aspect} {before[aspect]} -> {after[aspect]}" for aspect in changed))
-        return after
+                      + "; ".join(f"{aspect}: now {shown.get(aspect, after[aspect])}" for aspect in changed))
 
     def _match(self, where: str, what: str, expected: Any, rows: list, matches, describe) -> None:
         """``expected`` is a count, or one description per row (each row matched once)."""
@@ -394,14 +432,11 @@ class Conversation:
         if "quiet_hours" in expected and (subscriber.quiet_hours or "") != (expected["quiet_hours"] or ""):
             self.fail(f"{where}: quiet hours {subscriber.quiet_hours!r}, expected {expected['quiet_hours']!r}")
 
-    async def _check_home_area(self, where: str, expected: str | None, user: User | None, session) -> None:
-        kept = user.home_area if user else None
+    def _check_home_area(self, where: str, expected: str | None, kept: str | None) -> None:
         if expected is None:
             if kept is not None:
                 self.fail(f"{where}: the resident's quartier was remembered ({kept!r}) without their consent")
-            return
-        area = await session.scalar(select(Area).where(Area.key == kept)) if kept else None
-        if kept is None or fold(expected) not in fold(f"{kept} {area.name if area else ''}"):
+        elif kept is None or fold(expected) not in fold(kept):
             self.fail(f"{where}: remembered quartier {kept!r}, expected {expected!r}")
 
 
