@@ -7,15 +7,14 @@ in the error.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 import unicodedata
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -27,7 +26,7 @@ from bot.config import Settings
 from bot.contributions.models import Contribution, ContributionEvent, Opinion, PollOption, Support, Vote
 from bot.contributions.polls import create_poll
 from bot.handover.models import OPEN, Ticket
-from bot.messages import Reply
+from bot.messages import Choice, Reply
 from bot.models import User
 from bot.subscriptions.models import AREA, OFFICIAL, TOPIC, Subscriber, Subscription
 from bot.testing import ChatTester
@@ -144,7 +143,7 @@ class World:
         await self.exits.aclose()
 
 
-@contextlib.asynccontextmanager
+@asynccontextmanager
 async def city_clock(moment: dt.datetime | None, timezone: str) -> AsyncIterator[None]:
     """The wall clock at ``moment`` (the city's time) while the conversation runs."""
     if moment is None:
@@ -222,7 +221,7 @@ class Conversation:
         self._check_sound(reply)
         return reply
 
-    def _choice(self, reply: Reply | None, wanted: str):
+    def _choice(self, reply: Reply | None, wanted: str) -> Choice:
         choices = reply.choices if reply else []
         for alternative in wanted.split("|"):
             for choice in choices:
@@ -245,7 +244,7 @@ class Conversation:
         if extras:
             self._note("    [" + "; ".join(extras) + "]")
 
-    def fail(self, problem: str):
+    def fail(self, problem: str) -> NoReturn:
         scenario = self.scenario
         header = f"scenario {scenario.id!r} on {self.backend}" + (f" at {scenario.at}" if scenario.at else "")
         raise ScenarioFailure("\n".join([problem, "", header, *self.transcript]))
@@ -261,6 +260,9 @@ class Conversation:
 
     def _check_reply(self, number: int, turn: Turn, reply: Reply) -> None:
         checks, where = turn.checks, f"turn {number}"
+        lang = checks.get("lang", self.scenario.lang)
+        if reply.language != lang:
+            self.fail(f"{where}: the reply is in {reply.language!r}, expected {lang!r}")
         for expected in as_list(checks.get("says", [])):
             if not find(reply.text, expected):
                 self.fail(f"{where}: the reply does not say « {expected} »")
@@ -275,9 +277,6 @@ class Conversation:
                 self.fail(f"{where}: the reply does not say « {expected} » after what came before "
                           f"(expected in this order: {checks['order']})")
             position = match.end()
-        lang = checks.get("lang", self.scenario.lang)
-        if reply.language != lang:
-            self.fail(f"{where}: the reply is in {reply.language!r}, expected {lang!r}")
         labels = [choice.label for choice in reply.choices]
         for expected in as_list(checks.get("offers", [])):
             if not any(find(label, expected) for label in labels):
@@ -295,11 +294,12 @@ class Conversation:
             return {model: set((await session.execute(select(model.id))).scalars())
                     for model in (Contribution, Support, Vote)}
 
+    def _new(self, model: Any) -> Any:
+        """The rows of ``model`` made during the conversation."""
+        return model.id.not_in(self.before[model] or {-1})
+
     async def _read(self) -> Resident:
         """The resident's state, in one session."""
-        def new(model) -> Any:
-            return model.id.not_in(self.before[model] or {-1})
-
         async with self.bot.sessions() as session:
             user_hash = self.bot.pseudonymizer.user_hash(self.scenario.platform, self.tester.user)
             user = await session.scalar(select(User).where(User.platform == self.scenario.platform,
@@ -307,7 +307,7 @@ class Conversation:
             user_id = user.id if user else -1
             tickets = (select(func.count()).select_from(Ticket)
                        .where(Ticket.user_id == user_id, Ticket.status == OPEN).scalar_subquery())
-            supports = select(func.count()).select_from(Support).where(new(Support)).scalar_subquery()
+            supports = select(func.count()).select_from(Support).where(self._new(Support)).scalar_subquery()
             counts = (await session.execute(select(tickets, supports))).one()
             area = await session.scalar(select(Area.name).where(Area.key == user.home_area)) \
                 if user and user.home_area else None
@@ -317,12 +317,12 @@ class Conversation:
                     Subscription.user_id == user_id).order_by(Subscription.id))).scalars()),
                 subscriber=await session.get(Subscriber, user_id),
                 tickets=counts[0],
-                contributions=list((await session.execute(select(Contribution).where(new(Contribution))
+                contributions=list((await session.execute(select(Contribution).where(self._new(Contribution))
                                                           .order_by(Contribution.id))).scalars()),
                 supports=counts[1],
                 votes=[(vote_id, label) for vote_id, label in await session.execute(
                     select(Vote.id, PollOption.label).join(PollOption, PollOption.id == Vote.option_id)
-                    .where(new(Vote)).order_by(Vote.id))],
+                    .where(self._new(Vote)).order_by(Vote.id))],
                 home_area=f"{user.home_area} {area or ''}" if user and user.home_area else None,
             )
 
@@ -336,9 +336,6 @@ class Conversation:
         def one(*columns: Any, where: Any, model: Any) -> Any:
             return [select(column).select_from(model).where(where).scalar_subquery() for column in columns]
 
-        def new(model) -> Any:
-            return model.id.not_in(self.before[model] or {-1})
-
         aspects = {
             "resident": one(func.count(), where=User.id == user_id, model=User),
             "subscriptions": one(func.count(), func.sum(Subscription.id), where=Subscription.user_id == user_id,
@@ -346,19 +343,18 @@ class Conversation:
             "settings": one(Subscriber.paused, Subscriber.frequency, func.coalesce(Subscriber.quiet_hours, ""),
                             where=Subscriber.user_id == user_id, model=Subscriber),
             "tickets": one(func.count(), where=(Ticket.user_id == user_id) & (Ticket.status == OPEN), model=Ticket),
-            "contributions": one(func.count(), where=new(Contribution), model=Contribution),
-            "supports": one(func.count(), where=new(Support), model=Support),
-            "votes": one(func.count(), func.sum(Vote.option_id), where=new(Vote), model=Vote),
+            "contributions": one(func.count(), where=self._new(Contribution), model=Contribution),
+            "supports": one(func.count(), where=self._new(Support), model=Support),
+            "votes": one(func.count(), func.sum(Vote.option_id), where=self._new(Vote), model=Vote),
             "home_area": one(User.home_area, where=User.id == user_id, model=User),
         }
         async with self.bot.sessions() as session:
             row = list((await session.execute(select(*(c for columns in aspects.values() for c in columns)))).one())
-        values = {}
+        values: dict[str, Any] = {"exported": self.exports}
         for aspect, columns in aspects.items():
             values[aspect], row = tuple(row[:len(columns)]), row[len(columns):]
         if values["settings"] == (None, None, None):
             values["settings"] = DEFAULT_SETTINGS
-        values["exported"] = self.exports
         return values
 
     def _check_state(self, number: int, turn: Turn, resident: Resident) -> None:
