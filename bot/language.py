@@ -23,7 +23,7 @@ LANGUAGES = ("fr", "en")
 SWITCH_WORDS = 4  # real words a message needs to switch the conversation's language
 SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language to switch
 FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
-ONE_WORD_CONFIDENCE = 0.9  # ... of a one-word first message's ("ok", "stop", "parking" are shared)
+COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
 
 _LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
 _LINK = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+|(?<!\w)/\w+")
@@ -34,6 +34,7 @@ _STREET = re.compile(
     r"\b(?i:rue|avenue|av|boulevard|bd|place|all[ée]e|impasse|quai|chemin|route|cours|square|passage|"
     r"rond-point|esplanade|parvis)\s+(?:(?i:de la|des|du|de|la|le|les)\s+[^\W\d_][\w-]*|(?i:[dl])['’]\s*"
     r"[^\W\d_][\w-]*|[A-ZÀ-Ý][\w-]*)")
+_COMMAND = re.compile(r"^\s*/([^\W\d_]+)")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 # Explicit requests: a language's name with only request words around it.
@@ -73,7 +74,8 @@ def language_words(text: str) -> list[str]:
     words = _WORD.findall(_STREET.sub(" ", _CODE.sub(" ", _LINK.sub(" ", text))))
     if len(words) > 1 and all(word[0].isupper() and not word.isupper() for word in words):
         return []  # "Médiathèque Jacques Demy", "Johanna Rolland": a name
-    return [word for word in words if not set(normalize(word).split()) <= skipped]
+    # "I" starts no name
+    return [word for word in words if len(word) == 1 or not set(normalize(word).split()) <= skipped]
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,20 @@ class LanguageDetector:
             return requested
         guess = self.guess(text)
         if current is None:
-            needed = FIRST_CONFIDENCE if guess.words > 1 else ONE_WORD_CONFIDENCE
+            needed = FIRST_CONFIDENCE
+            command = _COMMAND.match(text)
+            if not guess.words and command:  # "/council": the command's own word, if it tells
+                guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
             return guess.language if guess.confidence >= needed else None
         if (guess.language not in (None, current) and guess.words >= SWITCH_WORDS
-                and guess.confidence >= SWITCH_CONFIDENCE):
+                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, guess.language)):
             return guess.language
         return current
+
+    def _mostly(self, text: str, language: str) -> bool:
+        """Whether most of the message's words, and enough of them, are in ``language``: a
+        mixed message ("where can I get a carte d'identité?") does not switch."""
+        words = {code: 0 for code in LANGUAGES}
+        for section in self._detector.detect_multiple_languages_of(" ".join(language_words(text))):
+            words[_LINGUA[section.language]] += section.word_count
+        return words[language] >= SWITCH_WORDS and words[language] > sum(words.values()) - words[language]
