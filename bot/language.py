@@ -118,9 +118,10 @@ class LanguageDetector:
             if not guess.words and command:  # "/council": the command's own word, if it tells
                 guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
             return guess.language if guess.confidence >= needed else None
-        if (guess.language not in (None, current) and guess.words >= SWITCH_WORDS
-                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, guess.language)):
-            return guess.language
+        other = guess.language
+        if (other is not None and other != current and guess.words >= SWITCH_WORDS
+                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
+            return other
         return current
 
     def _mostly(self, text: str, language: str) -> bool:
