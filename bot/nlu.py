@@ -104,7 +104,7 @@ class Nlu:
         self._corrections: dict[str, str | None] = {}
         self._build_word_model(labels, examples)
         # the words that greet on their own ("bonjour", "hello"): they open many requests
-        self._greeting = frozenset(words[0] for label, words in zip(labels, examples)
+        self._greeting = frozenset(words[0] for label, words in zip(labels, examples, strict=True)
                                    if label == GREET and len(words) == 1)
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
@@ -114,7 +114,7 @@ class Nlu:
         self._column = {word: column for column, word in
                         enumerate(sorted({word for words in examples for word in words}))}
         usage = np.zeros((len(self._column), count), dtype=np.float32)
-        for label, words in zip(self._label_index, examples):
+        for label, words in zip(self._label_index, examples, strict=True):
             for word in set(words):
                 usage[self._column[word], label] += 1
         # the share of each intent's examples that use the stem (intents of different sizes

@@ -151,7 +151,7 @@ class _DriverStatement:
 
     def parameters(self, row: dict[str, Any]) -> tuple:
         return tuple(process(row[name]) if process else row[name]
-                     for name, process in zip(self.names, self.processors))
+                     for name, process in zip(self.names, self.processors, strict=True))
 
 
 _Write = tuple[dict | None, dict | None, asyncio.Future]  # a user row, a conversation row, its waiter

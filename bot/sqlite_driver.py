@@ -70,7 +70,7 @@ class OneTripCursor:
         driver = self._adapted._connection
         try:
             outcome = await_only(run_in_thread(driver, lambda plain: step(plain, operation, parameters)))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - SQLAlchemy translates and re-raises it
             self._adapted._handle_exception(error)
         self.description, rows, self.rowcount, self.lastrowid = outcome
         self._rows = deque(rows)

@@ -154,8 +154,9 @@ def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
     for word in words:
         stem = _stem(word)
         if word in candidate_words or any(other.startswith(stem) for other in candidate_words
-                                          if len(stem) >= _MIN_PREFIX_WORD) or len(word) >= _MIN_TYPO_WORD and process.extractOne(
-                word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH):
+                                          if len(stem) >= _MIN_PREFIX_WORD) or (
+                len(word) >= _MIN_TYPO_WORD and process.extractOne(
+                    word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH)):
             found.add(word)
     return frozenset(found)
 

@@ -90,7 +90,8 @@ class DeliveryEngine:
         path = bind.url.database if bind.dialect.name == "sqlite" else None
         if not path or path == ":memory:":
             return True
-        lock = held.enter_context(open(f"{path}.delivery-lock", "w"))
+        # closed by ``held``; opening a local lock file does not block the loop for long
+        lock = held.enter_context(open(f"{path}.delivery-lock", "w"))  # noqa: SIM115, ASYNC230
         waiting = False
         while True:
             try:
@@ -243,7 +244,7 @@ class DeliveryEngine:
             except RecipientGone:
                 await connector.on_recipient_gone(chat_id)
                 return Outcome.final(entries, BLOCKED, "recipient gone")
-            except Exception as error:  # TemporaryError, or a connector bug: try again later
+            except Exception as error:  # noqa: BLE001 - TemporaryError, or a connector bug: try again later
                 outcome = self._retry(entries, error)
             if chat_id != entry.chat_id:
                 outcome.changes["chat_id"] = chat_id

@@ -35,6 +35,7 @@ async def purge_delivered(session: AsyncSession, days: int) -> int:
     result = await session.execute(
         delete(OutboxEntry).where(
             OutboxEntry.kind.in_(DELIVERY_KINDS), OutboxEntry.status != PENDING, OutboxEntry.created_at < cutoff,
-            or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX), OutboxEntry.batch.in_(frozen)))
+            or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX),
+                OutboxEntry.batch.in_(frozen)))
     )
     return result.rowcount

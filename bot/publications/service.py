@@ -96,7 +96,8 @@ async def find(session: AsyncSession, publication_id: int) -> PublicationOut | N
     return describe(publication, (await progress_of(session, [publication]))[publication.id])
 
 
-async def recent(session: AsyncSession, limit: int, before: int | None = None) -> tuple[list[PublicationOut], int | None]:
+async def recent(session: AsyncSession, limit: int,
+                 before: int | None = None) -> tuple[list[PublicationOut], int | None]:
     """The newest publications (older than id ``before``), and the cursor of the next page."""
     query = select(Publication).order_by(Publication.id.desc()).limit(limit + 1)
     if before is not None:

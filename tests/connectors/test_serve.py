@@ -77,7 +77,8 @@ async def test_serve_runs_polling_with_the_http_server_and_services(
         settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serve_module, "BACKGROUND_SERVICES",
-                        ["tests.connectors.test_serve:recording_service", "tests.connectors.test_serve:failing_service"])
+                        ["tests.connectors.test_serve:recording_service",
+                         "tests.connectors.test_serve:failing_service"])
     SERVICE_EVENTS.clear()
     _telegram_settings(settings, telegram_api)
     stop = asyncio.Event()

@@ -102,12 +102,12 @@ async def test_transient_errors_retry_with_backoff_then_give_up(bot: CivicBot) -
         async with bot.sessions() as session:
             row = (await session.execute(select(OutboxEntry))).scalar_one()
         assert row.status == "pending" and "502" in row.last_error
-        for _ in range(2):  # skip the backoff waits
+        for attempts in (2, 3):  # skip the backoff waits
             async with bot.sessions() as session:
                 await session.execute(update(OutboxEntry).values(not_before=utcnow()))
                 await session.commit()
             outbox.notify()
-            await wait_until(lambda: _row_attempts(bot, _ + 2))
+            await wait_until(lambda attempts=attempts: _row_attempts(bot, attempts))
     async with bot.sessions() as session:
         row = (await session.execute(select(OutboxEntry))).scalar_one()
     assert row.status == "failed" and "gave up after 3 attempts" in row.last_error
