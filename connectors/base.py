@@ -50,8 +50,8 @@ class TemporaryError(SendError):
 
 
 class Limiter(Protocol):
-    async def acquire(self, chat_id: str, priority: int) -> None:
-        """Wait until one message may be sent to ``chat_id``."""
+    async def acquire(self, chat_id: str, priority: int) -> object:
+        """Wait until one message may be sent to ``chat_id`` (what it returns is not used)."""
 
 
 class Connector(ABC):

@@ -128,7 +128,8 @@ class DeliveryEngine:
             await recorder
 
     def _open_lanes(self) -> None:
-        wanted = [(kind, platform) for platform in self.connectors for kind in DELIVERY_KINDS]
+        wanted: list[tuple[str, str | None]] = [(kind, platform) for platform in self.connectors
+                                                for kind in DELIVERY_KINDS]
         wanted += [(kind, None) for kind in outbox.HANDLERS if kind not in DELIVERY_KINDS]
         for key in wanted:
             if key not in self.lanes:
@@ -203,6 +204,7 @@ class DeliveryEngine:
     def _lease_ending(self, entry: OutboxEntry) -> bool:
         """True when the claim may expire before a send ends (another worker could take the row)."""
         margin = max(1.0, self.lease.total_seconds() / 4)
+        assert entry.claimed_until is not None  # a claimed row
         return (as_utc(entry.claimed_until) - utcnow()).total_seconds() < margin
 
     async def _deliver(self, unit: list[OutboxEntry]) -> Outcome:
@@ -216,6 +218,7 @@ class DeliveryEngine:
             reply = await self.composer.reply(entries)
         except Undeliverable as error:
             return Outcome.final(entries, FAILED, str(error))
+        assert entry.platform is not None and entry.chat_id is not None  # a delivery row names its chat
         connector, limiter = self.connectors[entry.platform], self.limiters[entry.platform]
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
         reply.paid_broadcast = paid

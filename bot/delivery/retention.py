@@ -9,7 +9,7 @@ from sqlalchemy import String, cast, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DELIVERY_KINDS
 from bot.outbox import PENDING, OutboxEntry
 from bot.publications.models import Publication
@@ -38,4 +38,4 @@ async def purge_delivered(session: AsyncSession, days: int) -> int:
             or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX),
                 OutboxEntry.batch.in_(frozen)))
     )
-    return result.rowcount
+    return affected_rows(result)
