@@ -50,7 +50,7 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
-from bot.messages import Attachment, IncomingMessage, Location, Reply
+from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
 from connectors.telegram_messages import split_text  # platform-neutral despite its home
@@ -448,7 +448,7 @@ class MatrixConnector(Connector):
             hint = self.bot.catalog.get("matrix.location_hint", reply.language) if reply.request_location else ""
             contents = render(reply, hint)
             if reply.document is not None:
-                contents.append(await self._upload_document(chat_id, reply))
+                contents.append(await self._upload_document(chat_id, reply.document))
             for content in contents:
                 raise_for_error(await self.client.room_send(
                     chat_id, "m.room.message", content, ignore_unverified_devices=True))
@@ -466,8 +466,7 @@ class MatrixConnector(Connector):
             return True  # cannot tell: not gone
         return isinstance(response, ErrorResponse) or room_id in response.rooms
 
-    async def _upload_document(self, chat_id: str, reply: Reply) -> dict[str, Any]:
-        document = reply.document
+    async def _upload_document(self, chat_id: str, document: Document) -> dict[str, Any]:
         encrypt = self.client.olm is not None and chat_id in self.client.encrypted_rooms
         response, keys = await self.client.upload(
             io.BytesIO(document.content), content_type=document.mime_type,

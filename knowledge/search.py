@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -191,7 +192,7 @@ def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
 
 
 @kept
-async def rows_of(session: AsyncSession, model: type, hits: list[Hit]) -> list:
+async def rows_of(session: AsyncSession, model: type[Any], hits: list[Hit]) -> list:
     """The rows of ``model`` the hits point to, in the hits' order."""
     keys = [hit.key for hit in hits]
     if not keys:
