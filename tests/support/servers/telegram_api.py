@@ -323,7 +323,7 @@ class TelegramApiServer:
     async def __aenter__(self) -> TelegramApiServer:
         return await self.start()
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         await self.close()
 
     # -- what residents do ----------------------------------------------------------------
