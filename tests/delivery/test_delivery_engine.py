@@ -140,13 +140,10 @@ async def test_replies_go_before_a_broadcast_that_is_under_way(bot: CivicBot) ->
     await publish(bot)
     async with running(bot, {"telegram": connector}, telegram_rate_global=20.0, delivery_concurrency=4):
         await connector.wait_for(5)
-        started = time.monotonic()
         await connector.deliver_reply("resident", Reply("Voici la réponse"))
-        waited = time.monotonic() - started
         await connector.wait_for(41)
     position = [chat for chat, _, _ in connector.sent].index("resident")
-    assert waited < 0.25  # at most about one turn at 20/s, not behind 35 queued broadcasts
-    assert position < 12
+    assert position < 12  # about one turn after it was asked, not behind 35 queued broadcasts
 
 
 async def test_quiet_hours_hold_a_message_until_they_end(bot: CivicBot) -> None:
