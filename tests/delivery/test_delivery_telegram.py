@@ -34,8 +34,8 @@ async def test_a_broadcast_reaches_everyone_once_within_the_limits(
         await wait_until(lambda: all_sent(bot, len(chats)), timeout=30)
     stats = telegram_api.stats
     assert stats.delivered == len(chats) and set(stats.by_chat.values()) == {1}
-    assert stats.rejected_429 == 0
-    assert stats.rate() <= 30.0
+    assert stats.rejected_429 == 0  # never more than 30 in any second, as the server counts
+    assert stats.last_at - stats.first_at >= 1.0  # the 31st arrived a second after the first
     message = telegram_api.sent_to("5000")[0]
     assert message.text.startswith("Travaux rue de Strasbourg") and message.text.endswith("« stop ».")
     assert publication.targeted == len(chats)
