@@ -26,7 +26,7 @@ pytest_plugins = ["tests.support.telegram", "tests.support.servers.open311"]
 
 # Kinds of tests that start something heavy; each is also "slow", which the fast lane
 # (``pytest -m "not slow"``) leaves out. Registered in pyproject.toml.
-SLOW_KINDS = ("synapse", "browser", "subprocess", "benchmark")
+SLOW_KINDS = ("synapse", "browser", "subprocess", "benchmark", "fuzz")
 
 # Hypothesis times each example: on a loaded machine that is noise, not a finding.
 settings.register_profile("civicbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])

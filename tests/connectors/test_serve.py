@@ -192,6 +192,7 @@ async def test_without_a_connector_serve_says_how_to_configure_one(settings: Set
     assert b"no connector is configured: set CIVICBOT_TELEGRAM_TOKEN" in stderr
 
 
+@pytest.mark.subprocess
 async def test_a_bad_telegram_mode_is_named(settings: Settings) -> None:
     process = await _civicbot("serve", environment=_environment(
         settings, CIVICBOT_TELEGRAM_TOKEN="1:a", CIVICBOT_TELEGRAM_MODE="carrier-pigeon"))
