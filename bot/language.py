@@ -18,10 +18,25 @@ import yaml
 from bot.text import normalize
 
 _FRENCH = frozenset(
-    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "est", "sont", "je", "tu", "il", "elle", "nous", "vous", "ils", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "ce", "cette", "ces", "qui", "que", "quoi", "quand", "comment", "pourquoi", "ou", "avec", "pour", "dans", "sur", "pas", "ne", "plus", "bonjour", "salut", "merci", "oui", "non", "aide", "veux", "voudrais", "peux", "faut", "quel", "quelle", "quels", "quelles", "mairie", "ville", "quartier", "rue", "signaler", "probleme", "abonner", "desabonner", "conseil", "elu", "elus", "adjoint", "maire", "horaires", "ouvert", "demain", "aujourd", "hui", "svp", "stp", "parler", "humain", "quelqu", "mes", "donnees", "supprimer", "voter", "idee", "proposer", "suis", "avez", "annuler", "annule", "arreter", "arrete", "aidez", "bonsoir", "coucou", "moi", "toi", "nos", "vos", "chez", "sont", "est-ce", "combien", "ou", "quoi", "aussi", "tres", "encore", "deja", "rien", "tout", "tous", "toute", "toutes", "faire", "fait"]
+    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "est", "sont", "je", "tu", "il", "elle",
+     "nous", "vous", "ils", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "ce", "cette", "ces", "qui",
+     "que", "quoi", "quand", "comment", "pourquoi", "ou", "avec", "pour", "dans", "sur", "pas", "ne", "plus", "bonjour",
+     "salut", "merci", "oui", "non", "aide", "veux", "voudrais", "peux", "faut", "quel", "quelle", "quels", "quelles",
+     "mairie", "ville", "quartier", "rue", "signaler", "probleme", "abonner", "desabonner", "conseil", "elu", "elus",
+     "adjoint", "maire", "horaires", "ouvert", "demain", "aujourd", "hui", "svp", "stp", "parler", "humain", "quelqu",
+     "mes", "donnees", "supprimer", "voter", "idee", "proposer", "suis", "avez", "annuler", "annule", "arreter",
+     "arrete", "aidez", "bonsoir", "coucou", "moi", "toi", "nos", "vos", "chez", "sont", "est-ce", "combien", "ou",
+     "quoi", "aussi", "tres", "encore", "deja", "rien", "tout", "tous", "toute", "toutes", "faire", "fait"]
 )
 _ENGLISH = frozenset(
-    ["the", "a", "an", "is", "are", "i", "you", "he", "she", "we", "they", "my", "your", "his", "her", "our", "their", "this", "that", "these", "what", "who", "when", "how", "why", "where", "with", "for", "in", "on", "not", "no", "yes", "hello", "hi", "hey", "thanks", "thank", "please", "help", "want", "would", "like", "can", "could", "need", "city", "council", "neighbourhood", "neighborhood", "street", "report", "problem", "subscribe", "unsubscribe", "elected", "mayor", "hours", "open", "tomorrow", "today", "talk", "human", "someone", "data", "delete", "vote", "idea", "propose", "am", "do", "does", "have", "has", "which", "cancel", "quit", "of", "to", "from", "about", "there", "here", "it", "me", "any", "some", "all", "much", "many", "get", "give", "morning", "evening", "afternoon", "good"]
+    ["the", "a", "an", "is", "are", "i", "you", "he", "she", "we", "they", "my", "your", "his", "her", "our", "their",
+     "this", "that", "these", "what", "who", "when", "how", "why", "where", "with", "for", "in", "on", "not", "no",
+     "yes", "hello", "hi", "hey", "thanks", "thank", "please", "help", "want", "would", "like", "can", "could", "need",
+     "city", "council", "neighbourhood", "neighborhood", "street", "report", "problem", "subscribe", "unsubscribe",
+     "elected", "mayor", "hours", "open", "tomorrow", "today", "talk", "human", "someone", "data", "delete", "vote",
+     "idea", "propose", "am", "do", "does", "have", "has", "which", "cancel", "quit", "of", "to", "from", "about",
+     "there", "here", "it", "me", "any", "some", "all", "much", "many", "get", "give", "morning", "evening",
+     "afternoon", "good"]
 )
 _FRENCH_LETTERS = frozenset("éèêàçùûôîœëï")
 _EXAMPLES = Path(__file__).resolve().parent.parent / "intents"

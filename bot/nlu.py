@@ -104,7 +104,7 @@ class Nlu:
         self._corrections: dict[str, str | None] = {}
         self._build_word_model(labels, examples)
         # the words that greet on their own ("bonjour", "hello"): they open many requests
-        self._greeting = frozenset(words[0] for label, words in zip(labels, examples)
+        self._greeting = frozenset(words[0] for label, words in zip(labels, examples, strict=True)
                                    if label == GREET and len(words) == 1)
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
@@ -114,13 +114,13 @@ class Nlu:
         self._column = {word: column for column, word in
                         enumerate(sorted({word for words in examples for word in words}))}
         usage = np.zeros((len(self._column), count), dtype=np.float32)
-        for label, words in zip(self._label_index, examples):
+        for label, words in zip(self._label_index, examples, strict=True):
             for word in set(words):
                 usage[self._column[word], label] += 1
         # the share of each intent's examples that use the stem (intents of different sizes
         # made comparable), smoothed so that a stem seen once is weak evidence
-        usage = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
-        self._leaning = usage / usage.sum(axis=1, keepdims=True)
+        share = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
+        self._leaning = share / share.sum(axis=1, keepdims=True)
         # a stem weighs by how much it points to one intent: log 2 if to none, log(1 + count)
         # if only to one
         self._weight = np.log1p(count * self._leaning.max(axis=1, initial=0.0)).astype(np.float32)
@@ -147,9 +147,9 @@ class Nlu:
             cutoff = _TYPO_SIMILARITY if len(word) >= _LONG_WORD else _SHORT_TYPO_SIMILARITY
             match = process.extractOne(word, candidates, scorer=Levenshtein.normalized_similarity,
                                        score_cutoff=cutoff)
-            if match is None:  # a known word glued to a prefix or suffix: "rebonjour", "okthanks"
-                match = next(((known,) for known in self._longest_first if known in word), None)
-            self._corrections[word] = stem(match[0]) if match else None
+            # else a known word glued to a prefix or suffix: "rebonjour", "okthanks"
+            known = match[0] if match else next((known for known in self._longest_first if known in word), None)
+            self._corrections[word] = stem(known) if known else None
         return self._corrections[word]
 
     def tokens(self, text: str) -> list[str]:

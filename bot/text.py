@@ -14,7 +14,12 @@ _DRAWN_OUT = re.compile(r"([a-z])\1{2,}")  # "helloooo", "stooop": three or more
 # Words that say nothing about what a resident wants: articles, prepositions, linking verbs,
 # politeness. Words that do (my/mes, no/plus/ne, who/qui, where/ou, when/quand) are kept.
 STOP_WORDS = frozenset(
-    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "en", "dans", "sur", "par", "avec", "ce", "cet", "cette", "ces", "c", "il", "elle", "on", "ils", "elles", "y", "est", "sont", "suis", "etre", "ete", "ca", "cela", "ceci", "svp", "stp", "sil", "plait", "tres", "bien", "alors", "donc", "peu", "se", "me", "te", "moi", "toi", "lui", "leur", "a", "the", "an", "of", "to", "in", "on", "at", "for", "with", "and", "or", "is", "are", "am", "be", "been", "being", "it", "its", "this", "that", "these", "those", "please", "pls", "plz", "just", "some", "any", "so", "there", "do", "does", "can", "could", "would", "will", "shall", "might"]
+    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "en", "dans", "sur", "par", "avec", "ce",
+     "cet", "cette", "ces", "c", "il", "elle", "on", "ils", "elles", "y", "est", "sont", "suis", "etre", "ete", "ca",
+     "cela", "ceci", "svp", "stp", "sil", "plait", "tres", "bien", "alors", "donc", "peu", "se", "me", "te", "moi",
+     "toi", "lui", "leur", "a", "the", "an", "of", "to", "in", "on", "at", "for", "with", "and", "or", "is", "are",
+     "am", "be", "been", "being", "it", "its", "this", "that", "these", "those", "please", "pls", "plz", "just", "some",
+     "any", "so", "there", "do", "does", "can", "could", "would", "will", "shall", "might"]
 )
 _SUFFIXES = ("ements", "ement", "ent", "ations", "ation", "ings", "ing", "ers", "er", "ez", "es", "ed",
              "e", "s", "x")

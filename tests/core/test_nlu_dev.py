@@ -38,6 +38,6 @@ def test_accuracy_on_the_development_set(tmp_path: Path, monkeypatch) -> None:
     assert [answer["text"] for answer in answers] == [record["text"] for record in records]
     assert all(set(answer) == {"text", "intent", "confidence", "entities"} for answer in answers)
     mistakes = Counter((record["intent"], answer["intent"])
-                       for record, answer in zip(records, answers) if record["intent"] != answer["intent"])
+                       for record, answer in zip(records, answers, strict=True) if record["intent"] != answer["intent"])
     accuracy = 1 - sum(mistakes.values()) / len(records)
     assert accuracy >= TARGET, f"accuracy {accuracy:.3f}; expected -> got: {mistakes.most_common(10)}"
