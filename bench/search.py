@@ -1,5 +1,6 @@
 """Search benchmark: 100,000 generated documents, queries of one to three words (one in five
-misspelt); latency p50/p95/p99 of ``knowledge.search.search`` (uncached: every query reaches the database). Target: p95 < 50 ms on SQLite.
+misspelt); latency p50/p95/p99 of ``knowledge.search.search`` (uncached: every query reaches the
+database). Target: p95 < 50 ms on SQLite.
 
     python bench/search.py [--documents 100000] [--queries 300] [--database-url URL]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import TextClause, event
+from sqlalchemy import TextClause, UpdateBase, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 ANY_TABLE = "*"
@@ -51,7 +51,7 @@ def _note_statement(state: ORMExecuteState) -> None:
     if isinstance(statement, TextClause):
         if statement.text.lstrip()[:6].upper() != "SELECT":
             _note(state.session, ANY_TABLE)
-    elif statement.is_dml:
+    elif isinstance(statement, UpdateBase):  # INSERT, UPDATE, DELETE
         _note(state.session, getattr(statement.table, "name", ANY_TABLE))
 
 

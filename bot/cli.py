@@ -105,7 +105,7 @@ def nlu(settings: Settings, texts: tuple[str, ...], jsonl: bool) -> None:
 
     async def work(bot: CivicBot) -> None:
         for text, error in items:
-            if error:
+            if text is None:  # a line that could not be read
                 click.echo(json.dumps({"text": None, "error": error}, ensure_ascii=False))
             else:
                 click.echo(json.dumps(bot.nlu.classify(text).as_json(), ensure_ascii=False))

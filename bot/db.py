@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, DateTime, MetaData, event, make_url
+from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, Table, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -32,6 +33,14 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict: JSON, list: JSON, datetime: DateTime(timezone=True)}
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here maps a table (SQLAlchemy allows other clauses)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run by ``session.execute`` changed (its result is a
+    ``CursorResult``, which SQLAlchemy 2.0's types do not say)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:

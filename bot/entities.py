@@ -57,9 +57,9 @@ def _numeric_date(text: str, today: date) -> dict[str, Any] | None:
         return _day(year, month, day, today)
     numeric = _NUMERIC_DATE.search(text)
     if numeric:
-        day, month, year = numeric.groups()
-        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
-        return _day(full_year, int(month), int(day), today)
+        day_digits, month_digits, year_digits = numeric.groups()
+        full_year = None if year_digits is None else int(year_digits) + (2000 if len(year_digits) == 2 else 0)
+        return _day(full_year, int(month_digits), int(day_digits), today)
     return None
 
 

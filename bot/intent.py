@@ -67,8 +67,8 @@ def _load_data(path: Path) -> dict:
 def spec_from_module(module: ModuleType) -> IntentSpec:
     name = getattr(module, "NAME", None)
     handle = getattr(module, "handle", None)
-    if not name or handle is None:
-        raise IntentError(f"{module.__name__}: an intent module defines NAME and handle()")
+    if not name or handle is None or module.__file__ is None:
+        raise IntentError(f"{module.__name__}: an intent module (a file) defines NAME and handle()")
     data = _load_data(Path(module.__file__).with_suffix(".yaml"))
     return IntentSpec(
         name=name,

@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, fun
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, affected_rows, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ async def release_claims(session: AsyncSession, worker: str | None = None) -> in
         statement = statement.where(OutboxEntry.claimed_by.startswith(f"{worker[:48]}/", autoescape=True))
     result = await session.execute(statement.values(claimed_by=None, claimed_until=None))
     await session.commit()
-    return result.rowcount
+    return affected_rows(result)
 
 
 async def batch_counts(session: AsyncSession, batches: list[str]) -> dict[str, dict[str, int]]:

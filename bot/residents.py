@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import JSON, Update, bindparam, inspect, update
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 
 from bot.changes import ANY_TABLE, used_database, watch_commits
 from bot.db import utcnow
@@ -45,11 +45,11 @@ ROUTER = "civicbot.router"  # session.info key: the session of a message (which 
 Key = tuple[str, str]  # (platform, user_hash)
 T = TypeVar("T")
 
-_by_engine: weakref.WeakKeyDictionary[Engine, weakref.WeakSet] = weakref.WeakKeyDictionary()
-_USER_COLUMNS = tuple(attr.key for attr in inspect(User).column_attrs)
-_CONVERSATION_COLUMNS = tuple(attr.key for attr in inspect(Conversation).column_attrs)
+_by_engine: weakref.WeakKeyDictionary[Engine | Connection, weakref.WeakSet] = weakref.WeakKeyDictionary()
+_USER_COLUMNS = tuple(attr.key for attr in class_mapper(User).column_attrs)
+_CONVERSATION_COLUMNS = tuple(attr.key for attr in class_mapper(Conversation).column_attrs)
 _JSON_COLUMNS = frozenset(attr.key for model in (User, Conversation)
-                          for attr in inspect(model).column_attrs
+                          for attr in class_mapper(model).column_attrs
                           if isinstance(attr.columns[0].type, JSON))
 _USER_STATE = ("language", "home_area", "active", "last_seen_at")
 _CONVERSATION_STATE = ("flow", "step", "data", "choices", "language")
@@ -84,7 +84,7 @@ def _thawed(values: dict[str, Any]) -> dict[str, Any]:
 def _loaded(model: type[T], values: dict[str, Any]) -> T:
     """An instance built the way the ORM builds one from a row: its values set as they were
     read (no change events, nothing to write), with its identity."""
-    instance = inspect(model).class_manager.new_instance()
+    instance = class_mapper(model).class_manager.new_instance()
     instance.__dict__.update(_thawed(values))
     make_transient_to_detached(instance)
     return instance
@@ -135,7 +135,9 @@ async def only_state_written(session: AsyncSession, user: User, conversation: Co
     if not used_database(sync):
         return True
     connection = await (await session.connection()).get_raw_connection()
-    return not connection.driver_connection.in_transaction
+    driver = connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool is open
+    return not driver.in_transaction
 
 
 class _DriverStatement:
@@ -145,13 +147,14 @@ class _DriverStatement:
     def __init__(self, statement: Update, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
+        assert compiled.positiontup is not None  # SQLite's parameters are positional
         self.names = compiled.positiontup
         self.processors = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                            for name in self.names]
 
     def parameters(self, row: dict[str, Any]) -> tuple:
         return tuple(process(row[name]) if process else row[name]
-                     for name, process in zip(self.names, self.processors))
+                     for name, process in zip(self.names, self.processors, strict=True))
 
 
 _Write = tuple[dict | None, dict | None, asyncio.Future]  # a user row, a conversation row, its waiter

@@ -120,6 +120,7 @@ class Router:
         """The resident and their conversation: kept from their last message, or read in one
         query (and created on their first message); with the state they were read as."""
         kept = self.states.get(key)
+        conversation: Conversation | None
         if kept is not None:
             user, conversation = kept.attach(session)
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_dbapi
@@ -67,10 +67,10 @@ class OneTripCursor:
         self._rows: deque = deque()
 
     def _run(self, step: Callable[..., _Outcome], operation: str, parameters: Any) -> None:
-        driver = self._adapted._connection
+        driver = cast(aiosqlite.Connection, self._adapted._connection)  # typed as any asyncio driver's
         try:
             outcome = await_only(run_in_thread(driver, lambda plain: step(plain, operation, parameters)))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - SQLAlchemy translates and re-raises it
             self._adapted._handle_exception(error)
         self.description, rows, self.rowcount, self.lastrowid = outcome
         self._rows = deque(rows)

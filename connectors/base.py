@@ -50,8 +50,8 @@ class TemporaryError(SendError):
 
 
 class Limiter(Protocol):
-    async def acquire(self, chat_id: str, priority: int) -> None:
-        """Wait until one message may be sent to ``chat_id``."""
+    async def acquire(self, chat_id: str, priority: int) -> object:
+        """Wait until one message may be sent to ``chat_id`` (what it returns is not used)."""
 
 
 class Connector(ABC):
@@ -73,7 +73,7 @@ class Connector(ABC):
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver a reply to a chat in one attempt; raise a :class:`SendError` on failure."""
 
-    async def on_recipient_gone(self, chat_id: str) -> None:
+    async def on_recipient_gone(self, chat_id: str) -> None:  # noqa: B027 - optional hook, no-op by default
         """Called when a chat turned out to be unreachable for good (override to record it)."""
 
     async def deliver_reply(self, chat_id: str, reply: Reply) -> None:

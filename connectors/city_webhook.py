@@ -71,12 +71,12 @@ class CityWebhook:
                    DELIVERY_HEADER: delivery, TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, body)}
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.post(self.url, data=body, headers=headers) as response:
-                    if 200 <= response.status < 300:
-                        return
-                    retryable = response.status >= 500 or response.status in (408, 429)
-                    raise WebhookError(f"HTTP {response.status}", status=response.status,
-                                       retryable=retryable)
+            async with (aiohttp.ClientSession(timeout=self.timeout) as session,
+                        session.post(self.url, data=body, headers=headers) as response):
+                if 200 <= response.status < 300:
+                    return
+                retryable = response.status >= 500 or response.status in (408, 429)
+                raise WebhookError(f"HTTP {response.status}", status=response.status,
+                                   retryable=retryable)
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise WebhookError(type(error).__name__, retryable=True) from None

@@ -44,12 +44,12 @@ async def geocode(settings: Settings, address: str, limit: int = 5) -> GeocodedA
     query = address if settings.city_name.lower() in address.lower() else (
         f"{address} {settings.city_name}")
     try:
-        async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
-            async with http.get(settings.geocoder_url, params={"q": query, "limit": limit}) as response:
-                if response.status != 200:
-                    log.warning("geocoder answered HTTP %s", response.status)
-                    return None
-                body = await response.json(content_type=None)
+        async with (aiohttp.ClientSession(timeout=TIMEOUT) as http,
+                    http.get(settings.geocoder_url, params={"q": query, "limit": limit}) as response):
+            if response.status != 200:
+                log.warning("geocoder answered HTTP %s", response.status)
+                return None
+            body = await response.json(content_type=None)
         candidates = [_parse(feature) for feature in body.get("features", [])]
     except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         log.warning("geocoder unavailable or unreadable: %s", type(error).__name__)

@@ -50,7 +50,7 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
-from bot.messages import Attachment, IncomingMessage, Location, Reply
+from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
 from connectors.telegram_messages import split_text  # platform-neutral despite its home
@@ -321,7 +321,7 @@ class MatrixConnector(Connector):
                 raise
             except RateLimited as error:
                 await asyncio.sleep(error.retry_after)
-            except Exception as error:  # nothing may kill the connector: log, wait, go on
+            except Exception as error:  # noqa: BLE001 - nothing may kill the connector: log, wait, go on
                 log.warning("matrix: sync failed (%s), retrying", type(error).__name__)
                 await asyncio.sleep(_backoff(failures))
                 failures += 1
@@ -386,7 +386,7 @@ class MatrixConnector(Connector):
             elif await self._join(room_id):
                 return
             raise_for_error(await self.client.room_leave(room_id))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a bad invitation must not stop the sync loop
             log.warning("matrix: could not answer an invitation (%s)", type(error).__name__)
 
     async def _join(self, room_id: str) -> bool:
@@ -432,7 +432,7 @@ class MatrixConnector(Connector):
         if self.client.olm is not None:
             try:
                 await self.client.request_room_key(event)
-            except Exception as error:  # a request already sent, or no device to ask
+            except Exception as error:  # noqa: BLE001 - a request already sent, or no device to ask
                 log.debug("matrix: room key request not sent (%s)", type(error).__name__)
         catalog = self.bot.catalog
         text = f"{catalog.get(key, 'fr')}\n\n{catalog.get(key, 'en')}"
@@ -448,7 +448,7 @@ class MatrixConnector(Connector):
             hint = self.bot.catalog.get("matrix.location_hint", reply.language) if reply.request_location else ""
             contents = render(reply, hint)
             if reply.document is not None:
-                contents.append(await self._upload_document(chat_id, reply))
+                contents.append(await self._upload_document(chat_id, reply.document))
             for content in contents:
                 raise_for_error(await self.client.room_send(
                     chat_id, "m.room.message", content, ignore_unverified_devices=True))
@@ -466,8 +466,7 @@ class MatrixConnector(Connector):
             return True  # cannot tell: not gone
         return isinstance(response, ErrorResponse) or room_id in response.rooms
 
-    async def _upload_document(self, chat_id: str, reply: Reply) -> dict[str, Any]:
-        document = reply.document
+    async def _upload_document(self, chat_id: str, document: Document) -> dict[str, Any]:
         encrypt = self.client.olm is not None and chat_id in self.client.encrypted_rooms
         response, keys = await self.client.upload(
             io.BytesIO(document.content), content_type=document.mime_type,
@@ -488,7 +487,7 @@ class MatrixConnector(Connector):
         """The bot cannot write there any more: leave the room rather than keep trying."""
         try:
             await self.client.room_leave(chat_id)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - best effort: the delivery is already given up
             log.debug("matrix: leaving an unreachable room failed (%s)", type(error).__name__)
 
     # State kept across restarts

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy import update as sql_update
-from telegram import InputFile, LinkPreviewOptions, Update
+from telegram import InputFile, LinkPreviewOptions, Message, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -62,12 +62,16 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 moves retry_after from int to timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return _seconds(error.retry_after)
+
+
 def send_error(error: TelegramError) -> SendError:
     """The neutral error for a failed Bot API send."""
     if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 moves retry_after from int to timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            return RateLimited(_seconds(error.retry_after))
+        return RateLimited(_retry_seconds(error))
     if isinstance(error, ChatMigrated):
         return ChatMoved(str(error.new_chat_id))
     if isinstance(error, Forbidden):
@@ -319,11 +323,13 @@ class TelegramConnector(Connector):
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on an inline button: the button's value is what the resident says."""
         query = update.callback_query
+        if query is None:  # the handler is registered for button presses only
+            return
         try:
             await query.answer()
         except TelegramError as error:
             log.info("telegram: a button press was not acknowledged (%s)", type(error).__name__)
-        message = query.message if query.message and query.message.is_accessible else None
+        message = query.message if isinstance(query.message, Message) else None  # else too old to edit
         if message is None or not query.data:
             return
         label = tm.chosen_label(message, query.data)
@@ -368,6 +374,7 @@ class TelegramConnector(Connector):
             await bot.send_document(chat_id, document, reply_markup=part.markup,
                                     allow_paid_broadcast=allow_paid_broadcast)
         else:
+            assert part.html is not None  # a part is a text or a document
             await bot.send_message(chat_id, part.html, parse_mode=tm.PARSE_MODE,
                                    reply_markup=part.markup, allow_paid_broadcast=allow_paid_broadcast,
                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -387,7 +394,7 @@ class TelegramConnector(Connector):
 def _poll_delay(error: BaseException, attempt: int) -> float:
     """How long to wait after a failed getUpdates, and a log line saying why."""
     if isinstance(error, RetryAfter):
-        return send_error(error).retry_after
+        return _retry_seconds(error)
     delay = min(MAX_BACKOFF, 2.0 ** attempt)
     if isinstance(error, Conflict):
         log.error("telegram: another process is fetching this bot's updates (or a webhook is "

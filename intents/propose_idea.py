@@ -117,7 +117,7 @@ async def _confirm(ctx: Context) -> Reply:
     follow_up = ctx.t("receipt_anonymous" if link.user_id is None else "receipt_linked")
     choices = [ctx.intent_choice("my_contributions"), ctx.intent_choice("help")]
     if data.get("support"):
-        idea = await ctx.session.get(Contribution, data["support"]["id"])
+        idea = await ctx.session.get_one(Contribution, data["support"]["id"])
         added = await add_support(ctx.bot, ctx.session, idea, ctx.user, link)
         text = ctx.t("supported" if added else "already_supported", reference=idea.reference,
                      supports=idea.support_count)

@@ -109,9 +109,10 @@ def _attribute_value(attribute: Attribute, text: str) -> str | list[str] | None:
         by_text.update({normalize(key): key for key, _name in attribute.values})
         parts = [part for part in text.split(",") if part.strip()] if attribute.multiple else [text]
         keys = [by_text.get(normalize(part)) for part in parts]
-        if not keys or None in keys:
+        found = [key for key in keys if key is not None]
+        if not keys or len(found) < len(keys):
             return None
-        return keys if attribute.multiple else keys[0]
+        return found if attribute.multiple else found[0]
     if attribute.datatype == "number":
         try:
             return str(float(text.replace(",", ".")))
@@ -176,7 +177,7 @@ async def _location(ctx: Context) -> Reply:
     else:
         return await _ask_location(ctx, ctx.t("location_unclear"))
     ctx.set_step("location", place=place.as_flow_data(), support=None)
-    if place.has_point:
+    if place.latitude is not None and place.longitude is not None:
         nearby = await nearby_open_reports(ctx.session, ctx.flow_data["category"], place.latitude,
                                            place.longitude, DUPLICATE_RADIUS_M)
         if nearby:
@@ -286,7 +287,7 @@ async def _confirm(ctx: Context) -> Reply:
     choices = [ctx.intent_choice("my_contributions"), ctx.intent_choice("help")]
     follow_up = ctx.t("receipt_anonymous" if link.user_id is None else "receipt_linked")
     if data.get("support"):
-        report = await ctx.session.get(Contribution, data["support"]["id"])
+        report = await ctx.session.get_one(Contribution, data["support"]["id"])
         added = await add_support(ctx.bot, ctx.session, report, ctx.user, link)
         key = "supported" if added else "already_supported"
         return ctx.reply(_join(ctx.t(key, reference=report.reference), follow_up), choices)

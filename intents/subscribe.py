@@ -89,6 +89,7 @@ async def _subscribe(ctx: Context, topic: str | None, place: Place | None) -> Re
         key, label = place or ("", "")
         choice = Subscription(kind=TOPIC, value=topic, label=topic, area=key, area_label=label)
     else:
+        assert place is not None  # the callers give a topic or a place
         choice = Subscription(kind=AREA, value=place[0], label=place[1], area="", area_label="")
     return await _confirm(ctx, choice)
 

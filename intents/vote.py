@@ -97,7 +97,7 @@ async def _link(ctx: Context) -> Reply:
     ctx.end_flow()
     if poll is None:
         return ctx.reply(ctx.t("closed"), [ctx.intent_choice("vote")])
-    option = await ctx.session.get(PollOption, data["option"])
+    option = await ctx.session.get_one(PollOption, data["option"])
     link = link_for(ctx, mode)
     await cast_vote(ctx.bot, ctx.session, poll, option, ctx.user, link, data.get("opinion"))
     text = ctx.t("recorded", option=localized(option.label, ctx.lang), closes=city_time(ctx.bot, poll.closes_at))

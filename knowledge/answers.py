@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,7 +79,7 @@ def weekday_name(ctx: Context, weekday: int) -> str:
     return ctx.t("knowledge.weekdays").split(",")[weekday]
 
 
-def provenance(ctx: Context, rows: list[Provenance]) -> str:
+def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
     """Where the rows come from: one line per source, with its date and link, and a warning
     when any of them is demonstration data."""
     lines, demo_dates = [], set()

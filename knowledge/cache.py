@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -29,15 +29,15 @@ MAX_AGE_SECONDS = 30.0
 MAX_KEPT = 20_000  # results per database
 _PREFIX = "kb_"
 
-_kept: weakref.WeakKeyDictionary[Engine, TTLCache] = weakref.WeakKeyDictionary()
+_kept: weakref.WeakKeyDictionary[Engine | Connection, TTLCache] = weakref.WeakKeyDictionary()  # by session bind
 
 R = TypeVar("R")
 
 
-def _results(engine: Engine) -> TTLCache:
-    results = _kept.get(engine)
+def _results(bind: Engine | Connection) -> TTLCache:
+    results = _kept.get(bind)
     if results is None:
-        results = _kept[engine] = TTLCache(MAX_KEPT, MAX_AGE_SECONDS, timer=time.monotonic)
+        results = _kept[bind] = TTLCache(MAX_KEPT, MAX_AGE_SECONDS, timer=time.monotonic)
     return results
 
 
@@ -88,8 +88,8 @@ def kept(function: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
     return wrapper
 
 
-def forget_all(engine: Engine) -> None:
-    _kept.pop(engine, None)
+def forget_all(bind: Engine | Connection) -> None:
+    _kept.pop(bind, None)
 
 
 @watch_commits

@@ -210,6 +210,6 @@ def remove_demo(settings: Settings) -> None:
             await writer.session.execute(delete(SearchEntry).where(
                 SearchEntry.kind == kind, SearchEntry.ref_key.in_(keys)))
             result = await writer.session.execute(delete(model).where(model.demo.is_(True)))
-            writer.counts[f"{kind} removed"] += result.rowcount
+            writer.counts[f"{kind} removed"] += db.affected_rows(result)
 
     run_import(settings, work, "demo rows")

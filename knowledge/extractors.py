@@ -52,7 +52,7 @@ def area_extractor(areas: list[tuple[str, str, str]]) -> Extractor:
                 continue
             scores = process.cdist(windows, [aliases[index][0] for index in indexes],
                                    scorer=fuzz.ratio, score_cutoff=AREA_MATCH, workers=1)
-            for start, column in zip(*np.nonzero(scores)):
+            for start, column in zip(*np.nonzero(scores), strict=True):
                 index = indexes[column]
                 alias = aliases[index][0]
                 if len(alias) < _EXACT_BELOW and windows[start] != alias:

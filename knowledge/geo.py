@@ -31,8 +31,8 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 @dataclass(frozen=True)
 class AreaShape:
     key: str
-    latitude: float | None
-    longitude: float | None
+    latitude: float
+    longitude: float
 
 
 class AreaIndex:
@@ -66,7 +66,7 @@ async def area_index(session: AsyncSession) -> AreaIndex:
     """The index of all areas, rebuilt only when the areas changed (in any process)."""
     signature = tuple((await session.execute(
         select(func.count(Area.id), func.max(Area.updated_at)))).one())
-    cache_key = str(session.get_bind().url)
+    cache_key = str(session.get_bind().engine.url)
     cached = _cache.get(cache_key)
     if cached and cached[0] == signature:
         return cached[1]

@@ -3,6 +3,7 @@ and its provenance (:class:`Provenance`)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -175,5 +176,6 @@ class SearchTerm(Base):
     term: Mapped[str] = mapped_column(BinaryString, primary_key=True)
 
 
-MODELS = {"area": Area, "official": Official, "service": Service, "document": Document,
+# by kind; type[Any], since the classes share their columns through a mixin, not a mapped base
+MODELS: dict[str, type[Any]] = {"area": Area, "official": Official, "service": Service, "document": Document,
           "dataset": Dataset, "fact": Fact, "street": Street}

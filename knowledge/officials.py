@@ -10,6 +10,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz, process
 from sqlalchemy import String, cast, exists, func, literal, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.text import normalize
 from knowledge.cache import kept
@@ -87,7 +88,7 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     if not close["last"] and not close["first"]:
         return []
     last, first = Official.last_name_key.in_(close["last"]), Official.first_name_key.in_(close["first"])
-    attempts = []  # both names first: fewer, surer rows
+    attempts: list[tuple[ColumnElement[bool], ...]] = []  # both names first: fewer, surer rows
     if close["last"] and close["first"]:
         attempts.append((last, first))
     attempts += [(last,)] if close["last"] else []

@@ -16,7 +16,7 @@ async def area_for_address(session: AsyncSession, settings: Settings, address: s
     if street is not None:
         if street.area:
             return await area_by_key(session, street.area)
-        if street.latitude is not None:
+        if street.latitude is not None and street.longitude is not None:
             return await area_at(session, street.latitude, street.longitude)
     found = await geocode(settings, address)
     return await area_at(session, found.latitude, found.longitude) if found else None

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -154,8 +155,9 @@ def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
     for word in words:
         stem = _stem(word)
         if word in candidate_words or any(other.startswith(stem) for other in candidate_words
-                                          if len(stem) >= _MIN_PREFIX_WORD) or len(word) >= _MIN_TYPO_WORD and process.extractOne(
-                word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH):
+                                          if len(stem) >= _MIN_PREFIX_WORD) or (
+                len(word) >= _MIN_TYPO_WORD and process.extractOne(
+                    word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH)):
             found.add(word)
     return frozenset(found)
 
@@ -190,7 +192,7 @@ def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
 
 
 @kept
-async def rows_of(session: AsyncSession, model: type, hits: list[Hit]) -> list:
+async def rows_of(session: AsyncSession, model: type[Any], hits: list[Hit]) -> list:
     """The rows of ``model`` the hits point to, in the hits' order."""
     keys = [hit.key for hit in hits]
     if not keys:

@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import utcnow
+from bot.db import Base, utcnow
 from bot.text import normalize
 from knowledge.models import MODELS, SearchEntry, SearchTerm
 
@@ -28,7 +28,7 @@ def _dialect_insert(session: AsyncSession, table: Any):
     return module.insert(table)
 
 
-async def upsert(session: AsyncSession, model: type, rows: list[dict[str, Any]],
+async def upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]],
                  conflict: tuple[str, ...] = ("key",)) -> None:
     """Insert the rows, or update those whose ``conflict`` columns already exist."""
     if not rows:
@@ -71,7 +71,8 @@ def searchable_text(kind: str, row: dict[str, Any]) -> tuple[str, str] | None:
 
 def _entries(kind: str, rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str]]:
     """The search entries of rows, and their words for the vocabulary."""
-    entries, terms = [], set()
+    entries: list[dict[str, Any]] = []
+    terms: set[str] = set()
     for row in rows:
         text = searchable_text(kind, row)
         if text is None:

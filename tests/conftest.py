@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
@@ -25,7 +26,11 @@ pytest_plugins = ["tests.support.telegram", "tests.support.servers.open311"]
 
 # Kinds of tests that start something heavy; each is also "slow", which the fast lane
 # (``pytest -m "not slow"``) leaves out. Registered in pyproject.toml.
-SLOW_KINDS = ("synapse", "browser", "subprocess", "benchmark")
+SLOW_KINDS = ("synapse", "browser", "subprocess", "benchmark", "fuzz")
+
+# Hypothesis times each example: on a loaded machine that is noise, not a finding.
+settings.register_profile("civicbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("civicbot")
 
 POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])

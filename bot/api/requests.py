@@ -2,13 +2,16 @@
 answer that names the field at fault (``{"error": {"code": "invalid", "field", "message"}}``).
 
 Models subclass :class:`Strict` (no unknown field, no ``0`` taken for a date) and type their
-texts with :func:`text_field` (cleaned of control characters, never blank).
+texts ``Annotated[str, VisibleText(limit)]`` (cleaned of control characters, never blank).
 """
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
 
 from aiohttp import web
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from bot.api.errors import json_error
@@ -42,9 +45,17 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
-def text_field(limit: int):
-    """A text of 1 to ``limit`` characters with something visible in it, cleaned."""
-    return Annotated[str, Field(min_length=1, max_length=limit, pattern=VISIBLE), AfterValidator(clean_text)]
+@dataclass(frozen=True)
+class VisibleText(GroupedMetadata):
+    """``Annotated[str, VisibleText(limit)]``: a text of 1 to ``limit`` characters with something
+    visible in it, cleaned. (Metadata rather than a function returning a type, so that type
+    checkers read the field as ``str``.)"""
+
+    limit: int
+
+    def __iter__(self) -> Iterator[Any]:
+        yield Field(min_length=1, max_length=self.limit, pattern=VISIBLE)
+        yield AfterValidator(clean_text)
 
 
 def field_path(location: tuple) -> str:
@@ -55,7 +66,7 @@ def field_path(location: tuple) -> str:
     return path or "body"
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     """pydantic's message, said plainly where it would show a regular expression."""
     if error["type"] == "string_pattern_mismatch":
         if error.get("ctx", {}).get("pattern") == LINK:
@@ -92,6 +103,18 @@ def only_parameters(request: web.Request, *allowed: str) -> None:
     for name in request.query:
         if name not in allowed:
             raise RequestError(name, "unknown parameter" + (f"; known: {', '.join(allowed)}" if allowed else ""))
+
+
+@overload
+def whole_number(name: str, value: str, default: int | None, low: int, high: int) -> int: ...
+
+
+@overload
+def whole_number(name: str, value: str | None, default: int, low: int, high: int) -> int: ...
+
+
+@overload
+def whole_number(name: str, value: str | None, default: None, low: int, high: int) -> int | None: ...
 
 
 def whole_number(name: str, value: str | None, default: int | None, low: int, high: int) -> int | None:

@@ -13,7 +13,7 @@ from sqlalchemy import String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.db import Base, affected_rows, utcnow
 
 # Every scope a token can carry, with what it allows (shown by ``civicbot token create --help``).
 SCOPES: dict[str, str] = {
@@ -91,7 +91,7 @@ async def revoke_token(session: AsyncSession, token_id: int) -> bool:
         update(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 async def authenticate(session: AsyncSession, secret: str) -> TokenInfo | None:

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, Field, model_validator
@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.api.auth import require_scope
 from bot.api.errors import json_error
-from bot.api.requests import RequestError, Strict, bad_request, read_model, text_field, whole_number
+from bot.api.requests import RequestError, Strict, VisibleText, bad_request, read_model, whole_number
 from bot.app import CivicBot
 from bot.contributions.documents import contribution_json
 from bot.contributions.followup import record_status
@@ -35,8 +35,8 @@ PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 
 
 class Localized(Strict):
-    fr: text_field(500)
-    en: text_field(500) | None = None
+    fr: Annotated[str, VisibleText(500)]
+    en: Annotated[str, VisibleText(500)] | None = None
 
 
 class PollIn(Strict):
@@ -47,7 +47,7 @@ class PollIn(Strict):
     closes_at: AwareDatetime
     opens_at: AwareDatetime | None = Field(default=None, description="absent: now")
     kind: Literal["poll", "consultation"] = "poll"
-    areas: list[text_field(128)] = Field(default_factory=list, max_length=50,
+    areas: list[Annotated[str, VisibleText(128)]] = Field(default_factory=list, max_length=50,
                                     description="quartiers concerned; empty: the whole city")
     allow_opinion: bool = True
 
@@ -60,7 +60,7 @@ class PollIn(Strict):
 
 class StatusIn(Strict):
     status: Literal["open", "closed"] | None = None
-    notes: text_field(2000) | None = None
+    notes: Annotated[str, VisibleText(2000)] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> StatusIn:

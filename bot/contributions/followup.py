@@ -18,7 +18,7 @@ from bot.contributions.categories import client_for
 from bot.contributions.documents import aware
 from bot.contributions.models import Contribution, Support
 from bot.contributions.store import CLOSED, Link, add_event, enqueue_forward, forward_target, participation_key
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 from connectors.open311 import Open311Client, Open311Error
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ async def _resolve_tokens(bot: CivicBot, client: Open311Client) -> None:
             Contribution.target == "open311", Contribution.remote_id.is_(None),
             Contribution.remote_token.is_not(None)))).scalars().all()
         for contribution in waiting:
+            assert contribution.remote_token is not None  # as the query asks
             contribution.remote_id = await client.resolve_token(contribution.remote_token)
             await session.commit()
 
@@ -142,7 +143,7 @@ async def add_support(bot: CivicBot, session: AsyncSession, contribution: Contri
         update(Contribution).where(Contribution.id == contribution.id,
                                    Contribution.city_notified_at.is_(None))
         .values(city_notified_at=utcnow()))
-    if first.rowcount:
+    if affected_rows(first):
         add_event(session, contribution, "threshold", str(contribution.support_count))
         enqueue_forward(session, forward_target(bot.settings, "idea"), "idea.threshold_reached",
                         contribution.id, supports=contribution.support_count)

@@ -22,10 +22,6 @@ class Place:
     address: str | None = None
     area: str | None = None
 
-    @property
-    def has_point(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
-
     def as_flow_data(self) -> dict:
         return {"latitude": self.latitude, "longitude": self.longitude,
                 "address": self.address, "area": self.area}

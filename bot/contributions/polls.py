@@ -2,7 +2,6 @@
 opinions, results, and publishing the results to the participants who asked for news."""
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from bot.contributions import notify
 from bot.contributions.documents import aware, iso
 from bot.contributions.models import Opinion, Poll, PollOption, Vote
 from bot.contributions.store import Link, participation_key
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 
 if TYPE_CHECKING:
     from bot.app import CivicBot
@@ -74,8 +73,8 @@ async def cast_vote(bot: CivicBot, session: AsyncSession, poll: Poll, option: Po
 
 
 async def results(session: AsyncSession, poll: Poll) -> list[tuple[PollOption, int]]:
-    counts = Counter(dict((await session.execute(
-        select(Vote.option_id, func.count()).where(Vote.poll_id == poll.id).group_by(Vote.option_id))).all()))
+    counts = dict((await session.execute(
+        select(Vote.option_id, func.count()).where(Vote.poll_id == poll.id).group_by(Vote.option_id))).tuples().all())
     return [(option, counts.get(option.id, 0)) for option in await options_of(session, poll)]
 
 
@@ -136,7 +135,7 @@ async def withdraw_open_votes(bot: CivicBot, session: AsyncSession, user: User) 
     if not keys:
         return 0
     result = await session.execute(delete(Vote).where(Vote.voter_key.in_(keys)))
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 async def create_poll(session: AsyncSession, *, question: dict, options: list[dict], opens_at: datetime,

@@ -21,7 +21,7 @@ from bot.contributions.documents import iso
 from bot.contributions.models import Contribution, ContributionEvent, Opinion, Support, Vote
 from bot.contributions.polls import withdraw_open_votes
 from bot.contributions.store import participation_key
-from bot.db import Base, utcnow
+from bot.db import Base, affected_rows, utcnow
 from bot.models import User
 
 if TYPE_CHECKING:
@@ -115,8 +115,8 @@ async def forget(bot: CivicBot, session: AsyncSession, user: User) -> dict[str, 
                                            .values(**_unlink_values(table, link)))
         else:
             result = await session.execute(table.delete().where(link == user.id))
-        if result.rowcount:
-            counts[table.name] = result.rowcount
+        if changed := affected_rows(result):
+            counts[table.name] = changed
     await session.execute(User.__table__.delete().where(User.__table__.c.id == user.id))
     for instance in list(session.identity_map.values()):
         if instance is user or getattr(instance, "user_id", None) == user.id:
@@ -134,5 +134,5 @@ async def cut_old_links(session: AsyncSession, retention_days: int) -> int:
         result = await session.execute(
             table.update().where(table.c.created_at < cutoff, or_(*(c.is_not(None) for c in cleared)))
             .values(**_unlink_values(table, link)))
-        total += result.rowcount or 0
+        total += affected_rows(result)
     return total

@@ -132,5 +132,6 @@ async def nearby_open_reports(session: AsyncSession, category: str, latitude: fl
         Contribution.latitude.between(latitude - dlat, latitude + dlat),
         Contribution.longitude.between(longitude - dlon, longitude + dlon))
     found = [(report, distance_m(latitude, longitude, report.latitude, report.longitude))
-             for report in (await session.execute(query)).scalars()]
+             for report in (await session.execute(query)).scalars()
+             if report.latitude is not None and report.longitude is not None]  # as the query asks
     return sorted([item for item in found if item[1] <= radius_m], key=lambda item: item[1])[:limit]

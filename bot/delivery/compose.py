@@ -77,7 +77,7 @@ class Composer:
         if not isinstance(text, str) or not text.strip():
             raise Undeliverable("message row without a text")
         choices = [Choice(str(label), str(value)) for label, value in payload.get("choices") or []]
-        language = payload.get("language") if payload.get("language") in ("fr", "en") else "fr"
+        language = payload["language"] if payload.get("language") in ("fr", "en") else "fr"
         return Reply(text, choices, language=language)
 
     async def _publication(self, payload: dict) -> Publication:

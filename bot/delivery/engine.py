@@ -90,7 +90,8 @@ class DeliveryEngine:
         path = bind.url.database if bind.dialect.name == "sqlite" else None
         if not path or path == ":memory:":
             return True
-        lock = held.enter_context(open(f"{path}.delivery-lock", "w"))
+        # closed by ``held``; opening a local lock file does not block the loop for long
+        lock = held.enter_context(open(f"{path}.delivery-lock", "w"))  # noqa: SIM115, ASYNC230
         waiting = False
         while True:
             try:
@@ -127,7 +128,8 @@ class DeliveryEngine:
             await recorder
 
     def _open_lanes(self) -> None:
-        wanted = [(kind, platform) for platform in self.connectors for kind in DELIVERY_KINDS]
+        wanted: list[tuple[str, str | None]] = [(kind, platform) for platform in self.connectors
+                                                for kind in DELIVERY_KINDS]
         wanted += [(kind, None) for kind in outbox.HANDLERS if kind not in DELIVERY_KINDS]
         for key in wanted:
             if key not in self.lanes:
@@ -202,6 +204,7 @@ class DeliveryEngine:
     def _lease_ending(self, entry: OutboxEntry) -> bool:
         """True when the claim may expire before a send ends (another worker could take the row)."""
         margin = max(1.0, self.lease.total_seconds() / 4)
+        assert entry.claimed_until is not None  # a claimed row
         return (as_utc(entry.claimed_until) - utcnow()).total_seconds() < margin
 
     async def _deliver(self, unit: list[OutboxEntry]) -> Outcome:
@@ -215,6 +218,7 @@ class DeliveryEngine:
             reply = await self.composer.reply(entries)
         except Undeliverable as error:
             return Outcome.final(entries, FAILED, str(error))
+        assert entry.platform is not None and entry.chat_id is not None  # a delivery row names its chat
         connector, limiter = self.connectors[entry.platform], self.limiters[entry.platform]
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
         reply.paid_broadcast = paid
@@ -243,7 +247,7 @@ class DeliveryEngine:
             except RecipientGone:
                 await connector.on_recipient_gone(chat_id)
                 return Outcome.final(entries, BLOCKED, "recipient gone")
-            except Exception as error:  # TemporaryError, or a connector bug: try again later
+            except Exception as error:  # noqa: BLE001 - TemporaryError, or a connector bug: try again later
                 outcome = self._retry(entries, error)
             if chat_id != entry.chat_id:
                 outcome.changes["chat_id"] = chat_id

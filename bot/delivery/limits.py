@@ -19,6 +19,7 @@ ordinary messages and, on Telegram, a second one for paid broadcasts (their own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
 from collections import deque
@@ -141,10 +142,9 @@ class RateGate:
                 continue
             delay = min(self._ready_at(waiter.chat_id) for waiter in self._waiters) - now
             self._wake.clear()
-            try:  # a new waiter, or a send that ended, may make a turn ready sooner
+            # a new waiter, or a send that ended, may make a turn ready sooner
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.0))
-            except TimeoutError:
-                pass
 
 
 class PlatformLimiter:

@@ -9,7 +9,7 @@ from sqlalchemy import String, cast, delete, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DELIVERY_KINDS
 from bot.outbox import PENDING, OutboxEntry
 from bot.publications.models import Publication
@@ -35,6 +35,7 @@ async def purge_delivered(session: AsyncSession, days: int) -> int:
     result = await session.execute(
         delete(OutboxEntry).where(
             OutboxEntry.kind.in_(DELIVERY_KINDS), OutboxEntry.status != PENDING, OutboxEntry.created_at < cutoff,
-            or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX), OutboxEntry.batch.in_(frozen)))
+            or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX),
+                OutboxEntry.batch.in_(frozen)))
     )
-    return result.rowcount
+    return affected_rows(result)

@@ -13,5 +13,5 @@ from connectors.registry import CONNECTORS, running
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
-    connectors = {entry.name: running(entry.name) for entry in CONNECTORS if running(entry.name)}
+    connectors = {entry.name: connector for entry in CONNECTORS if (connector := running(entry.name))}
     await DeliveryEngine(bot.sessions, bot.settings, bot.catalog, connectors).run(stop)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 from bot.delivery.compose import MESSAGE
 from bot.handover.models import (
     AGENT,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FLOW = "talk_to_human"  # the intent whose flow relays the resident's messages to their ticket
 BATCH_PREFIX = "handover:"  # outbox rows of a ticket, so the retention limit finds them
 
 
@@ -69,7 +68,7 @@ async def open_ticket(session: AsyncSession, user: User, message: IncomingMessag
         async with session.begin_nested():
             session.add(ticket)
     except IntegrityError:  # a concurrent request of the same resident opened one first
-        ticket = await open_ticket_of(session, user.id)
+        ticket = (await session.execute(_open_query(user.id))).scalar_one()
         _follow(ticket, message, lang)
         return ticket, False
     session.add(TicketMessage(ticket_id=ticket.id, user_id=user.id, author=SYSTEM, event=OPENED))
@@ -149,6 +148,7 @@ async def forget_old_handover_messages(bot: CivicBot) -> int:
             OutboxEntry.batch.startswith(BATCH_PREFIX, autoescape=True), OutboxEntry.status != PENDING,
             OutboxEntry.created_at < cutoff))
         await session.commit()
-    if result.rowcount:
-        log.info("retention: %d hand-over messages of closed tickets deleted", result.rowcount)
-    return result.rowcount or 0
+    deleted = affected_rows(result)
+    if deleted:
+        log.info("retention: %d hand-over messages of closed tickets deleted", deleted)
+    return deleted

@@ -45,6 +45,7 @@ async def create(request: web.Request) -> web.Response:
             described = await service.find(session, publication.id)
     except RequestError as error:
         return bad_request(error)
+    assert described is not None  # just published
     outbox.notify()
     return json_model(described, 201, Location=f"{BASE}/publications/{publication.id}")
 

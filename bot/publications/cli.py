@@ -64,7 +64,9 @@ async def _follow(bot: CivicBot, publication_id: int, targeted: int) -> Progress
     with tqdm(total=targeted, unit="msg", desc=f"publication {publication_id}") as bar:
         while True:
             async with bot.sessions() as session:
-                progress = (await service.find(session, publication_id)).progress
+                described = await service.find(session, publication_id)
+            assert described is not None  # published by this command
+            progress = described.progress
             bar.update(progress.targeted - progress.pending - bar.n)
             bar.set_postfix(sent=progress.sent, failed=progress.failed, blocked=progress.blocked)
             if progress.pending == 0:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from bot.api.requests import LINK, Strict, parse_model, text_field
+from bot.api.requests import LINK, Strict, VisibleText, parse_model
 from bot.publications.models import KINDS
 
 TITLE_CHARS, TEXT_CHARS, LINK_CHARS, NAME_CHARS = 200, 3200, 500, 100
@@ -22,18 +22,19 @@ def _this_era(moment: datetime) -> datetime:
     return moment
 
 
-Name = text_field(NAME_CHARS)
+Name = Annotated[str, VisibleText(NAME_CHARS)]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
+PublicationStatus = Literal["scheduled", "delivering", "done"]
 
 
 class Title(Strict):
-    fr: text_field(TITLE_CHARS)
-    en: text_field(TITLE_CHARS) | None = None
+    fr: Annotated[str, VisibleText(TITLE_CHARS)]
+    en: Annotated[str, VisibleText(TITLE_CHARS)] | None = None
 
 
 class Text(Strict):
-    fr: text_field(TEXT_CHARS)
-    en: text_field(TEXT_CHARS) | None = None
+    fr: Annotated[str, VisibleText(TEXT_CHARS)]
+    en: Annotated[str, VisibleText(TEXT_CHARS)] | None = None
 
 
 class PublicationIn(Strict):
@@ -77,7 +78,7 @@ class PublicationOut(BaseModel):
     scheduled_at: datetime | None
     created_at: datetime
     published_by: str
-    status: Literal["scheduled", "delivering", "done"]
+    status: PublicationStatus
     progress: Progress
 
 

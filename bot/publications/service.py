@@ -12,7 +12,7 @@ from bot.api.requests import RequestError
 from bot.config import Settings
 from bot.db import utcnow
 from bot.publications.models import Publication
-from bot.publications.schema import Progress, PublicationIn, PublicationOut, Text, Title
+from bot.publications.schema import Progress, PublicationIn, PublicationOut, PublicationStatus, Text, Title
 from bot.subscriptions.schedule import DeliveryClock, as_utc
 from bot.subscriptions.targeting import enqueue_publication
 
@@ -73,6 +73,7 @@ async def progress_of(session: AsyncSession, publications: list[Publication]) ->
 def describe(publication: Publication, progress: Progress, now: datetime | None = None) -> PublicationOut:
     now = now or utcnow()
     scheduled = as_utc(publication.scheduled_at) if publication.scheduled_at else None
+    status: PublicationStatus
     if progress.pending == 0:
         status = "done"
     elif scheduled and scheduled > now and progress.sent == 0:
@@ -96,7 +97,8 @@ async def find(session: AsyncSession, publication_id: int) -> PublicationOut | N
     return describe(publication, (await progress_of(session, [publication]))[publication.id])
 
 
-async def recent(session: AsyncSession, limit: int, before: int | None = None) -> tuple[list[PublicationOut], int | None]:
+async def recent(session: AsyncSession, limit: int,
+                 before: int | None = None) -> tuple[list[PublicationOut], int | None]:
     """The newest publications (older than id ``before``), and the cursor of the next page."""
     query = select(Publication).order_by(Publication.id.desc()).limit(limit + 1)
     if before is not None:

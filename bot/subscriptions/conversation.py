@@ -106,7 +106,7 @@ async def change_preferences(ctx: Context, text: str, subscriber: Subscriber) ->
                                           OutboxEntry.status == PENDING).values(not_before=utcnow()))
         done.append(ctx.t("subscriptions.frequency_set", when=when(ctx, frequency)))
     hours = phrases.quiet_hours_in(text)
-    if hours == "":
+    if isinstance(hours, str):  # "" says: no quiet hours
         subscriber.quiet_hours = ""
         done.append(ctx.t("subscriptions.quiet_removed"))
     elif hours is not None:

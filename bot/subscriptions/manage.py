@@ -5,6 +5,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import affected_rows
 from bot.delivery.compose import DIGEST, PUBLICATION
 from bot.outbox import PENDING, OutboxEntry
 from bot.subscriptions.models import Subscriber, Subscription
@@ -62,4 +63,4 @@ async def cancel_pending(session: AsyncSession, user_id: int) -> int:
         delete(OutboxEntry).where(OutboxEntry.user_id == user_id, OutboxEntry.status == PENDING,
                                   OutboxEntry.kind.in_((PUBLICATION, DIGEST)))
     )
-    return result.rowcount
+    return affected_rows(result)

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db import Base, utcnow
 
 IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
-FREQUENCIES = (IMMEDIATE, DAILY, WEEKLY)
-TOPIC, AREA, OFFICIAL, CONTRIBUTION = "topic", "area", "official", "contribution"
+TOPIC, AREA, OFFICIAL = "topic", "area", "official"
 
 
 class Subscriber(Base):

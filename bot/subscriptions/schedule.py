@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ConfigError, Settings
@@ -115,7 +116,7 @@ class DeliveryClock:
             zone = ZoneInfo(settings.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"setting 'timezone': unknown time zone {settings.timezone!r}") from None
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each setting's parsed value, of its own type
         for name, parse in (("quiet_hours", QuietHours.parse), ("digest_time", parse_clock),
                             ("digest_weekday", parse_weekday)):
             try:

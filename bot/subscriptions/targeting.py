@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Integer, String, and_, false, insert, literal, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
-from bot.db import utcnow
+from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DIGEST, PUBLICATION
 from bot.models import User
 from bot.outbox import PENDING, PRIORITY_BROADCAST, OutboxEntry
@@ -41,7 +41,7 @@ def same_name(first: str, second: str) -> bool:
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
-async def _fitting(session: AsyncSession, stored: ColumnElement, kind_filter: ColumnElement,
+async def _fitting(session: AsyncSession, stored: SQLCoreOperations[str], kind_filter: ColumnElement,
                    names: list[str]) -> list[str]:
     """The stored keys that name one of ``names``."""
     if not names:
@@ -106,5 +106,5 @@ async def enqueue_publication(session: AsyncSession, publication: Publication, c
         columns = ["kind", "priority", "user_id", "platform", "chat_id", "batch", "payload", "status",
                    "attempts", "not_before", "created_at"]
         result = await session.execute(insert(OutboxEntry).from_select(columns, rows))
-        total += result.rowcount
+        total += affected_rows(result)
     return total

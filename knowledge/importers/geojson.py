@@ -2,6 +2,7 @@
 ``idobj``, ``codcom``). Features without a geometry are reported and skipped."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
 async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | None = None) -> None:
     """Import the features of a GeoJSON file, only those of ``city`` if given."""
     try:
-        collection = json.loads(path.read_text(encoding="utf-8"))
+        collection = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFailed(f"{path}: {error}") from None
     except json.JSONDecodeError as error:

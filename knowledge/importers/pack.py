@@ -70,6 +70,7 @@ def meeting_row(item: dict[str, Any], where: str, origin: Origin,
     """A meeting; it shares its key with the meeting its SCDL deliberations create."""
     _required(item, ("date", "body"), where)
     day = _date(item, "date", where)
+    assert day is not None  # required above
     return {
         "key": meeting_key(collectivity, str(item["body"]), day.isoformat()),
         "kind": "meeting", "title": str(item.get("title") or item["body"]), "date": day,

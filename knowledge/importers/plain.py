@@ -53,7 +53,7 @@ def _point(record: dict[str, Any], where: str) -> tuple[float | None, float | No
     longitude = parse_number(record.get("longitude"), where, "longitude")
     if (latitude is None) != (longitude is None):
         raise ImportFailed(f"{where}: give both latitude and longitude, or neither")
-    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if latitude is not None and longitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ImportFailed(f"{where}: latitude/longitude out of range")
     return latitude, longitude
 

@@ -131,6 +131,7 @@ async def import_ods_records(writer: Writer, base_url: str, dataset: str, into: 
                 writer.warn(f"{where}: no geometry, skipped")
                 continue
         else:
+            assert areas is not None  # loaded for every kind but areas
             built = BUILDERS[into](row, where, origin, areas)
         await writer.add(into, built)
 

@@ -7,12 +7,12 @@ list through a real Synapse), reduced to (text, choice labels), and compared.
 """
 from __future__ import annotations
 
-import pytest
-
 import html
 import io
 import re
 import uuid
+
+import pytest
 
 from bot.app import CivicBot
 from connectors.telegram import TelegramConnector
@@ -43,8 +43,7 @@ def split_numbered(text: str) -> Answer:
 async def through_terminal(bot: CivicBot) -> list[Answer]:
     answers = []
     for kind, value in SCENARIO:
-        line = {"say": lambda: value, "choose": lambda: str(value),
-                "locate": lambda: f"/position {value[0]} {value[1]}"}[kind]()
+        line = f"/position {value[0]} {value[1]}" if kind == "locate" else str(value)
         printed = io.StringIO()
         await TerminalConnector(bot, user="cross-terminal", stdin=io.StringIO(line + "\n"),
                                 stdout=printed).start()
@@ -102,7 +101,7 @@ async def test_one_conversation_gets_the_same_answers_on_every_platform(
     assert terminal[0][0].startswith("Bonjour") and len(terminal[1][1]) >= 8  # greeting, help
     assert terminal[4][0].startswith("Hello") and all(text for text, _ in terminal)
     for step, (expected, telegram_answer, matrix_answer) in enumerate(zip(terminal, on_telegram,
-                                                                          on_matrix)):
+                                                                          on_matrix, strict=True)):
         assert telegram_answer == expected, f"Telegram differs at step {step}: {SCENARIO[step]}"
         assert matrix_answer == expected, f"Matrix differs at step {step}: {SCENARIO[step]}"
     assert len(terminal) == len(on_telegram) == len(on_matrix) == len(SCENARIO)

@@ -77,7 +77,8 @@ async def test_serve_runs_polling_with_the_http_server_and_services(
         settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(serve_module, "BACKGROUND_SERVICES",
-                        ["tests.connectors.test_serve:recording_service", "tests.connectors.test_serve:failing_service"])
+                        ["tests.connectors.test_serve:recording_service",
+                         "tests.connectors.test_serve:failing_service"])
     SERVICE_EVENTS.clear()
     _telegram_settings(settings, telegram_api)
     stop = asyncio.Event()
@@ -191,6 +192,7 @@ async def test_without_a_connector_serve_says_how_to_configure_one(settings: Set
     assert b"no connector is configured: set CIVICBOT_TELEGRAM_TOKEN" in stderr
 
 
+@pytest.mark.subprocess
 async def test_a_bad_telegram_mode_is_named(settings: Settings) -> None:
     process = await _civicbot("serve", environment=_environment(
         settings, CIVICBOT_TELEGRAM_TOKEN="1:a", CIVICBOT_TELEGRAM_MODE="carrier-pigeon"))

@@ -51,7 +51,8 @@ def test_documents_are_images_or_files() -> None:
 def test_a_location_and_a_venue_become_a_location() -> None:
     point = {"latitude": 47.2184, "longitude": -1.5536}
     shared = _message(location=point)
-    venue = _message(location=point, venue={"location": point, "title": "Mairie", "address": "2 rue de l'Hôtel de Ville"})
+    venue = _message(location=point,
+                     venue={"location": point, "title": "Mairie", "address": "2 rue de l'Hôtel de Ville"})
     for message in (shared, venue):
         assert tm.incoming(message, message.from_user).location == Location(47.2184, -1.5536)
 

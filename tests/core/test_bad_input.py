@@ -46,6 +46,7 @@ async def test_lone_surrogates_in_the_user_id_do_not_crash(bot: CivicBot) -> Non
     assert reply.text.startswith("Bonjour")
 
 
+@pytest.mark.fuzz
 def test_thousands_of_random_messages_all_get_a_non_empty_reply(settings: Settings) -> None:
     """Property: whatever the text, the router answers with a non-empty reply."""
     loop = asyncio.new_event_loop()

@@ -82,7 +82,7 @@ async def test_state_of_messages_waiting_together_is_committed_together(
     replies = await asyncio.wait_for(
         asyncio.gather(*(resident.say("/contributions") for resident in residents)), timeout=10)
     assert sum(batches) == len(residents) and len(batches) < len(residents)
-    for resident, reply in zip(residents, replies):
+    for resident, reply in zip(residents, replies, strict=True):
         _user, conversation = await stored(sqlite_bot, user_hash(sqlite_bot, resident))
         assert conversation.choices == [[choice.label, choice.value] for choice in reply.choices]
 
@@ -178,7 +178,7 @@ async def test_closing_commits_the_state_writes_already_asked_for(tmp_path: Path
     replies = await asyncio.gather(*answering)
     bot = await CivicBot.create(settings)
     try:
-        for resident, reply in zip(residents, replies):
+        for resident, reply in zip(residents, replies, strict=True):
             _user, conversation = await stored(bot, user_hash(bot, resident))
             assert conversation.choices == [[choice.label, choice.value] for choice in reply.choices]
     finally:

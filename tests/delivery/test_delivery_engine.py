@@ -102,12 +102,12 @@ async def test_transient_errors_retry_with_backoff_then_give_up(bot: CivicBot) -
         async with bot.sessions() as session:
             row = (await session.execute(select(OutboxEntry))).scalar_one()
         assert row.status == "pending" and "502" in row.last_error
-        for _ in range(2):  # skip the backoff waits
+        for attempts in (2, 3):  # skip the backoff waits
             async with bot.sessions() as session:
                 await session.execute(update(OutboxEntry).values(not_before=utcnow()))
                 await session.commit()
             outbox.notify()
-            await wait_until(lambda: _row_attempts(bot, _ + 2))
+            await wait_until(lambda attempts=attempts: _row_attempts(bot, attempts))
     async with bot.sessions() as session:
         row = (await session.execute(select(OutboxEntry))).scalar_one()
     assert row.status == "failed" and "gave up after 3 attempts" in row.last_error
@@ -140,13 +140,10 @@ async def test_replies_go_before_a_broadcast_that_is_under_way(bot: CivicBot) ->
     await publish(bot)
     async with running(bot, {"telegram": connector}, telegram_rate_global=20.0, delivery_concurrency=4):
         await connector.wait_for(5)
-        started = time.monotonic()
         await connector.deliver_reply("resident", Reply("Voici la réponse"))
-        waited = time.monotonic() - started
         await connector.wait_for(41)
     position = [chat for chat, _, _ in connector.sent].index("resident")
-    assert waited < 0.25  # at most about one turn at 20/s, not behind 35 queued broadcasts
-    assert position < 12
+    assert position < 12  # about one turn after it was asked, not behind 35 queued broadcasts
 
 
 async def test_quiet_hours_hold_a_message_until_they_end(bot: CivicBot) -> None:

@@ -1,55 +1,75 @@
-"""Rate limits: evenly spaced turns, per-chat and per-group spacing, replies first, pauses."""
+"""Rate limits: evenly spaced turns, per-chat and per-group spacing, replies first, pauses.
+
+They run on the event loop's fake time (looptime): waits take no real time, and the times
+measured are the ones the gates computed, however loaded the machine is.
+"""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from bot.config import Settings
-from bot.delivery.limits import RateGate, limiter_for, telegram_limiter
+from bot.delivery.limits import PlatformLimiter, RateGate, limiter_for, telegram_limiter
+
+pytestmark = pytest.mark.looptime
+
+
+def now() -> float:
+    """The fake time, a billionth faster than the loop's: the fake loop moves in whole
+    microseconds, and a turn that float sums of spacings put a rounding error after a tick
+    would otherwise never come (the gate waiting 1e-17 s at a time, the loop not moving)."""
+    return asyncio.get_running_loop().time() * (1 + 1e-9)
+
+
+def on_loop_time(limiter: PlatformLimiter) -> PlatformLimiter:
+    """The limiter with its gates on the event loop's clock (the fake one)."""
+    for gate in (limiter.gate, limiter.paid_gate):
+        if gate is not None:
+            gate.clock = now
+    return limiter
 
 
 async def timed_turns(gate: RateGate, chats: list[str], priority: int = 50) -> list[float]:
-    start = time.monotonic()
+    start = now()
     times = []
     for chat in chats:
         await gate.turn(chat, priority)
-        times.append(time.monotonic() - start)
+        times.append(now() - start)
     return times
 
 
 async def test_turns_keep_to_the_rate_and_never_exceed_it_in_a_second() -> None:
-    gate = RateGate(20.0)
-    start = time.monotonic()
+    gate = RateGate(20.0, clock=now)
+    start = now()
     times = []
     for number in range(45):
         turn = await gate.turn(str(number), 50)
-        times.append(time.monotonic() - start)
+        times.append(now() - start)
         gate.sent(turn)
     assert 2.2 <= times[-1] < 3.0  # 44 spacings of 1.01/20 s
-    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[20:]))
+    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[20:], strict=False))
 
 
 async def test_a_window_counts_from_the_end_of_each_send() -> None:
-    gate = RateGate(5.0)  # 5 in any second
+    gate = RateGate(5.0, clock=now)  # 5 in any second
     turns = [await gate.turn(str(number), 50) for number in range(5)]
     await asyncio.sleep(0.3)  # the first send took 0.3 s to end
     gate.sent(turns[0])
-    started = time.monotonic()
+    started = now()
     await gate.turn("6", 50)
-    assert time.monotonic() - started >= 0.95  # a second after that send ended, not after it began
+    assert now() - started >= 0.95  # a second after that send ended, not after it began
 
 
 async def test_concurrent_callers_share_the_rate() -> None:
-    gate = RateGate(100.0)
-    start = time.monotonic()
+    gate = RateGate(100.0, clock=now)
+    start = now()
     await asyncio.gather(*(gate.turn(str(n), 50) for n in range(51)))
-    assert 0.5 <= time.monotonic() - start < 1.2
+    assert 0.5 <= now() - start < 1.2
 
 
 async def test_one_chat_is_spaced_but_others_are_not_held() -> None:
-    gate = RateGate(0.0, lambda chat: 0.2 if chat == "slow" else 0.0)
+    gate = RateGate(0.0, lambda chat: 0.2 if chat == "slow" else 0.0, clock=now)
     times = await timed_turns(gate, ["slow", "slow", "slow"])
     assert times[-1] >= 0.4
     others = await timed_turns(gate, ["a", "b", "c", "d"])
@@ -57,21 +77,21 @@ async def test_one_chat_is_spaced_but_others_are_not_held() -> None:
 
 
 async def test_telegram_spaces_groups_more_than_private_chats() -> None:
-    limiter = telegram_limiter(Settings(telegram_rate_global=0, telegram_rate_per_chat=20,
-                                        telegram_group_per_minute=600))
-    start = time.monotonic()
+    limiter = on_loop_time(telegram_limiter(Settings(telegram_rate_global=0, telegram_rate_per_chat=20,
+                                        telegram_group_per_minute=600)))
+    start = now()
     for _ in range(3):
         await limiter.acquire("42", 50)
-    private = time.monotonic() - start
-    start = time.monotonic()
+    private = now() - start
+    start = now()
     for _ in range(3):
         await limiter.acquire("-100123", 50)
-    group = time.monotonic() - start
+    group = now() - start
     assert 0.1 <= private < group - 0.05 and group >= 0.2
 
 
 async def test_a_reply_takes_the_next_turn_before_waiting_broadcasts() -> None:
-    gate = RateGate(20.0)
+    gate = RateGate(20.0, clock=now)
     order: list[str] = []
 
     async def take(name: str, priority: int) -> None:
@@ -80,24 +100,24 @@ async def test_a_reply_takes_the_next_turn_before_waiting_broadcasts() -> None:
 
     broadcasts = [asyncio.create_task(take(f"b{n}", 50)) for n in range(10)]
     await asyncio.sleep(0.12)  # a few broadcast turns went, the others wait
-    started = time.monotonic()
+    started = now()
     await take("reply", 0)
-    waited = time.monotonic() - started
+    waited = now() - started
     await asyncio.gather(*broadcasts)
     assert waited < 0.15 and order.index("reply") <= 5
 
 
 async def test_a_pause_holds_every_turn_for_the_time_asked() -> None:
-    limiter = limiter_for("telegram", Settings())
+    limiter = on_loop_time(limiter_for("telegram", Settings()))
     await limiter.acquire("1", 50)
     limiter.pause(0.3)
-    started = time.monotonic()
+    started = now()
     await limiter.acquire("2", 0)
-    assert time.monotonic() - started >= 0.29
+    assert now() - started >= 0.29
 
 
 async def test_a_cancelled_waiter_does_not_stop_the_others() -> None:
-    gate = RateGate(10.0)
+    gate = RateGate(10.0, clock=now)
     await gate.turn("first", 50)
     waiter = asyncio.create_task(gate.turn("cancelled", 50))
     await asyncio.sleep(0.01)
@@ -108,11 +128,11 @@ async def test_a_cancelled_waiter_does_not_stop_the_others() -> None:
 
 
 async def test_paid_broadcasts_have_their_own_higher_rate() -> None:
-    limiter = telegram_limiter(Settings(telegram_rate_global=10, telegram_rate_per_chat=0,
-                                        telegram_paid_rate=200))
+    limiter = on_loop_time(telegram_limiter(Settings(telegram_rate_global=10, telegram_rate_per_chat=0,
+                                        telegram_paid_rate=200)))
     assert limiter.paid
-    start = time.monotonic()
+    start = now()
     for n in range(20):
         await limiter.acquire(str(n), 50, paid=True)
-    assert time.monotonic() - start < 0.3  # at 10/s these 20 would take 2 s
+    assert now() - start < 0.3  # at 10/s these 20 would take 2 s
     assert not limiter_for("telegram", Settings()).paid

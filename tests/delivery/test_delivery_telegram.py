@@ -34,8 +34,8 @@ async def test_a_broadcast_reaches_everyone_once_within_the_limits(
         await wait_until(lambda: all_sent(bot, len(chats)), timeout=30)
     stats = telegram_api.stats
     assert stats.delivered == len(chats) and set(stats.by_chat.values()) == {1}
-    assert stats.rejected_429 == 0
-    assert stats.rate() <= 30.0
+    assert stats.rejected_429 == 0  # never more than 30 in any second, as the server counts
+    assert stats.last_at - stats.first_at >= 1.0  # the 31st arrived a second after the first
     message = telegram_api.sent_to("5000")[0]
     assert message.text.startswith("Travaux rue de Strasbourg") and message.text.endswith("« stop ».")
     assert publication.targeted == len(chats)
@@ -73,20 +73,20 @@ async def test_a_resident_is_answered_during_a_broadcast(
     await publish(bot)
     async with running(bot, {"telegram": telegram}):
         await telegram_api.wait_until(lambda: telegram_api.stats.delivered >= 15, timeout=20)
-        asked = time.monotonic()
         telegram_api.say(8000, "bonjour")
         reply = await telegram_api.next_message(8000, timeout=20)
-        answered = time.monotonic() - asked
         broadcast_left = 90 - (telegram_api.stats.delivered - 1)
         await wait_until(lambda: all_sent(bot, 90), timeout=30)
     assert "Bonjour" in reply.text
-    assert broadcast_left > 20 and answered < 1.5  # not behind the remaining broadcast (~2 s)
+    assert broadcast_left > 20  # answered before most of the broadcast, not behind it
     assert telegram_api.stats.rejected_429 == 0
 
 
 async def test_paid_broadcasts_go_out_as_paid_above_the_free_rate(
         bot: CivicBot, telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
-    bot.settings.telegram_paid_rate = 200.0
+    # A free rate far below what any machine sends at, so that going faster proves the paid
+    # rate was used (through the free gate these 80 would take 40 s).
+    bot.settings.telegram_rate_global, bot.settings.telegram_paid_rate = 2.0, 200.0
     chats = [str(9000 + n) for n in range(80)]
     async with bot.sessions() as session:
         await add_subscribers(session, chats)
@@ -102,4 +102,4 @@ async def test_paid_broadcasts_go_out_as_paid_above_the_free_rate(
     assert all(str(call.params.get("allow_paid_broadcast")).lower() == "true" for call in broadcast)
     assert reply and "allow_paid_broadcast" not in reply[0].params  # a conversation reply is free
     assert telegram_api.stats.rejected_429 == 0
-    assert telegram_api.stats.rate() > 30.0  # faster than the free limit allows
+    assert telegram_api.stats.rate() > 4.0  # twice what the free rate allows

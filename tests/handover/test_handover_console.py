@@ -177,7 +177,7 @@ async def test_an_agent_answers_and_closes_in_the_console(bot: CivicBot, console
         shot = await run(console.screenshot)
         assert shot.startswith(b"\x89PNG") and len(shot) > 10_000
         if os.environ.get("CIVICBOT_CONSOLE_SCREENSHOT"):
-            Path(os.environ["CIVICBOT_CONSOLE_SCREENSHOT"]).write_bytes(shot)
+            await asyncio.to_thread(Path(os.environ["CIVICBOT_CONSOLE_SCREENSHOT"]).write_bytes, shot)
 
         await run(lambda: console.find("#language").click())
         assert await run(console.wait_for_text, "h1", "Agents' console")

@@ -219,6 +219,7 @@ def api_schema(live_api: LiveApi):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @hypothesis_settings(max_examples=40, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

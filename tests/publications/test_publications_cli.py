@@ -1,14 +1,13 @@
 """``civicbot publish FILE``: checked like the API, then a progress bar until delivered."""
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import json
 import os
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import CivicBot

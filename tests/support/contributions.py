@@ -9,7 +9,6 @@ from sqlalchemy import select
 from bot.app import CivicBot
 from bot.contributions.models import Contribution
 from bot.contributions.store import FORWARD_KIND
-from bot.db import utcnow
 from bot.outbox import OutboxEntry, claim, record, run_handler
 from bot.testing import ChatTester
 
@@ -80,7 +79,3 @@ def reference_in(text: str) -> str:
     found = re.search(r"\b[SI]-[A-Z0-9]{6}\b", text)
     assert found, text
     return found.group(0)
-
-
-def now_plus(**delta) -> str:
-    return (utcnow() + timedelta(**delta)).isoformat()

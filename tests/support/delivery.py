@@ -84,7 +84,7 @@ async def add_subscribers(session: AsyncSession, chats: Iterable[str], topic: st
         await session.execute(insert(Subscriber), [
             {"user_id": user_id, "platform": platform, "chat_id": chat, "language": language,
              "frequency": frequency, "quiet_hours": quiet_hours, "paused": False,
-             "created_at": now, "updated_at": now} for user_id, chat in zip(part_ids, part)])
+             "created_at": now, "updated_at": now} for user_id, chat in zip(part_ids, part, strict=True)])
         await session.execute(insert(Subscription), [
             {"user_id": user_id, "kind": TOPIC, "value": topic, "label": topic, "area": area,
              "area_label": area, "created_at": now} for user_id in part_ids])

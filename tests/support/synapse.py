@@ -15,6 +15,7 @@ It starts in about two seconds here (schema creation on a new SQLite file includ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import dataclasses
 import hashlib
@@ -217,12 +218,12 @@ class Synapse:
         """An access token for ``user_id`` (a new device)."""
         body = {"type": "m.login.password", "password": password,
                 "identifier": {"type": "m.id.user", "user": user_id}}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(f"{self.base_url}/_matrix/client/v3/login", json=body) as response:
-                answer = await response.json()
-                if response.status != 200:
-                    raise RuntimeError(f"login of {user_id}: {answer}")
-                return answer["access_token"]
+        async with (aiohttp.ClientSession() as http,
+                    http.post(f"{self.base_url}/_matrix/client/v3/login", json=body) as response):
+            answer = await response.json()
+            if response.status != 200:
+                raise RuntimeError(f"login of {user_id}: {answer}")
+            return answer["access_token"]
 
     async def set_rate_limit(self, admin_token: str, user_id: str,
                              messages_per_second: int, burst_count: int) -> None:
@@ -238,10 +239,8 @@ class Synapse:
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux to SIGTERM it if the test process dies, so that a
     killed test run never leaves a homeserver behind."""
-    try:
+    with contextlib.suppress(OSError):  # not Linux: stop() and the fixture's teardown remain
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: stop() and the fixture's teardown remain
 
 
 def registration_mac(secret: str, nonce: str, localpart: str, password: str,

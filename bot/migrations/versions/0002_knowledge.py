@@ -20,7 +20,7 @@ TS_CONFIG = "civicbot_fr"
 KEY = sa.String(160).with_variant(sa.String(160, collation="C"), "postgresql")
 
 
-def _provenance(table: str) -> list[sa.Column]:
+def _provenance(table: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("key", sa.String(255), nullable=False),
         sa.Column("source", sa.String(255), nullable=False),

@@ -79,10 +79,6 @@ class LoopbackServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
 
 class Open311Server(LoopbackServer):
     def __init__(self, services: list[dict[str, Any]] | None = None) -> None:
