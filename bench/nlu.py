@@ -1,4 +1,6 @@
-"""NLU benchmark: classification latency (p50, p99) and throughput, every intent's examples loaded.
+"""NLU benchmark: latency (p50, p99) and throughput of what every message goes through, every
+intent's examples loaded: the full ``classify`` path (entities included) plus the language
+decision.
 
 Run: python bench/nlu.py [--messages N]. The messages are the development set's utterances
 and misspelt variants of them (random letters dropped, doubled or swapped), so that typo
@@ -17,6 +19,7 @@ from bot.app import load_topic_synonyms
 from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
 from bot.intent import discover
+from bot.language import LanguageDetector
 from bot.nlu import Nlu
 
 DEV_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_dev.jsonl"
@@ -57,21 +60,27 @@ def main() -> None:
     nlu = Nlu(intents, settings.nlu_threshold,
               EntityExtractors([extract_date, topic_extractor(settings.topics, load_topic_synonyms())]))
     load_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    languages = LanguageDetector()
+    language_ms = (time.perf_counter() - started) * 1000
     examples = sum(len(phrases) for spec in intents.values() for phrases in spec.examples.values())
     texts = messages(args.messages)
     for text in texts[:500]:  # warm-up
         nlu.classify(text)
+        languages.decide(text, "fr")
     latencies, cpu_times = [], []
     started = time.perf_counter()
     for text in texts:
         before, cpu_before = time.perf_counter_ns(), time.thread_time_ns()
         nlu.classify(text)
+        languages.decide(text, "fr")
         cpu_times.append((time.thread_time_ns() - cpu_before) / 1e6)
         latencies.append((time.perf_counter_ns() - before) / 1e6)
     elapsed = time.perf_counter() - started
     latencies.sort()
     cpu_times.sort()
-    print(f"intents: {len(intents)}, examples loaded: {examples}, model built in {load_ms:.0f} ms")
+    print(f"intents: {len(intents)}, examples loaded: {examples}, model built in {load_ms:.0f} ms, "
+          f"language detector in {language_ms:.0f} ms")
     print(f"messages: {len(texts)} (half of them with a fresh typo)")
     print(f"latency p50: {statistics.median(latencies):.3f} ms")
     print(f"latency p99: {latencies[int(0.99 * (len(latencies) - 1))]:.3f} ms (target < 2 ms)")

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
 from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
+from bot.language import LanguageDetector
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.nlu import Nlu
 from bot.pseudonym import Pseudonymizer, load_or_create_secret
@@ -40,6 +41,7 @@ class CivicBot:
     catalog: Catalog
     nlu: Nlu
     pseudonymizer: Pseudonymizer
+    languages: LanguageDetector = field(default_factory=LanguageDetector)
     router: Router = field(init=False)
 
     def __post_init__(self) -> None:

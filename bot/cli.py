@@ -54,11 +54,14 @@ def cli(ctx: click.Context) -> None:
 def chat(settings: Settings, user: str) -> None:
     """Chat with the bot in the terminal.
 
-    On a terminal it is interactive; otherwise it reads one message per line and prints each
-    reply, e.g. printf 'bonjour\\naide\\n' | civicbot chat. Share a location with
-    /position LAT LON.
+    On a terminal it is interactive (line editing, history; Ctrl-D or Ctrl-C quits); otherwise
+    it reads one message per line and prints each reply, e.g.
+    printf 'bonjour\\naide\\n' | civicbot chat. Share a location with /position LAT LON.
+    Logs go to standard error from WARNING up, or to CIVICBOT_LOG_FILE.
     """
-    from connectors.terminal import TerminalConnector
+    from connectors.terminal import TerminalConnector, configure_chat_logging
+
+    configure_chat_logging(settings)
 
     async def work(bot: CivicBot) -> None:
         terminal = TerminalConnector(bot, user=user)

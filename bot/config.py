@@ -32,6 +32,7 @@ class Settings:
     secret: str = ""  # HMAC key for pseudonymous ids; empty: generated and kept in data_dir
     retention_days: int = 365
     log_level: str = "INFO"
+    log_file: str = ""  # civicbot chat: where logs go (empty: standard error, WARNING and up)
     log_message_text: bool = False  # off by default: no resident's words in the logs
 
     # City and conversation

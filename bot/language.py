@@ -1,112 +1,133 @@
-"""Per-message French/English detection.
+"""The conversation's language, French or English, and when it changes.
 
-Two clues, strongest first: function words and accented letters (reliable even on two-word
-messages), then letter trigrams learnt from the intents' French and English example phrases
-(which tell ``statistiques`` from ``statistics`` when no function word helps). A message that
-gives no clue either way (a number, a name, an emoji) gets None, so the caller keeps the
-conversation's language.
+A conversation keeps its language. It changes on an explicit request ("english please",
+"parle français") or on a message that is clearly and substantially in the other language:
+enough real words once names, numbers, references, addresses and links are set aside, and a
+detector sure enough. Short fragments ("ok", "merci", "budget culture 2015"), names
+("Johanna Rolland") and street names ("rue de la Paix") never switch it.
+
+The detector is lingua's, built for French and English only with its models preloaded (they
+ship inside the package). ``bench/language.py`` scores the decision on
+``tests/data/nlu_language.jsonl``.
 """
 from __future__ import annotations
 
-import math
-from collections import Counter
-from functools import lru_cache
-from pathlib import Path
+import re
+from dataclasses import dataclass
 
-import yaml
+from lingua import Language, LanguageDetectorBuilder
 
-from bot.text import normalize
+from bot.text import names, normalize
 
-_FRENCH = frozenset(
-    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "est", "sont", "je", "tu", "il", "elle",
-     "nous", "vous", "ils", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "ce", "cette", "ces", "qui",
-     "que", "quoi", "quand", "comment", "pourquoi", "ou", "avec", "pour", "dans", "sur", "pas", "ne", "plus", "bonjour",
-     "salut", "merci", "oui", "non", "aide", "veux", "voudrais", "peux", "faut", "quel", "quelle", "quels", "quelles",
-     "mairie", "ville", "quartier", "rue", "signaler", "probleme", "abonner", "desabonner", "conseil", "elu", "elus",
-     "adjoint", "maire", "horaires", "ouvert", "demain", "aujourd", "hui", "svp", "stp", "parler", "humain", "quelqu",
-     "mes", "donnees", "supprimer", "voter", "idee", "proposer", "suis", "avez", "annuler", "annule", "arreter",
-     "arrete", "aidez", "bonsoir", "coucou", "moi", "toi", "nos", "vos", "chez", "sont", "est-ce", "combien", "ou",
-     "quoi", "aussi", "tres", "encore", "deja", "rien", "tout", "tous", "toute", "toutes", "faire", "fait"]
-)
-_ENGLISH = frozenset(
-    ["the", "a", "an", "is", "are", "i", "you", "he", "she", "we", "they", "my", "your", "his", "her", "our", "their",
-     "this", "that", "these", "what", "who", "when", "how", "why", "where", "with", "for", "in", "on", "not", "no",
-     "yes", "hello", "hi", "hey", "thanks", "thank", "please", "help", "want", "would", "like", "can", "could", "need",
-     "city", "council", "neighbourhood", "neighborhood", "street", "report", "problem", "subscribe", "unsubscribe",
-     "elected", "mayor", "hours", "open", "tomorrow", "today", "talk", "human", "someone", "data", "delete", "vote",
-     "idea", "propose", "am", "do", "does", "have", "has", "which", "cancel", "quit", "of", "to", "from", "about",
-     "there", "here", "it", "me", "any", "some", "all", "much", "many", "get", "give", "morning", "evening",
-     "afternoon", "good"]
-)
-_FRENCH_LETTERS = frozenset("éèêàçùûôîœëï")
-_EXAMPLES = Path(__file__).resolve().parent.parent / "intents"
-_TRIGRAM_EVIDENCE = 4.0  # log-likelihood ratio the trigrams need to count as a clue
-_TRIGRAM_CLUE = 0.9  # what such a clue weighs: less than one function word
-_TRIGRAM_MIN_WORDS = 2  # a single word (often a name: "Bellevue") is no trigram clue
+LANGUAGES = ("fr", "en")
+SWITCH_WORDS = 4  # real words a message needs to switch the conversation's language
+SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language to switch
+FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
+COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
 
+_LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
+_LINK = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+|(?<!\w)/\w+")
+# a reference ("I-7F3K2A") or a word with a digit: a number, a time, a bus line ("C5")
+_CODE = re.compile(r"\b[A-Za-z]-[A-Za-z0-9]{4,}\b|[\w-]*\d[\w./:,-]*")
+# a French street type and the word after it: "rue de la Paix", "bd Victor Hugo", "place du Commerce"
+_STREET = re.compile(
+    r"\b(?i:rue|avenue|av|boulevard|bd|place|all[ée]e|impasse|quai|chemin|route|cours|square|passage|"
+    r"rond-point|esplanade|parvis)\s+(?:(?i:de la|des|du|de|la|le|les)\s+[^\W\d_][\w-]*|(?i:[dl])['’]\s*"
+    r"[^\W\d_][\w-]*|[A-ZÀ-Ý][\w-]*)")
+_COMMAND = re.compile(r"^\s*/([^\W\d_]+)")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
-class TrigramModel:
-    """Letter-trigram naive Bayes over two languages, add-one smoothed."""
-
-    def __init__(self, samples: dict[str, list[str]]) -> None:
-        counts = {lang: Counter(gram for text in texts for gram in _trigrams(text))
-                  for lang, texts in samples.items()}
-        self._lean: dict[str, float] = {}  # trigram -> log P(gram | fr) - log P(gram | en)
-        self._unseen_lean = 0.0
-        if set(counts) == {"fr", "en"}:
-            vocabulary = len(set().union(*counts.values())) + 1
-            fr_total = math.log(sum(counts["fr"].values()) + vocabulary)
-            en_total = math.log(sum(counts["en"].values()) + vocabulary)
-            self._unseen_lean = en_total - fr_total
-            self._lean = {gram: math.log(counts["fr"][gram] + 1) - math.log(counts["en"][gram] + 1)
-                          + self._unseen_lean for gram in counts["fr"].keys() | counts["en"].keys()}
-
-    def french_lean(self, text: str) -> float:
-        """Log-likelihood ratio French/English of the text's trigrams (0 for none)."""
-        if not self._lean:
-            return 0.0
-        return sum(self._lean.get(gram, self._unseen_lean) for gram in _trigrams(text))
+# Explicit requests: a language's name with only request words around it.
+_LANGUAGE_NAMES = {"francais": "fr", "french": "fr", "anglais": "en", "english": "en"}
+_REQUEST_WORDS = frozenset([
+    "please", "pls", "plz", "svp", "stp", "sil", "plait", "en", "in", "parle", "parlez", "parler",
+    "speak", "speaking", "talk", "can", "could", "you", "do", "je", "j", "i", "we", "on", "veux",
+    "voudrais", "prefere", "prefer", "want", "would", "like", "to", "me", "moi", "nous", "us", "with",
+    "avec", "answer", "reply", "respond", "repondre", "repondez", "reponds", "ecris", "ecrivez",
+    "write", "switch", "passer", "passe", "passons", "change", "changer", "let", "s", "lets", "use",
+    "utiliser", "merci", "thanks", "thank", "ok", "okay", "bot", "mode", "langue", "language", "the",
+    "le", "la", "dans", "only", "seulement", "que", "juste", "just",
+])
+_NEGATIONS = frozenset(["pas", "dont", "don", "t", "not", "no", "non", "ne", "n"])
 
 
-def _trigrams(text: str) -> list[str]:
-    grams = []
-    for word in normalize(text).split():
-        if word.isdigit():
-            continue
-        padded = f" {word} "
-        grams += [padded[i:i + 3] for i in range(len(padded) - 2)]
-    return grams
-
-
-def examples_by_language(folder: Path = _EXAMPLES) -> dict[str, list[str]]:
-    """The example phrases of every intent data file in ``folder``, by language."""
-    samples: dict[str, list[str]] = {"fr": [], "en": []}
-    for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        examples = data.get("examples") if isinstance(data, dict) else None
-        for lang, phrases in (examples or {}).items():
-            if lang in samples and isinstance(phrases, list):
-                samples[lang] += [str(phrase) for phrase in phrases]
-    return samples
-
-
-@lru_cache(maxsize=1)
-def _default_model() -> TrigramModel:
-    return TrigramModel(examples_by_language())
-
-
-def detect_language(text: str, model: TrigramModel | None = None) -> str | None:
-    """``"fr"``, ``"en"``, or None when the message gives no clue (e.g. only a number)."""
+def requested_language(text: str) -> str | None:
+    """The language an explicit request asks for ("english please", "en français svp",
+    "can you speak english", "je ne parle pas anglais" -> "fr"), else None."""
     words = normalize(text).split()
-    if not words:
+    asked = {_LANGUAGE_NAMES[word] for word in words if word in _LANGUAGE_NAMES}
+    if len(asked) != 1 or len(words) > 8:
         return None
-    french = sum(word in _FRENCH for word in words) + (2 if set(text.lower()) & _FRENCH_LETTERS else 0)
-    english = sum(word in _ENGLISH for word in words)
-    score = float(french - english)
-    if sum(not word.isdigit() for word in words) >= _TRIGRAM_MIN_WORDS:
-        lean = (model or _default_model()).french_lean(text)
-        if abs(lean) >= _TRIGRAM_EVIDENCE:
-            score += math.copysign(_TRIGRAM_CLUE, lean)
-    if score == 0:
+    others = [word for word in words if word not in _LANGUAGE_NAMES]
+    if not all(word in _REQUEST_WORDS or word in _NEGATIONS for word in others):
         return None
-    return "fr" if score > 0 else "en"
+    (code,) = asked
+    if any(word in _NEGATIONS for word in others):  # "I don't speak French": the other one
+        return "en" if code == "fr" else "fr"
+    return code
+
+
+def language_words(text: str) -> list[str]:
+    """The words of ``text`` that tell its language, as written: without links, numbers,
+    references, street names and names written with a capital inside a sentence."""
+    skipped = names(text)
+    words = _WORD.findall(_STREET.sub(" ", _CODE.sub(" ", _LINK.sub(" ", text))))
+    if len(words) > 1 and all(word[0].isupper() and not word.isupper() for word in words):
+        return []  # "Médiathèque Jacques Demy", "Johanna Rolland": a name
+    # "I" starts no name
+    return [word for word in words if len(word) == 1 or not set(normalize(word).split()) <= skipped]
+
+
+@dataclass(frozen=True)
+class Guess:
+    language: str | None  # None when the message has no word that tells
+    confidence: float  # the detector's, in [0.5, 1] when there is a language
+    words: int  # real words the guess rests on
+
+
+class LanguageDetector:
+    """French/English detection of chat messages; the models load once per process."""
+
+    def __init__(self, low_accuracy: bool = False) -> None:
+        builder = LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models()
+        if low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        self._detector = builder.build()
+
+    def guess(self, text: str) -> Guess:
+        words = language_words(text)
+        if not words:
+            return Guess(None, 0.0, 0)
+        values = self._detector.compute_language_confidence_values(" ".join(words).lower())
+        best = max(values, key=lambda value: value.value)
+        if best.value <= 0.5:
+            return Guess(None, best.value, len(words))
+        return Guess(_LINGUA[best.language], best.value, len(words))
+
+    def decide(self, text: str, current: str | None) -> str | None:
+        """The conversation's language after ``text``: ``current`` unless the message is
+        clearly and substantially in the other one; for a first message (``current`` None),
+        its language if the detector is sure enough, else None."""
+        requested = requested_language(text)
+        if requested:
+            return requested
+        guess = self.guess(text)
+        if current is None:
+            needed = FIRST_CONFIDENCE
+            command = _COMMAND.match(text)
+            if not guess.words and command:  # "/council": the command's own word, if it tells
+                guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
+            return guess.language if guess.confidence >= needed else None
+        other = guess.language
+        if (other is not None and other != current and guess.words >= SWITCH_WORDS
+                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
+            return other
+        return current
+
+    def _mostly(self, text: str, language: str) -> bool:
+        """Whether most of the message's words, and enough of them, are in ``language``: a
+        mixed message ("where can I get a carte d'identité?") does not switch."""
+        words = {code: 0 for code in LANGUAGES}
+        for section in self._detector.detect_multiple_languages_of(" ".join(language_words(text))):
+            words[_LINGUA[section.language]] += section.word_count
+        return words[language] >= SWITCH_WORDS and words[language] > sum(words.values()) - words[language]

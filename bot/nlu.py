@@ -1,5 +1,6 @@
 """Intent classification from each intent's example phrases (``intents/*.yaml``): a word
-model learnt from the examples and rapidfuzz string similarity, combined.
+model learnt from the examples, character n-grams, rapidfuzz string similarity, and a kernel
+classifier trained on the examples, combined.
 
 Text is normalised (case, accents, punctuation, elisions), stop words dropped and the words
 stemmed lightly. A word the examples do not use is corrected to the closest word they do use
@@ -10,19 +11,23 @@ From the examples, each stem gets a *leaning*, how strongly it points to each in
 share of each intent's examples that use it), and a *weight*, high when it points to one
 intent, low when many use it. An intent's score blends:
 
-- its best example: weighted word overlap (cosine) mixed with rapidfuzz's token sort ratio,
-  which rewards near-identical wording and tolerates what correction missed;
-- the weighted leaning of the message's words, which generalises beyond single examples.
+- its best example: weighted word overlap (cosine), character n-gram TF-IDF cosine (which
+  survives typos the correction missed: ``bot.tfidf``) and rapidfuzz's token sort ratio;
+- the weighted leaning of the message's words, which generalises beyond single examples;
+- a kernel ridge classifier (``bot.linear``) over TF-IDF similarities of character n-grams
+  and of words and word pairs (stop words kept: "j'ai voté" is not "voter"), which learns
+  which examples tell intents apart ("m'abonner au conseil" is about subscribing).
 
 Unknown words count against every intent, so off-topic messages score low; the ``unknown``
-intent also has off-topic examples. The confidence is the best intent's score in [0, 1];
-below the threshold the intent is ``unknown``. A greeting opening a request ("Bonjour, je
-voudrais ...") is set aside when the request alone scores better.
+intent also has off-topic examples. The confidence is the best intent's score in [0, 1]
+(``bench/nlu_baseline.py`` prints the precision above a few levels); below the threshold the
+intent is ``unknown``. A greeting opening a request ("Bonjour, je voudrais ...") is set aside
+when the request alone scores better.
 """
 from __future__ import annotations
 
+import functools
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +37,9 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.entities import EntityExtractors
 from bot.intent import IntentSpec
-from bot.text import content_words, normalize, stem
+from bot.linear import KernelRidge
+from bot.text import content_words, names, normalize, stem
+from bot.tfidf import TfidfIndex, word_ngrams
 
 UNKNOWN = "unknown"
 GREET = "greet"
@@ -44,8 +51,11 @@ _GREETING_MARGIN = 0.03  # how much better a request must score without its gree
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
-_WORD_WEIGHT = 0.6  # share of the word model in an example's score; the rest is rapidfuzz
-_EXAMPLE_SHARE = 0.6  # share of the best example in an intent's score; the rest is word leaning
+_WORD_WEIGHT = 0.4  # share of the word model in an example's score
+_CHAR_WEIGHT = 0.4  # share of the character n-grams; the rest is rapidfuzz
+_EXAMPLE_SHARE = 0.6  # share of the best example in the similarity score; the rest is word leaning
+_CLASSIFIER_SHARE = 0.6  # share of the kernel classifier's score; the rest is the similarity score
+_KERNEL_WORDS = 0.5  # share of words (and word pairs) in the classifier's similarity; the rest is characters
 _SMOOTHING = 0.003  # pseudo-count of every stem in every intent
 _UNSEEN_WORD_WEIGHT = 0.5  # share of the highest word weight an unknown word counts for
 
@@ -63,16 +73,20 @@ class NluResult:
                 "confidence": round(self.confidence, 3), "entities": self.entities}
 
 
-def names(text: str) -> frozenset[str]:
-    """Normalised words written with a capital inside a sentence ("rue Paul Bellamy"), unless
-    the whole message is capitalised; they are names when the examples do not know them."""
-    words = re.findall(r"[^\W\d_][\w'’-]*", text)
-    capitalised = [word for word in words if word[0].isupper()]
-    if len(capitalised) == len(words):
-        return frozenset()
-    sentence_starts = {match.group(1) for match in re.finditer(r"(?:^|[.!?:]\s+)([^\W\d_][\w'’-]*)", text)}
-    return frozenset(part for word in capitalised if word not in sentence_starts
-                     for part in normalize(word).split())
+@functools.lru_cache(maxsize=4)  # every bot of a process (tests make many) shares the training
+def _trained_model(contents: tuple[str, ...], phrases: tuple[str, ...], labels: tuple[int, ...],
+                   classes: int) -> tuple[TfidfIndex, TfidfIndex, KernelRidge]:
+    """The examples' character n-gram index (of their content words) and word index (of all
+    their words and word pairs), and the classifier trained on their similarities."""
+    characters = TfidfIndex(list(contents))
+    words = TfidfIndex(list(phrases), word_ngrams)
+    similarities = _mixed(characters.example_similarities(), words.example_similarities())
+    return characters, words, KernelRidge(similarities, np.array(labels, dtype=np.intp), classes)
+
+
+def _mixed(characters: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The kernel classifier's similarity: character n-grams and words, equally."""
+    return (1 - _KERNEL_WORDS) * characters + _KERNEL_WORDS * words
 
 
 class Nlu:
@@ -82,6 +96,8 @@ class Nlu:
         self.extractors = extractors or EntityExtractors()
         labels: list[str] = []
         examples: list[list[str]] = []
+        contents: list[str] = []
+        normalized_examples: list[str] = []
         surface: set[str] = set()
         for spec in intents.values():
             for phrases in spec.examples.values():
@@ -91,9 +107,17 @@ class Nlu:
                         surface.update(words)
                         labels.append(spec.name)
                         examples.append([stem(word) for word in words])
+                        contents.append(" ".join(words))
+                        normalized_examples.append(normalize(phrase))
         self._intent_names = sorted(set(labels))
         self._label_index = np.array([self._intent_names.index(label) for label in labels],
                                      dtype=np.intp)
+        # each intent's examples are contiguous: an intent's best example is one reduceat away
+        self._block_starts = np.flatnonzero(np.diff(self._label_index, prepend=-1))
+        self._block_labels = self._label_index[self._block_starts]
+        self._characters, self._words, self._classifier = _trained_model(
+            tuple(contents), tuple(normalized_examples), tuple(int(label) for label in self._label_index),
+            len(self._intent_names))
         # token_sort_ratio is ratio on sorted words: sorting the examples once saves most of its cost
         self._strings = [" ".join(sorted(words)) for words in examples]
         self._surface_by_initial: dict[str, list[str]] = {}
@@ -109,7 +133,7 @@ class Nlu:
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
         """How strongly each stem points to each intent, how much it weighs, and the examples
-        laid out as unit rows of weights."""
+        as unit vectors of weights."""
         count = len(self._intent_names)
         self._column = {word: column for column, word in
                         enumerate(sorted({word for words in examples for word in words}))}
@@ -119,8 +143,8 @@ class Nlu:
                 usage[self._column[word], label] += 1
         # the share of each intent's examples that use the stem (intents of different sizes
         # made comparable), smoothed so that a stem seen once is weak evidence
-        share = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
-        self._leaning = share / share.sum(axis=1, keepdims=True)
+        shares = (usage + _SMOOTHING) / np.bincount(self._label_index, minlength=count).astype(np.float32)
+        self._leaning = shares / shares.sum(axis=1, keepdims=True)
         # a stem weighs by how much it points to one intent: log 2 if to none, log(1 + count)
         # if only to one
         self._weight = np.log1p(count * self._leaning.max(axis=1, initial=0.0)).astype(np.float32)
@@ -130,7 +154,8 @@ class Nlu:
             columns = [self._column[word] for word in set(words)]
             matrix[row, columns] = self._weight[columns]
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self._matrix = matrix / np.maximum(norms, 1e-9)
+        # one row per stem (its weight in each example): a message's stems are contiguous rows
+        self._by_stem = np.ascontiguousarray((matrix / np.maximum(norms, 1e-9)).T)
 
     def _known_stem(self, word: str) -> str | None:
         """The stem of ``word`` if the examples use it, else of its closest example word."""
@@ -148,49 +173,65 @@ class Nlu:
             match = process.extractOne(word, candidates, scorer=Levenshtein.normalized_similarity,
                                        score_cutoff=cutoff)
             # else a known word glued to a prefix or suffix: "rebonjour", "okthanks"
-            known = match[0] if match else next((known for known in self._longest_first if known in word), None)
-            self._corrections[word] = stem(known) if known else None
+            corrected = match[0] if match else next((known for known in self._longest_first if known in word), None)
+            self._corrections[word] = stem(corrected) if corrected else None
         return self._corrections[word]
 
     def tokens(self, text: str) -> list[str]:
         """The message's stemmed content words, misspellings corrected; unknown words kept,
         except numbers and names (a street, a quartier), which say nothing of the intent."""
-        return self._tokens(normalize(text), names(text))
+        return [token for _word, token in self._tokens(normalize(text), names(text))]
 
-    def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[str]:
+    def _written(self, normalized: str, skipped: frozenset[str]) -> list[str]:
+        """The message's words, stop words included, without unknown numbers and names."""
+        return [word for word in normalized.split()[:_MAX_WORDS]
+                if stem(word) in self._column or not (word.isdigit() or word in skipped)]
+
+    def _tokens(self, normalized: str, skipped: frozenset[str]) -> list[tuple[str, str]]:
+        """(word as written, its known or own stem) for each content word that counts."""
         tokens = []
         for word in content_words(normalized)[:_MAX_WORDS]:
             if stem(word) not in self._column and (word.isdigit() or word in skipped):
                 continue
-            tokens.append(self._known_stem(word) or stem(word))
+            tokens.append((word, self._known_stem(word) or stem(word)))
         return tokens
 
-    def _intent_scores(self, words: list[str]) -> np.ndarray:
-        """Each intent's score in [0, 1]: its best example's, blended with the word leaning."""
+    def _intent_scores(self, tokens: list[tuple[str, str]], written: list[str]) -> np.ndarray:
+        """Each intent's score in [0, 1]: its best example's blended with the word leaning,
+        then with the kernel classifier's."""
+        words = [token for _word, token in tokens]
         known = sorted({self._column[word] for word in words if word in self._column})
         weights = self._weight[known]
         unseen = self._unseen_weight * len({word for word in words if word not in self._column})
         query_norm = math.sqrt(float(np.sum(weights ** 2)) + unseen * self._unseen_weight)
-        overlap = self._matrix[:, known] @ weights / max(query_norm, 1e-9)
+        overlap = weights @ self._by_stem[known] / max(query_norm, 1e-9)
         similarity = process.cdist([" ".join(sorted(words))], self._strings, scorer=fuzz.ratio,
                                    workers=1, dtype=np.float32)[0] / 100
-        per_example = _WORD_WEIGHT * overlap + (1 - _WORD_WEIGHT) * similarity
+        characters = self._characters.similarities(" ".join(word for word, _token in tokens))
+        per_example = (_WORD_WEIGHT * overlap + _CHAR_WEIGHT * characters
+                       + (1 - _WORD_WEIGHT - _CHAR_WEIGHT) * similarity)
         best = np.zeros(len(self._intent_names), dtype=np.float32)
-        np.maximum.at(best, self._label_index, per_example)
+        best[self._block_labels] = np.maximum.reduceat(per_example, self._block_starts)
         leaning = weights @ self._leaning[known] / max(float(weights.sum()) + unseen, 1e-9)
-        return _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
+        blended = _EXAMPLE_SHARE * best + (1 - _EXAMPLE_SHARE) * leaning
+        learnt = np.clip(self._classifier.scores(
+            _mixed(characters, self._words.similarities(" ".join(written)))), 0.0, 1.0)
+        return (1 - _CLASSIFIER_SHARE) * blended + _CLASSIFIER_SHARE * learnt
 
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
-        words = self._tokens(normalized, names(text))
-        if not words or not self._strings:
+        skipped = names(text)
+        tokens = self._tokens(normalized, skipped)
+        if not tokens or not self._strings:
             return NluResult(text, UNKNOWN, 0.0, entities)
-        scores = self._intent_scores(words)
-        request = [word for word in words if word not in self._greeting]
-        if request and len(request) < len(words):
+        written = self._written(normalized, skipped)
+        scores = self._intent_scores(tokens, written)
+        request = [(word, token) for word, token in tokens if token not in self._greeting]
+        if request and len(request) < len(tokens):
             # "Bonjour, je voudrais ...": a greeting opening a request does not make it a greeting
-            without_greeting = self._intent_scores(request)
+            without_greeting = self._intent_scores(
+                request, [word for word in written if stem(word) not in self._greeting])
             if without_greeting.max() > scores.max() + _GREETING_MARGIN:
                 scores = without_greeting
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
 from bot.db import utcnow
-from bot.language import detect_language
+from bot.language import requested_language
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "cancel", "abandonner",
                           "laisse tomber", "quit", "quitter", "never mind", "nevermind"})
 LANGUAGE_COMMANDS = frozenset({"lang", "langue", "language"})
-_LANGUAGE_WORDS = {"fr": {"francais", "french", "en francais", "in french"},
-                   "en": {"anglais", "english", "en anglais", "in english", "english please"}}
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 LAST_SEEN_PRECISION = timedelta(days=1)
@@ -156,7 +154,7 @@ class Router:
                   text: str) -> str:
         if user.language:
             return user.language
-        return (detect_language(text) or conversation.language
+        return (self.bot.languages.decide(text, conversation.language)
                 or (message.language if message.language in ("fr", "en") else None)
                 or self.bot.settings.default_language)
 
@@ -195,7 +193,7 @@ class Router:
         command = _COMMAND.match(text)
         if command and command.group(1).lower() in LANGUAGE_COMMANDS:
             return self._set_language(user, (command.group(2) or "").strip().lower(), lang)
-        switch = next((code for code, words in _LANGUAGE_WORDS.items() if normalized in words), None)
+        switch = None if picked else requested_language(text)
         if switch:
             return self._set_language(user, switch, lang)
 

@@ -13,14 +13,15 @@ _DRAWN_OUT = re.compile(r"([a-z])\1{2,}")  # "helloooo", "stooop": three or more
 
 # Words that say nothing about what a resident wants: articles, prepositions, linking verbs,
 # politeness. Words that do (my/mes, no/plus/ne, who/qui, where/ou, when/quand) are kept.
-STOP_WORDS = frozenset(
-    ["le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "en", "dans", "sur", "par", "avec", "ce",
-     "cet", "cette", "ces", "c", "il", "elle", "on", "ils", "elles", "y", "est", "sont", "suis", "etre", "ete", "ca",
-     "cela", "ceci", "svp", "stp", "sil", "plait", "tres", "bien", "alors", "donc", "peu", "se", "me", "te", "moi",
-     "toi", "lui", "leur", "a", "the", "an", "of", "to", "in", "on", "at", "for", "with", "and", "or", "is", "are",
-     "am", "be", "been", "being", "it", "its", "this", "that", "these", "those", "please", "pls", "plz", "just", "some",
-     "any", "so", "there", "do", "does", "can", "could", "would", "will", "shall", "might"]
-)
+STOP_WORDS = frozenset([
+    "le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "en", "dans", "sur", "par",
+    "avec", "ce", "cet", "cette", "ces", "c", "il", "elle", "on", "ils", "elles", "y", "est", "sont",
+    "suis", "etre", "ete", "ca", "cela", "ceci", "svp", "stp", "sil", "plait", "tres", "bien", "alors",
+    "donc", "peu", "se", "me", "te", "moi", "toi", "lui", "leur", "a", "the", "an", "of", "to", "in",
+    "on", "at", "for", "with", "and", "or", "is", "are", "am", "be", "been", "being", "it", "its",
+    "this", "that", "these", "those", "please", "pls", "plz", "just", "some", "any", "so", "there",
+    "do", "does", "can", "could", "would", "will", "shall", "might",
+])
 _SUFFIXES = ("ements", "ement", "ent", "ations", "ation", "ings", "ing", "ers", "er", "ez", "es", "ed",
              "e", "s", "x")
 _MIN_STEM = 3
@@ -67,3 +68,15 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
             return word[: -len(suffix)]
     return word
+
+
+def names(text: str) -> frozenset[str]:
+    """Normalised words written with a capital inside a sentence ("rue Paul Bellamy"), unless
+    the whole message is capitalised; they are names when the examples do not know them."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", text)
+    capitalised = [word for word in words if word[0].isupper()]
+    if len(capitalised) == len(words):
+        return frozenset()
+    sentence_starts = {match.group(1) for match in re.finditer(r"(?:^|[.!?:]\s+)([^\W\d_][\w'’-]*)", text)}
+    return frozenset(part for word in capitalised if word not in sentence_starts
+                     for part in normalize(word).split())

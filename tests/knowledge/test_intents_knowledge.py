@@ -76,7 +76,8 @@ async def test_ask_data_asks_what_is_wanted_then_answers(alice: ChatTester) -> N
 
 
 async def test_ask_data_in_english(alice: ChatTester) -> None:
-    reply = await alice.say("/data culture budget")
+    await alice.say("hello, I'm looking for some figures about the city")
+    reply = await alice.say("/data culture budget")  # the conversation is in English
     assert "80 millions d'euros" in reply.text and "Source:" in reply.text
     assert "Demonstration data (as of 2015-06-30)" in reply.text
 
