@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import db
+from bot import db, metrics
 from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
 from bot.i18n import Catalog
@@ -77,7 +78,10 @@ class CivicBot:
                       "/" + self.intents[intent].commands[0])
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        return await self.router.handle(message)
+        started = time.perf_counter()
+        reply = await self.router.handle(message)
+        metrics.count_reply(message.platform, reply.intent, time.perf_counter() - started)
+        return reply
 
     async def close(self) -> None:
         await self.router.close()

@@ -32,6 +32,7 @@ class Settings:
     secret: str = ""  # HMAC key for pseudonymous ids; empty: generated and kept in data_dir
     retention_days: int = 365
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for log collectors
     log_file: str = ""  # civicbot chat: where logs go (empty: standard error, WARNING and up)
     log_message_text: bool = False  # off by default: no resident's words in the logs
 
@@ -173,4 +174,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**values)
     if settings.default_language not in ("fr", "en"):
         raise ConfigError("setting 'default_language': must be 'fr' or 'en'")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError("setting 'log_format': must be 'text' or 'json'")
     return settings

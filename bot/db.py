@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, Table, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -90,6 +92,17 @@ def _alembic_config(connection: Connection) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "heads")
+
+
+def _current(connection: Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(_alembic_config(connection)).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when every migration is applied (the readiness check of ``civicbot serve``)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
 
 
 async def migrate(engine: AsyncEngine) -> None:
