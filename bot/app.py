@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import db
 from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.files import private_dir
 from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
 from bot.language import LanguageDetector
@@ -50,7 +51,7 @@ class CivicBot:
     @classmethod
     async def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> CivicBot:
         """Open (and migrate) the database and load intents, catalogs and the NLU."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = engine or db.create_engine(settings.effective_database_url)
         await db.migrate(engine)
         intents = discover()

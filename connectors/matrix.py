@@ -50,6 +50,7 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
+from bot.files import private_dir
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
@@ -237,7 +238,7 @@ class MatrixConnector(Connector):
         self.bot = bot
         self.settings = settings
         store = settings.data_dir / "matrix"
-        store.mkdir(parents=True, exist_ok=True)
+        private_dir(store)
         self.encryption = encryption and ENCRYPTION_ENABLED
         config = AsyncClientConfig(
             max_limit_exceeded=0, max_timeouts=0, request_timeout=REQUEST_TIMEOUT_S,
