@@ -53,6 +53,7 @@ from bot.config import ConfigError, Settings
 from bot.files import private_dir
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
+from bot.redact import hide_in_logs
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
 from connectors.telegram_messages import split_text  # platform-neutral despite its home
 
@@ -235,6 +236,8 @@ class MatrixConnector(Connector):
         settings = bot.settings
         check_settings(settings)
         protect_logs(settings.log_message_text)
+        hide_in_logs(settings.matrix_access_token)
+        hide_in_logs(settings.matrix_password)
         self.bot = bot
         self.settings = settings
         store = settings.data_dir / "matrix"

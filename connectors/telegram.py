@@ -43,6 +43,7 @@ from bot.app import CivicBot
 from bot.config import ConfigError, Settings
 from bot.messages import IncomingMessage, Reply
 from bot.models import User
+from bot.redact import hide_in_logs
 from connectors import telegram_messages as tm
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
 
@@ -127,6 +128,9 @@ class TelegramConnector(Connector):
         self.bot = bot
         self.mode = settings.telegram_mode
         self.webhook_secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
+        hide_in_logs(settings.telegram_token)  # the library logs the Bot API URL as it builds
+        hide_in_logs(self.webhook_secret)
+        _quiet_library_logs(settings.log_message_text)
         builder = Application.builder().token(settings.telegram_token).updater(None)
         if settings.telegram_base_url:
             builder = builder.base_url(settings.telegram_base_url)
@@ -147,7 +151,6 @@ class TelegramConnector(Connector):
     async def start(self) -> None:
         """Connect (retrying while Telegram is unreachable), publish the command menus, and start
         polling or register the webhook. Raises ConfigError if Telegram refuses the token."""
-        _quiet_library_logs(self.bot.settings.log_message_text)
         await self._until_done(self.application.initialize, "connect")
         await self._publish_menus()
         if self.mode == "webhook":
