@@ -13,6 +13,7 @@ from bot import db
 from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
 from bot.files import private_dir
+from bot.flood import FloodControl
 from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
 from bot.language import LanguageDetector
@@ -44,9 +45,12 @@ class CivicBot:
     pseudonymizer: Pseudonymizer
     languages: LanguageDetector = field(default_factory=LanguageDetector)
     router: Router = field(init=False)
+    flood: FloodControl = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = Router(self)
+        self.flood = FloodControl(self.settings.flood_messages, self.settings.flood_seconds,
+                                  self.catalog, self.settings.default_language)
 
     @classmethod
     async def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> CivicBot:
