@@ -26,6 +26,9 @@ from bot.http import create_app
 from connectors.base import Connector
 from connectors.registry import create_connectors, set_running
 
+NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
+                "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
+                "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
 BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run", "bot.contributions.maintenance:run"]
 
 log = logging.getLogger(__name__)
@@ -81,7 +84,10 @@ async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
         set_running(started)
         services = [asyncio.create_task(_run_service(name, bot, services_stop), name=name)
                     for name in BACKGROUND_SERVICES]
-        log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        if connectors:
+            log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        else:
+            log.warning(NO_CONNECTOR)
         await stop.wait()
     finally:
         log.info("stopping: finishing the messages in hand")
