@@ -35,7 +35,7 @@ def cli(ctx: click.Context) -> None:
     """civicbot: the civic assistant a city runs for its residents.
 
     Settings come from CIVICBOT_* environment variables and an optional TOML file
-    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see the README.
+    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see docs/operate/configuration.md.
     """
     try:
         settings = load_settings()
