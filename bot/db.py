@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from bot.files import private_file
 from bot.sqlite_driver import OneTripDBAPI
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -56,6 +57,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An async engine; on SQLite with WAL and foreign keys, so one file serves everything."""
     if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_async_engine(url, connect_args={"timeout": 30}, module=OneTripDBAPI(), **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -26,6 +26,9 @@ from bot.http import READINESS_KEY, create_app
 from connectors.base import Connector
 from connectors.registry import create_connectors, set_running
 
+NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
+                "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
+                "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
 BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run", "bot.contributions.maintenance:run"]
 
 log = logging.getLogger(__name__)
@@ -82,7 +85,10 @@ async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
         services = [asyncio.create_task(_run_service(name, bot, services_stop), name=name)
                     for name in BACKGROUND_SERVICES]
         app[READINESS_KEY].serving = True
-        log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        if connectors:
+            log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        else:
+            log.warning(NO_CONNECTOR)
         await stop.wait()
     finally:
         app[READINESS_KEY].serving = False
