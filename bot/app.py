@@ -80,5 +80,4 @@ class CivicBot:
         return await self.router.handle(message)
 
     async def close(self) -> None:
-        await self.router.close()
         await self.engine.dispose()

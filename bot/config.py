@@ -41,7 +41,6 @@ class Settings:
     default_language: str = "fr"
     nlu_threshold: float = 0.25  # bot/nlu.py confidence below which a message is "unknown"
     max_message_chars: int = 2000
-    state_cache_seconds: float = 60.0  # SQLite: residents' state kept this long between messages
     demo_data: bool = True  # load the demonstration pack when the knowledge base is empty
     topics: list[str] = field(
         default_factory=lambda: [
