@@ -110,11 +110,17 @@ class Committer:
         self._turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     async def commit(self, session: AsyncSession) -> None:
-        if self._turns is None or await _writing(session):
+        if self._turns is None or not _flushes(session) or await _writing(session):
             await session.commit()
             return
         async with self._turns:
             await session.commit()
+
+
+def _flushes(session: AsyncSession) -> bool:
+    """Whether committing will write rows the session holds (added, changed or deleted)."""
+    sync = session.sync_session
+    return bool(sync.new or sync.deleted or any(sync.is_modified(instance) for instance in sync.dirty))
 
 
 async def _writing(session: AsyncSession) -> bool:
