@@ -48,8 +48,8 @@ async def import_rne(writer: Writer, path: Path, communes: set[str] | None, orig
         role = record["Libellé de la fonction"] or (
             "Conseillère municipale" if record.get("Code sexe") == "F" else "Conseiller municipal")
         keys = name_keys(first, last)
-        await writer.add("official", {
-            "key": f"rne-{commune}-{slug(keys['last_name_key'], keys['first_name_key'])}",
+        await writer.add("official", {  # one row per function: an adjoint who became maire has two
+            "key": f"rne-{commune}-{slug(keys['last_name_key'], keys['first_name_key'], role)}",
             "first_name": display_name(first), "last_name": display_name(last), **keys,
             "role": role, "delegations": [], "areas": [],
             "commune_code": commune, "commune": record["Libellé de la commune"],
