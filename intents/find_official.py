@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
@@ -21,7 +19,7 @@ from knowledge.officials import (
     communes_named,
     find_by_name,
     for_area,
-    for_topic,
+    in_charge_of,
     of_communes,
     with_role,
 )
@@ -74,15 +72,13 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     topical = [word for word in rest if word in _topic_words()]
     if question.place and not communes:
         return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
-    if question.function is None and not topic:
-        if not rest:
-            return None
-        found = await _by_topic(ctx.session, " ".join(rest), ctx.entities.get("topic"))
-        return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
     keys = tuple(key for _code, _name, key in communes) or await _city_keys(ctx)
     commune_label = ", ".join(sorted({name for _code, name, _key in communes})) or ctx.settings.city_name
+    if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
+        found = (await _in_charge(ctx, keys, " ".join(rest)))[0] if rest else []
+        return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
     if topic or topical:
-        return await _by_delegation(ctx, question, keys, " ".join(topic or topical), commune_label)
+        return await _by_delegation(ctx, keys, " ".join(topic or topical), commune_label)
     kind = None if question.function == COUNCIL else question.function
     officials = await of_communes(ctx.session, keys, kind, question.rank)
     asked = _asked(ctx, question)
@@ -104,14 +100,6 @@ async def _named(ctx: Context, words: list[str]) -> list[Official]:
     if len(words) == 1 and words[0] in _topic_words():
         return []
     return best
-
-
-async def _by_topic(session: AsyncSession, words: str, topic: str | None) -> list[Official]:
-    found = {official.key: official for official in await for_topic(session, words)}
-    if topic:  # "participation" also finds "dialogue citoyen"
-        for phrase in [topic, *load_topic_synonyms().get(topic, [])]:
-            found.update({official.key: official for official in await for_topic(session, phrase)})
-    return list(found.values())
 
 
 @cache
@@ -140,14 +128,25 @@ def _asked(ctx: Context, question: Question) -> str:
     return ctx.t(f"asked_{question.function}")
 
 
-async def _by_delegation(ctx: Context, question: Question, keys: tuple[str, ...], topic: str,
-                         commune: str) -> Reply:
-    """Officials of these communes in charge of the topic; an honest "unknown" otherwise."""
-    found = [official for official in await _by_topic(ctx.session, topic, ctx.entities.get("topic"))
-             if official.commune_key in keys
-             and question.function in (None, COUNCIL, function_of(official.role).kind)]
+async def _in_charge(ctx: Context, keys: tuple[str, ...], topic: str
+                     ) -> tuple[list[Official], bool]:
+    """The officials of these communes in charge of the topic (or of the topic recognised, with
+    its synonyms: "participation" also finds "dialogue citoyen"), and whether any of them has
+    a delegation at all."""
+    entity = ctx.entities.get("topic")
+    phrases = [topic, *([entity, *load_topic_synonyms().get(entity, [])] if entity else [])]
+    officials = await of_communes(ctx.session, keys)
+    return in_charge_of(officials, phrases), any(official.delegations for official in officials)
+
+
+async def _by_delegation(ctx: Context, keys: tuple[str, ...], topic: str, commune: str) -> Reply:
+    """The officials of these communes in charge of the topic (whatever the source calls their
+    function: "l'adjoint à la culture" is whoever is in charge of it); an honest "unknown"
+    otherwise."""
+    found, given = await _in_charge(ctx, keys, topic)
     if not found:
-        return nothing_found(ctx, ctx.t("no_delegation", topic=topic, commune=commune))
+        return nothing_found(ctx, ctx.t("no_delegation" if given else "no_delegation_given",
+                                        topic=topic, commune=commune))
     return _officials_reply(ctx, ctx.t("found"), found[:SHOWN])
 
 

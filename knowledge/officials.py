@@ -12,11 +12,10 @@ from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.text import normalize
+from bot.text import content_words, normalize, stem
 from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.roles import ORDER, function_of
-from knowledge.search import relevant, rows_of, search
 
 NAME_MATCH = 80  # rapidfuzz ratio for a word to be taken as a name
 _BLOCK = 3
@@ -126,12 +125,6 @@ async def with_role(session: AsyncSession, role: str, commune: str = "") -> list
             if normalize(official.role) == wanted]
 
 
-async def for_topic(session: AsyncSession, query: str) -> list[Official]:
-    """Officials whose delegations cover every word of the query."""
-    hits = await search(session, query, ("official",))
-    return await rows_of(session, Official, relevant(hits, share=1.0))
-
-
 @kept
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     """Officials in charge of this area (their ``areas`` name it)."""
@@ -181,3 +174,16 @@ async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | 
               if (kind is None or function_of(official.role).kind == kind)
               and (rank is None or function_of(official.role).rank == rank)]
     return sorted(wanted, key=_rank_order)
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in content_words(normalize(text)))
+
+
+def in_charge_of(officials: list[Official], phrases: list[str]) -> list[Official]:
+    """The officials whose delegations cover every word of one of the phrases ("culture",
+    "musées"…), inflections aside: read from the commune's own officials, not searched among
+    all the country's."""
+    wanted = [stems for stems in map(_stems, phrases) if stems]
+    return [official for official in officials
+            if any(stems <= _stems(" ".join(official.delegations)) for stems in wanted)]
