@@ -127,4 +127,4 @@ async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
     areas = areas or await AreaResolver.load(writer.session)
     build = BUILDERS[kind]
     for where, record in read_csv(path, REQUIRED[kind], encoding):
-        await writer.add(kind, build(record, where, origin, areas))
+        await writer.add(kind, build(record, where, origin, areas), where)
