@@ -51,7 +51,7 @@ async def _answer(ctx: Context) -> Reply:
     lines = [ctx.t("found")]
     if asked is None:
         services = (await nearest(ctx.session, kind, location.latitude, location.longitude, SHOWN)
-                    if location else list(kind.matches[:SHOWN]))
+                    if location else (await all_of(ctx.session, kind))[:SHOWN])
     else:
         services = await all_of(ctx.session, kind)
         if location:

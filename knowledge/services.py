@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.text import normalize
+from bot.text import STOP_WORDS, normalize
+from knowledge.cache import kept
 from knowledge.geo import EARTH_RADIUS_M, distance_m
 from knowledge.models import Service
-from knowledge.search import CANDIDATES, matched_words, relevant, rows_of, search
+from knowledge.search import CANDIDATES, matched_words, query_words, relevant, rows_of, search
 
 FIRST_RADIUS_M = 1_000.0
+KINDS_FILE = Path(__file__).parent / "service_kinds.yaml"
 _METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 
 
@@ -35,18 +40,39 @@ class Kind:
     categories: frozenset[str]
 
     def __bool__(self) -> bool:
-        return bool(self.matches)
+        return bool(self.matches or self.categories)
+
+
+@kept
+async def _categories(session: AsyncSession) -> list[str]:
+    return list((await session.scalars(select(Service.category).distinct())).all())
+
+
+@cache
+def _residents_words() -> dict[str, tuple[str, ...]]:
+    """OSM category → the words residents use for it (``service_kinds.yaml``)."""
+    kinds = yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8"))
+    return {category: tuple(normalize(word) for word in words) for category, words in kinds.items()}
+
+
+def _names(category: str, words: tuple[str, ...]) -> bool:
+    """Whether the request's words name the category: every word of the category or of one
+    of its residents' names, spelt close enough ("supermarche" names ``supermarket``,
+    "boulangerie" names ``bakery``; "mairie" does not name ``mairie annexe``)."""
+    joined = " ".join(words)
+    for name in (category.replace("_", " "), *_residents_words().get(category, ())):
+        own = tuple(word for word in normalize(name).split() if word not in STOP_WORDS)
+        if own and len(matched_words(own, joined, "")) == len(own):
+            return True
+    return False
 
 
 async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]) -> Kind:
     hits = relevant(await search(session, request, ("service",), limit=CANDIDATES, ignore=ignore))
-    matches = await rows_of(session, Service, hits)
-    if not matches:
-        return Kind((), frozenset())
-    words = hits[0].words
-    categories = frozenset(service.category for service in matches if service.category and
-                           matched_words(words, normalize(service.category), ""))
-    return Kind(tuple(matches), categories)
+    words = hits[0].words if hits else tuple(query_words(request, ignore))
+    categories = frozenset(category for category in await _categories(session)
+                           if category and _names(category, words))
+    return Kind(tuple(await rows_of(session, Service, hits)), categories)
 
 
 async def all_of(session: AsyncSession, kind: Kind) -> list[Service]:
