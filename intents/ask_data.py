@@ -3,6 +3,7 @@ never a made-up number."""
 from __future__ import annotations
 
 from bot.context import Context
+from bot.formatting import number
 from bot.messages import Reply
 from knowledge.answers import (
     answer_or_ask,
@@ -45,9 +46,10 @@ async def _facts(ctx: Context) -> list[Fact]:
     return await rows_of(ctx.session, Fact, relevant(hits, share=1.0))
 
 
-def _number(ctx: Context, value: float) -> str:
-    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    return text.replace(",", "\u202f").replace(".", ",") if ctx.lang == "fr" else text
+def _unit(ctx: Context, unit: str) -> str:
+    """The unit in the resident's language when the catalog knows it ("millions d'euros")."""
+    key = f"knowledge.units.{unit}"
+    return ctx.t(key) if key in ctx.bot.catalog.messages.get(ctx.lang, {}) else unit
 
 
 async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
@@ -63,7 +65,7 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
         where = f" — {area.name}" if area else ""
         period = f" ({fact.period})" if fact.period else ""
         lines.append(ctx.t("figure", label=fact.label, period=period, where=where,
-                           value=_number(ctx, fact.value), unit=fact.unit).rstrip())
+                           value=number(fact.value, ctx.lang), unit=_unit(ctx, fact.unit)).rstrip())
         if fact.url:
             lines.append(f"  {fact.url}")
     lines += ["", provenance(ctx, matching)]

@@ -3,6 +3,7 @@ nearest first when the resident's location is known."""
 from __future__ import annotations
 
 from bot.context import Context
+from bot.formatting import distance as format_distance
 from bot.messages import Reply
 from knowledge.answers import (
     answer_or_ask,
@@ -90,7 +91,7 @@ def _describe(ctx: Context, service: Service, location, weekday: int | None) -> 
         lines.append(f"  {service.address}")
     distance = _distance(service, location) if location else None
     if distance is not None:
-        lines.append("  " + ctx.t("distance", km=f"{distance / 1000:.1f}"))
+        lines.append("  " + ctx.t("distance", distance=format_distance(distance, ctx.lang)))
     lines.append("  " + _opening(ctx, service, weekday))
     if service.hours:
         lines.append("  " + ctx.t("hours", hours=week_hours(ctx, OpeningHours.parse(service.hours))))
