@@ -14,11 +14,13 @@ from knowledge.answers import (
     provenance,
     request_text,
     request_words,
+    requested_period,
     requested_year,
+    when,
 )
 from knowledge.geo import area_by_key
 from knowledge.models import Dataset, Document, Fact
-from knowledge.search import relevant, rows_of, search
+from knowledge.search import CANDIDATES, relevant, rows_of, search
 
 NAME = "ask_data"
 SHOWN = 5
@@ -73,18 +75,26 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
 
 
 async def _publications(ctx: Context) -> Reply:
-    hits = relevant(await search(ctx.session, request_text(ctx), ("dataset", "document"),
-                                 limit=SHOWN, ignore=ignored_words(ctx, NAME)))
+    period = requested_period(ctx)
+    dated = period is not None and period.grain != "now"
+    hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("dataset", "document"),
+                                 limit=CANDIDATES if dated else SHOWN, ignore=ignored_words(ctx, NAME)))
     if not hits:
         return nothing_found(ctx, ctx.t("not_found", question=request_text(ctx)))
     loaded = {row.key: row for model in (Dataset, Document)
               for row in await rows_of(ctx.session, model, hits)}
     rows = [loaded[hit.key] for hit in hits if hit.key in loaded]
+    if period is not None and dated:
+        rows = [row for row in rows if isinstance(row, Dataset)
+                or (row.date is not None and period.start <= row.date <= period.end)]
+        if not rows:
+            return nothing_found(ctx, ctx.t("not_found_when", subject=" ".join(request_words(ctx, NAME)),
+                                            when=when(ctx, period)))
     lines = [ctx.t("no_figure_but")]
-    for row in rows:
+    for row in rows[:SHOWN]:
         day = row.updated if isinstance(row, Dataset) else row.date
         lines.append(f"• {row.title} ({format_date(ctx, day)})")
         if row.url:
             lines.append(f"  {row.url}")
-    lines += ["", provenance(ctx, rows)]
+    lines += ["", provenance(ctx, rows[:SHOWN])]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])

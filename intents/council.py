@@ -16,7 +16,6 @@ from knowledge.answers import (
     nothing_found,
     now,
     provenance,
-    request_text,
     request_words,
     requested_period,
     when,
@@ -172,7 +171,7 @@ async def _none_when(ctx: Context, moment: str) -> str:
 
 
 async def _deliberations(ctx: Context) -> Reply:
-    hits = relevant(await search(ctx.session, request_text(ctx), ("document",), limit=20,
+    hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("document",), limit=20,
                                  ignore=ignored_words(ctx, NAME)))
     subject = " ".join(request_words(ctx, NAME))
     documents = list((await ctx.session.scalars(select(Document).where(
