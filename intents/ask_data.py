@@ -3,13 +3,15 @@ never a made-up number."""
 from __future__ import annotations
 
 from bot.context import Context
-from bot.formatting import number
+from bot.formatting import money, number
 from bot.messages import Reply
+from bot.text import normalize
 from knowledge.answers import (
     answer_or_ask,
     answer_the_question,
     format_date,
     ignored_words,
+    mentions,
     nothing_found,
     provenance,
     request_text,
@@ -24,6 +26,7 @@ from knowledge.search import CANDIDATES, relevant, rows_of, search
 
 NAME = "ask_data"
 SHOWN = 5
+EUROS = frozenset(["euros", "euro", "eur", "€"])
 
 
 async def handle(ctx: Context) -> Reply:
@@ -66,8 +69,10 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
         area = await area_by_key(ctx.session, fact.area) if fact.area else None
         where = f" — {area.name}" if area else ""
         period = f" ({fact.period})" if fact.period else ""
-        lines.append(ctx.t("figure", label=fact.label, period=period, where=where,
-                           value=number(fact.value, ctx.lang), unit=_unit(ctx, fact.unit)).rstrip())
+        in_euros = (normalize(fact.unit) or fact.unit.strip()) in EUROS
+        value = money(fact.value, ctx.lang) if in_euros else number(fact.value, ctx.lang)
+        lines.append(ctx.t("figure", label=fact.label, period=period, where=where, value=value,
+                           unit="" if in_euros else _unit(ctx, fact.unit)).rstrip())
         if fact.url:
             lines.append(f"  {fact.url}")
     lines += ["", provenance(ctx, matching)]
@@ -77,8 +82,10 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
 async def _publications(ctx: Context) -> Reply:
     period = requested_period(ctx)
     dated = period is not None and period.grain != "now"
-    hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("dataset", "document"),
-                                 limit=CANDIDATES if dated else SHOWN, ignore=ignored_words(ctx, NAME)))
+    found = await search(ctx.session, " ".join(request_words(ctx, NAME)), ("dataset", "document"),
+                         limit=CANDIDATES if dated else SHOWN, ignore=ignored_words(ctx, NAME))
+    # a question about money without a figure: only documents about all of it, never a look-alike
+    hits = relevant(found, share=1.0 if mentions(ctx, "money") else 0.5)
     if not hits:
         return nothing_found(ctx, ctx.t("not_found", question=request_text(ctx)))
     loaded = {row.key: row for model in (Dataset, Document)
