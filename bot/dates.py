@@ -41,7 +41,7 @@ _PHRASE = re.compile("|".join((
     rf"(?P<day_month>\b\d{{1,2}}(?:er|st|nd|rd|th)? (?:{_MONTHS})\b\.?(?:,? {_YEAR}\b)?)",
     rf"(?P<month_day>\b(?:{_MONTHS})\.? \d{{1,2}}(?:st|nd|rd|th)?\b(?:,? {_YEAR}\b)?)",
     rf"(?P<month>\b(?:(?:{_MONTH_LEAD}) )?(?:{_MONTHS})\.? {_YEAR}\b"
-    rf"|\b(?:{_MONTH_LEAD}) (?:{_MONTHS}|may)\b)",
+    rf"|\b(?:{_MONTH_LEAD}) (?:{_MONTHS}|may)\b(?! \d))",  # "of april 10": a day, further on
     rf"(?P<now>\b(?:{_NOW})\b)",
     rf"(?P<relative>\b(?:{_RELATIVE})\b)",
     rf"(?P<weekend>\b{_WEEKEND})",

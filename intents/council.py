@@ -149,7 +149,7 @@ async def _in_period(ctx: Context, period: Period) -> Reply:
         return nothing_found(ctx, await _none_when(ctx, moment))
     items = []
     for meeting in meetings:
-        items += [_meeting_line(ctx, meeting), *_meeting_details(meeting)]
+        items.append("\n".join([_meeting_line(ctx, meeting), *_meeting_details(meeting)]))
         items += _deliberation_items(ctx, [document for document in deliberations
                                            if document.meeting_key == meeting.key])
     keys = {meeting.key for meeting in meetings}

@@ -34,6 +34,7 @@ def _more_choice(ctx: Context) -> Choice:
 
 def _page(ctx: Context, head: list[str], pages: list[list[str]], tail: list[str], total: int,
           choices: list[Choice]) -> Reply:
+    """The first of ``pages`` (of ``total`` pages); the rest kept for the "more" choice."""
     first, rest = pages[0], pages[1:]
     data = {key: value for key, value in ctx.conversation.data.items() if key != _KEY}
     if rest:
@@ -41,9 +42,10 @@ def _page(ctx: Context, head: list[str], pages: list[list[str]], tail: list[str]
                       "choices": [[choice.label, choice.value] for choice in choices]}
     ctx.conversation.data = data
     lines = [*head, *first]
+    if total > 1:
+        lines.append(ctx.t("knowledge.page", page=total - len(rest), pages=total))
     if rest:
-        left = sum(map(len, rest))
-        lines.append(ctx.t("knowledge.more_left", left=left, total=total))
+        lines.append(ctx.t("knowledge.more_left"))
         choices = [_more_choice(ctx), *choices]
     if tail:
         lines += ["", *tail]
@@ -54,7 +56,8 @@ def paged(ctx: Context, head: list[str], items: list[str], tail: list[str],
           choices: list[Choice]) -> Reply:
     """The head, the first page of items and the tail (the sources); the other pages wait for
     the "more" choice."""
-    return _page(ctx, head, _cut(items), tail, len(items), choices)
+    pages = _cut(items)
+    return _page(ctx, head, pages, tail, len(pages), choices)
 
 
 async def next_page(ctx: Context) -> Reply | None:
