@@ -85,8 +85,14 @@ def requested_year(ctx: Context) -> str | None:
 
 
 def requested_weekday(ctx: Context) -> int | None:
+    """The day of the week asked: named ("samedi"), or the day a date names ("demain",
+    "aujourd'hui", "le 14 juin")."""
     days = weekdays()
-    return next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
+    named = next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
+    period = requested_period(ctx)
+    if named is None and period is not None and period.grain == "day":
+        return period.start.weekday()
+    return named
 
 
 def now(ctx: Context) -> dt.datetime:
