@@ -4,7 +4,7 @@ DELIB_MATIERE_NOM, DELIB_OBJET, VOTE_POUR, VOTE_CONTRE, VOTE_ABSTENTION, DELIB_U
 Each deliberation also creates (or refreshes) the meeting of its date. Titles are cleaned of
 spreadsheet and HTML artefacts. An id seen twice in one file is reported with its lines: on
 another date it is another deliberation (some files number them per council) and is kept apart;
-on the same date, the later line replaces the earlier one.
+on the same date, the later line replaces the earlier one (the writer reports it).
 """
 from __future__ import annotations
 
@@ -40,22 +40,22 @@ class _Identifiers:
         return base if earlier[0][0] == day else f"{base}-{day.isoformat()}"
 
     def report(self, writer: Writer, path: Path) -> None:
-        """One warning for the file: each repeated id with its lines (the first ones)."""
-        repeated = {identifier: places for identifier, places in self.seen.items() if len(places) > 1}
+        """One warning for the ids used on several dates, with their lines (the first ones);
+        an id repeated on one date is one key, which the writer reports line by line."""
+        repeated = {identifier: places for identifier, places in self.seen.items()
+                    if len({day for day, _where in places}) > 1}
         if not repeated:
             return
-        shown = [f"{identifier!r} (lines {', '.join(_line(where) for _day, where in places)}, "
-                 + ("kept apart: one per date)" if len({day for day, _w in places}) > 1
-                    else "the last line kept)")
+        shown = [f"{identifier!r} (lines {', '.join(_line(where) for _day, where in places)})"
                  for identifier, places in list(repeated.items())[:_SHOWN_REPEATS]]
         more = len(repeated) - len(shown)
-        writer.warn(f"{path.name}: {len(repeated)} DELIB_ID(s) on several lines: {'; '.join(shown)}"
-                    + (f"; and {more} more" if more else ""))
+        writer.warn(f"{path.name}: {len(repeated)} DELIB_ID(s) used on several dates, kept apart "
+                    f"(one deliberation per date): {'; '.join(shown)}" + (f"; and {more} more" if more else ""))
 
 
 async def import_deliberations(writer: Writer, path: Path, origin: Origin,
                                body: str = DEFAULT_BODY, encoding: str = "utf-8-sig") -> None:
-    identifiers, meetings = _Identifiers(), set()
+    identifiers = _Identifiers()
     for where, record in read_csv(path, REQUIRED, encoding):
         collectivity, identifier = record["COLL_NOM"], record["DELIB_ID"]
         title = clean_text(record["DELIB_OBJET"])
@@ -69,19 +69,17 @@ async def import_deliberations(writer: Writer, path: Path, origin: Origin,
                                       ("votes_abstention", "VOTE_ABSTENTION"))}
         row_origin = origin.overridden(record, where)
         meeting = meeting_key(collectivity, body, day.isoformat())
-        if meeting not in meetings:  # once per file, so that the summary counts it once
-            meetings.add(meeting)
-            await writer.add("document", {
-                "key": meeting, "kind": "meeting", "title": f"{body} — {collectivity}", "date": day,
-                "body": body, "subject": "", "text": "", "meeting_key": "",
-                "votes_for": None, "votes_against": None, "votes_abstention": None,
-                "url": "", **row_origin.fields(),
-            })
+        await writer.add("document", {
+            "key": meeting, "kind": "meeting", "title": f"{body} — {collectivity}", "date": day,
+            "body": body, "subject": "", "text": "", "meeting_key": "",
+            "votes_for": None, "votes_against": None, "votes_abstention": None,
+            "url": "", **row_origin.fields(),
+        })
         base = f"deliberation-{slug(record.get('COLL_SIRET') or collectivity)}-{slug(identifier)}"
         await writer.add("document", {
             "key": identifiers.key(base, identifier, day, where),
             "kind": "deliberation", "title": title, "date": day, "body": body,
             "subject": clean_text(record.get("DELIB_MATIERE_NOM", "")), "text": "", "meeting_key": meeting,
             **votes, "url": record.get("DELIB_URL", ""), **row_origin.fields(),
-        })
+        }, where)
     identifiers.report(writer, path)

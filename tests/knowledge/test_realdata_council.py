@@ -145,8 +145,8 @@ async def test_repeated_ids_are_reported_with_their_lines_and_kept(database_url:
         writer = await run_import(bot.engine, lambda w: import_deliberations(w, path, ORIGIN))
         first_id, first_lines = next(iter(repeated.items()))
         assert len(writer.warnings) == 1
-        assert f"{len(repeated)} DELIB_ID(s)" in writer.warnings[0]
-        assert f"'{first_id}' (lines {', '.join(map(str, first_lines))}" in writer.warnings[0]
+        assert f"{len(repeated)} DELIB_ID(s) used on several dates" in writer.warnings[0]
+        assert f"'{first_id}' (lines {', '.join(map(str, first_lines))})" in writer.warnings[0]
         assert writer.counts["document"] == len(records) + len(councils)
         assert await count(bot.engine, Document, Document.kind == "deliberation") == len(records)
         assert await count(bot.engine, Document, Document.kind == "meeting") == len(councils)
