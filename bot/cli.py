@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
+from bot import logs
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings, load_settings
 
@@ -41,9 +41,7 @@ def cli(ctx: click.Context) -> None:
         settings = load_settings()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings)
     ctx.obj = settings
 
 

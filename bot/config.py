@@ -33,6 +33,7 @@ class Settings:
     retention_days: int = 365
     location_retention_hours: float = 24.0  # the last position shared is then forgotten
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for log collectors
     log_file: str = ""  # civicbot chat: where logs go (empty: standard error, WARNING and up)
     log_message_text: bool = False  # off by default: no resident's words in the logs
 
@@ -45,7 +46,6 @@ class Settings:
     # Flood control (bot/flood.py): at most flood_messages answered per resident in flood_seconds
     flood_messages: int = 15  # 0: no limit
     flood_seconds: float = 30.0
-    state_cache_seconds: float = 60.0  # SQLite: residents' state kept this long between messages
     demo_data: bool = True  # load the demonstration pack when the knowledge base is empty
     topics: list[str] = field(
         default_factory=lambda: [
@@ -177,4 +177,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**values)
     if settings.default_language not in ("fr", "en"):
         raise ConfigError("setting 'default_language': must be 'fr' or 'en'")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError("setting 'log_format': must be 'text' or 'json'")
     return settings

@@ -87,6 +87,8 @@ async def test_serve_runs_polling_with_the_http_server_and_services(
     update_id = telegram_api.say(4001, "bonjour")
     assert "Bonjour" in (await telegram_api.next_message(4001)).text
     assert registry.running("telegram") is not None
+    async with http.get(f"http://127.0.0.1:{settings.http_port}/readyz") as response:
+        assert response.status == 200  # connectors started, database and migrations current
     stop.set()
     await asyncio.wait_for(task, 30)
     assert telegram_api.confirmed_offset == update_id + 1

@@ -2,16 +2,12 @@
 as the privacy statement says: at their next message, or by the maintenance if they went quiet."""
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
 from bot.app import CivicBot
-from bot.config import Settings
 from bot.contributions.maintenance import run_maintenance
 from bot.db import utcnow
 from bot.models import Conversation, User
@@ -19,14 +15,6 @@ from bot.positions import forget_old_positions
 from bot.testing import ChatTester
 
 PLACE_ROYALE = (47.2155, -1.5580)
-
-
-@pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[CivicBot]:
-    """Every message read from and written to the database (no state kept in between)."""
-    bot = await CivicBot.create(dataclasses.replace(settings, state_cache_seconds=0))
-    yield bot
-    await bot.close()
 
 
 async def _data(bot: CivicBot, user: str) -> dict:
