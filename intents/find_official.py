@@ -15,8 +15,7 @@ from knowledge.answers import format_date, ignored_words, mentions, nothing_foun
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import (
-    commune_phrases,
-    communes_named,
+    communes_in,
     find_by_name,
     for_area,
     in_charge_of,
@@ -41,8 +40,7 @@ async def handle(ctx: Context) -> Reply:
     if area is not None:
         return await _for_area(ctx, area)
     question = read_question(request_text(ctx), ignored_words(ctx, NAME) - _place_words(ctx))
-    communes = await communes_named(ctx.session, commune_phrases(
-        list(question.place) or [*question.rest, *question.topic]))
+    communes = await communes_in(ctx.session, request_text(ctx))
     if mentions(ctx, "official_mine") and not (communes or question.place or question.this_city
                                                or question.rank or question.function == MAYOR):
         return await _where(ctx)
@@ -79,6 +77,10 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
         return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
     if topic or topical:
         return await _by_delegation(ctx, keys, " ".join(topic or topical), commune_label)
+    if rest:  # "adjoint voirie Rezé": a delegation said bare, when a source gives one
+        found = (await _in_charge(ctx, keys, " ".join(rest)))[0]
+        if found:
+            return _officials_reply(ctx, ctx.t("found"), found[:SHOWN])
     kind = None if question.function == COUNCIL else question.function
     officials = await of_communes(ctx.session, keys, kind, question.rank)
     asked = _asked(ctx, question)
