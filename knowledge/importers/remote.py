@@ -14,7 +14,7 @@ import aiohttp
 
 from knowledge.importers import ImportFailed, Origin, Writer, parse_date
 from knowledge.importers.geojson import area_row
-from knowledge.importers.plain import BUILDERS, AreaResolver
+from knowledge.importers.plain import BUILDERS, AreaResolver, unreadable_hours
 from knowledge.store import slug
 
 PAGE = 100
@@ -134,6 +134,8 @@ async def import_ods_records(writer: Writer, base_url: str, dataset: str, into: 
         else:
             assert areas is not None  # loaded for every kind but areas
             built = BUILDERS[into](row, where, origin, areas)
+            if into == "service" and (warning := unreadable_hours(built, where)):
+                writer.warn(warning)
         await writer.add(into, built, where)
 
 
