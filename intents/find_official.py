@@ -10,7 +10,7 @@ from functools import cache
 from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
-from bot.text import normalize
+from bot.text import names, normalize
 from knowledge.answers import format_date, ignored_words, mentions, nothing_found, provenance, request_text, word_list
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
@@ -70,7 +70,7 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     topical = [word for word in rest if word in _topic_words()]
     if question.place and not communes:
         return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
-    keys = tuple(key for _code, _name, key in communes) or await _city_keys(ctx)
+    keys = tuple(key for _code, _name, key in communes) or _city_keys(ctx)
     commune_label = ", ".join(sorted({name for _code, name, _key in communes})) or ctx.settings.city_name
     if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
         found = (await _in_charge(ctx, keys, " ".join(rest)))[0] if rest else []
@@ -91,17 +91,18 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
 
 
 async def _named(ctx: Context, words: list[str]) -> list[Official]:
-    """Officials these words name. A topic word alone is no evidence of a name ("culture" is
-    not Mr Culturel): it counts only beside another word of the same name."""
+    """Officials these words name. Only name-like words count: a word of everyday requests
+    ("comment", "culture": the examples use them, or a topic's) is no evidence of a name —
+    "culture" is not Mr Culturel — unless written with a capital inside the sentence."""
+    capitalised = names(request_text(ctx))
+    words = [word for word in words if word in capitalised
+             or not (ctx.bot.nlu.knows(word) or word in _topic_words())]
     if not words:
         return []
     named = await find_by_name(ctx.session, " ".join(words))
     if not named or named[0][1] < SURE_NAME:
         return []
-    best = [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
-    if len(words) == 1 and words[0] in _topic_words():
-        return []
-    return best
+    return [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
 
 
 @cache
@@ -114,7 +115,7 @@ def _topic_words() -> frozenset[str]:
     return frozenset(word for word in words if len(word) > 2)
 
 
-async def _city_keys(ctx: Context) -> tuple[str, ...]:
+def _city_keys(ctx: Context) -> tuple[str, ...]:
     """The configured city, and officials given no commune (a pack of the city's own)."""
     return ("", normalize(ctx.settings.city_name))
 
