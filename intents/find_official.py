@@ -71,7 +71,7 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     if question.place and not communes:
         return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
     keys = tuple(key for _code, _name, key in communes) or _city_keys(ctx)
-    commune_label = ", ".join(sorted({name for _code, name, _key in communes})) or ctx.settings.city_name
+    commune_label = _communes_label(communes) or ctx.settings.city_name
     if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
         found = (await _in_charge(ctx, keys, " ".join(rest)))[0] if rest else []
         return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
@@ -124,6 +124,12 @@ def _topic_words() -> frozenset[str]:
 def _city_keys(ctx: Context) -> tuple[str, ...]:
     """The configured city, and officials given no commune (a pack of the city's own)."""
     return ("", normalize(ctx.settings.city_name))
+
+
+def _communes_label(communes: list[tuple[str, str, str]]) -> str:
+    """The communes' names; with their INSEE codes when several share a name."""
+    homonyms = len({name for _code, name, _key in communes}) < len(communes)
+    return ", ".join(f"{name} ({code})" if homonyms else name for code, name, _key in communes)
 
 
 def _place_label(words: tuple[str, ...] | list[str]) -> str:
@@ -270,7 +276,8 @@ def _council_reply(ctx: Context, heading: str, officials: list[Official], commun
 
 
 def _describe(ctx: Context, official: Official, commune: bool = True) -> str:
-    where = f" ({official.commune})" if commune and official.commune else ""
+    code = f", {official.commune_code}" if official.commune_code else ""
+    where = f" ({official.commune}{code})" if commune and official.commune else ""
     lines = [f"• {official.full_name} — {official.role or ctx.t('asked_conseiller')}{where}"]
     if official.delegations:
         lines.append("  " + ctx.t("delegations", topics=", ".join(official.delegations)))
