@@ -29,6 +29,7 @@ from intents._contribution_flow import (
 )
 
 NAME = "propose_idea"
+LISTENS = True
 TITLE_MAX = 200
 LISTED_IDEAS = 8
 TOPIC_MATCH = 75

@@ -31,6 +31,7 @@ from intents._contribution_flow import (
 )
 
 NAME = "report_problem"
+LISTENS = True
 MAX_CHOICES = 12
 DUPLICATE_RADIUS_M = 50.0
 EDITABLE = ("category", "description", "location", "photo", "link")
