@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.contributions.categories import Category, match_category, report_categories, service_attributes
 from bot.contributions.followup import add_support
 from bot.contributions.models import Contribution
-from bot.contributions.places import Place, place_at, place_named
+from bot.contributions.places import Located, Place, example_place, locate_point, locate_words
 from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
 from bot.text import normalize
@@ -169,14 +169,20 @@ async def _ask_location(ctx: Context, intro: str = "") -> Reply:
 
 async def _location(ctx: Context) -> Reply:
     shared = ctx.conversation.data.get("location")
+    words = clean_text(ctx)[:500]
     if ctx.message.location:
-        place = await place_at(ctx.session, ctx.message.location.latitude, ctx.message.location.longitude)
+        located = await locate_point(ctx.session, ctx.message.location.latitude,
+                                     ctx.message.location.longitude)
     elif shared and normalize(ctx.text) in ("ici", "here"):
-        place = await place_at(ctx.session, *shared)
-    elif len(normalize(ctx.text)) >= 3:
-        place = await place_named(ctx.session, clean_text(ctx)[:500])
+        located = await locate_point(ctx.session, *shared)
+    elif len(normalize(words)) >= 3 and not is_skip(ctx):
+        entities = ctx.bot.nlu.extractors.extract(words, normalize(words))
+        located = await locate_words(ctx.session, ctx.settings, words, entities.get("area_key"))
     else:
-        return await _ask_location(ctx, ctx.t("location_unclear"))
+        located = Located()
+    if located.place is None:
+        return await _ask_location(ctx, await _place_unclear(ctx, located.outside))
+    place = located.place
     ctx.set_step("location", place=place.as_flow_data(), support=None)
     if place.latitude is not None and place.longitude is not None:
         nearby = await nearby_open_reports(ctx.session, ctx.flow_data["category"], place.latitude,
@@ -184,6 +190,14 @@ async def _location(ctx: Context) -> Reply:
         if nearby:
             return _ask_duplicate(ctx, nearby)
     return await _advance(ctx, "location")
+
+
+async def _place_unclear(ctx: Context, outside: bool) -> str:
+    """Why the place is asked again: outside the city, or not found (with an example)."""
+    if outside:
+        return ctx.t("contributions.place.outside", city=ctx.settings.city_name)
+    street, area = await example_place(ctx.session)
+    return ctx.t("contributions.place.unknown", city=ctx.settings.city_name, street=street, area=area)
 
 
 def _ask_duplicate(ctx: Context, nearby: list[tuple[Contribution, float]]) -> Reply:

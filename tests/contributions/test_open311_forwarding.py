@@ -143,7 +143,7 @@ async def test_a_slow_answer_that_succeeded_is_not_posted_twice(city: CivicBot, 
 async def test_a_refusal_fails_that_report_only_and_tells_its_author(city: CivicBot,
                                                                      server: Open311Server) -> None:
     first = await report(ChatTester(city, "alice"), "Dépôt sauvage", "Encombrants")
-    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.3, -1.5))
+    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.238, -1.53))
     server.services = [s for s in server.services if s["service_code"] != "depot"]  # withdrawn: 404
     await deliver_everything(city)
     failed, sent = await contribution(city, first), await contribution(city, second)
