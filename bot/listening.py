@@ -9,6 +9,7 @@ word there is for the agent).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from bot.app import CivicBot
 
 SURE = 0.7  # the NLU's confidence from which a message is taken as another request
+SURE_OF_A_REQUEST = 0.55  # ... when it is worded as a request or a question
+_REQUEST = re.compile(r"\b(je (veux|voudrais|souhaite|souhaiterais)|aimerais|mes|i (want|would like|d like)"
+                      r"|my|show me|montre moi)\b")
 ANSWERED_IN_PLACE = ("help", "greet")  # answered without leaving the flow
 LEAVE_FLOW = frozenset({
     "stop", "stoop", "annuler tout", "tout annuler", "annule tout", "annulez tout", "j abandonne",
@@ -93,7 +97,8 @@ class Listener:
         if folded in LEAVE_FLOW:
             return Heard(leave=True)
         nlu = self.bot.nlu.classify(text)
-        if nlu.intent in (flow, UNKNOWN) or nlu.confidence < SURE:
+        sure = SURE_OF_A_REQUEST if "?" in text or _REQUEST.search(folded) else SURE
+        if nlu.intent in (flow, UNKNOWN) or nlu.confidence < sure:
             return None
         if nlu.intent in ANSWERED_IN_PLACE:
             return Heard(answer=nlu.intent)
