@@ -7,6 +7,8 @@ summary to confirm → receipt with a reference. Each answer can be changed from
 """
 from __future__ import annotations
 
+import re
+
 from bot.context import Context
 from bot.contributions.categories import Category, match_category, report_categories, service_attributes
 from bot.contributions.followup import add_support
@@ -29,11 +31,13 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from knowledge.geo import distance_m
 
 NAME = "report_problem"
 LISTENS = True
 MAX_CHOICES = 12
 DUPLICATE_RADIUS_M = 50.0
+_SAME = re.compile(r"^(oui|ouais|yes|yep|\+1)\b|\b(le meme|la meme|c est ca|the same|same one)\b")
 EDITABLE = ("category", "description", "location", "photo", "link")
 
 
@@ -212,6 +216,13 @@ def _ask_duplicate(ctx: Context, nearby: list[tuple[Contribution, float]]) -> Re
     return ctx.reply(_join(ctx.t("duplicates"), "\n".join(lines)), choices)
 
 
+def _distance(place: dict, report: Contribution) -> float:
+    latitude, longitude = report.latitude, report.longitude
+    if latitude is None or longitude is None or place.get("latitude") is None:
+        return 0.0
+    return distance_m(place["latitude"], place["longitude"], latitude, longitude)
+
+
 def _excerpt(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
@@ -219,6 +230,8 @@ def _excerpt(text: str, length: int = 80) -> str:
 async def _duplicate(ctx: Context) -> Reply:
     nearby = ctx.flow_data["nearby"]
     reference = ctx.text.removeprefix("+1").strip().upper()
+    if reference not in nearby and len(nearby) == 1 and _SAME.search(normalize(ctx.text)):
+        reference = next(iter(nearby))  # "oui c'est le même": the one report shown
     if reference in nearby:
         ctx.set_step("duplicate", support={"id": nearby[reference], "reference": reference})
         return await _ask_link(ctx)
@@ -228,8 +241,10 @@ async def _duplicate(ctx: Context) -> Reply:
 
 
 async def _reask_duplicate(ctx: Context, nearby: dict[str, int]) -> Reply:
-    reports = [await ctx.session.get(Contribution, report_id) for report_id in nearby.values()]
-    reply = _ask_duplicate(ctx, [(report, 0.0) for report in reports if report is not None])
+    place = ctx.flow_data["place"]
+    reports = [report for report_id in nearby.values()
+               if (report := await ctx.session.get(Contribution, report_id)) is not None]
+    reply = _ask_duplicate(ctx, [(report, _distance(place, report)) for report in reports])
     reply.text = _join(ctx.t("duplicate_unclear"), reply.text)
     return reply
 
