@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.continuation import continued, remember
 from bot.db import Committer, utcnow
 from bot.language import requested_language
 from bot.listening import Heard, Listener, remember_prompt
@@ -236,6 +237,12 @@ class Router:
             log.info("nlu %s %.2f for %r", nlu.intent, nlu.confidence, text)
         else:
             log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
+        follow_up = continued(conversation, text, nlu)
+        if follow_up is not None:
+            return await self.bot.intents[follow_up.intent].handle(Context(
+                self.bot, session, message, follow_up.text, user, conversation, lang, follow_up,
+                follow_up.intent))
+        remember(conversation, nlu.intent, text, nlu.entities)
         reply = await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
         return self._prompted(nlu.intent, conversation, reply)
 
