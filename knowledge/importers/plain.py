@@ -125,7 +125,7 @@ def unreadable_hours(row: dict[str, Any], where: str) -> str | None:
 
 
 async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
-                       encoding: str = "utf-8-sig", areas: AreaResolver | None = None) -> None:
+                       encoding: str | None = None, areas: AreaResolver | None = None) -> None:
     """Import a plain CSV file of services, facts or streets (``areas``: the known areas, if
     the caller has them already)."""
     areas = areas or await AreaResolver.load(writer.session)

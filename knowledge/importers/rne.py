@@ -37,7 +37,7 @@ def display_name(name: str) -> str:
 
 
 async def import_rne(writer: Writer, path: Path, communes: set[str] | None, origin: Origin,
-                     encoding: str = "utf-8-sig") -> None:
+                     encoding: str | None = None) -> None:
     for where, record in read_csv(path, REQUIRED, encoding):
         commune = record["Code de la commune"]
         if communes and commune not in communes:

@@ -19,7 +19,7 @@ def meeting_key(collectivity: str, body: str, day: str) -> str:
 
 
 async def import_deliberations(writer: Writer, path: Path, origin: Origin,
-                               body: str = DEFAULT_BODY, encoding: str = "utf-8-sig") -> None:
+                               body: str = DEFAULT_BODY, encoding: str | None = None) -> None:
     for where, record in read_csv(path, REQUIRED, encoding):
         collectivity, identifier = record["COLL_NOM"], record["DELIB_ID"]
         title = record["DELIB_OBJET"]
