@@ -79,10 +79,11 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
     when any of them is demonstration data."""
     lines, demo_dates = [], set()
     for row in rows:
-        values = {"source": row.source, "date": format_date(ctx, row.source_date),
-                  "url": row.source_url}
-        line = ctx.t("knowledge.source" if row.source_url else "knowledge.source_without_link",
-                     **values)
+        imported = row.source_date is None and row.updated_at is not None
+        day = row.updated_at.date() if imported else row.source_date
+        values = {"source": row.source, "date": format_date(ctx, day), "url": row.source_url}
+        message = "knowledge.source" + ("_imported" if imported else "")
+        line = ctx.t(message if row.source_url else message + "_without_link", **values)
         if line not in lines:
             lines.append(line)
         if row.demo:

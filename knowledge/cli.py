@@ -6,7 +6,6 @@ record, and nothing is imported. Re-importing the same data updates rows, never 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from pathlib import Path
@@ -17,6 +16,7 @@ from tqdm import tqdm
 
 from bot import db
 from bot.config import Settings
+from bot.files import private_dir
 from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
@@ -35,7 +35,7 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
     """Run an import in one transaction with a progress bar; raise ClickException on failure."""
 
     async def main() -> Writer:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = db.create_engine(settings.effective_database_url)
         try:
             await db.migrate(engine)
@@ -60,6 +60,8 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
         click.echo(f"warning: {warning}", err=True)
     counts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(writer.counts.items()))
     click.echo(f"done: {counts or 'nothing to do'}")
+    if writer.tally.by_kind:
+        click.echo(writer.tally.summary())
     return writer
 
 
@@ -68,7 +70,9 @@ def provenance_options(default: Origin | None = None):
 
     def decorate(command):
         @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
-                      help="Date of publication or retrieval [default: today].")
+                      help="The source's own date (of publication, or the portal's modification "
+                           "date) [default: none; answers then give the import date, labelled "
+                           "as such].")
         @click.option("--licence", default=default.licence if default else "", show_default=bool(default))
         @click.option("--source-url", default=default.source_url if default else "",
                       show_default=bool(default))
@@ -79,7 +83,7 @@ def provenance_options(default: Origin | None = None):
         @wraps(command)
         def wrapper(*args, source, source_url, licence, day, **kwargs):
             origin = Origin(source=source, source_url=source_url, licence=licence,
-                            source_date=day.date() if day else dt.date.today())
+                            source_date=day.date() if day else None)
             return command(*args, origin=origin, **kwargs)
 
         return wrapper

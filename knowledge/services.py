@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
-from knowledge.cache import kept
 from knowledge.geo import EARTH_RADIUS_M, distance_m
 from knowledge.models import Service
 from knowledge.search import CANDIDATES, matched_words, query_words, relevant, rows_of, search
@@ -43,7 +42,6 @@ class Kind:
         return bool(self.matches or self.categories)
 
 
-@kept
 async def _categories(session: AsyncSession) -> list[str]:
     return list((await session.scalars(select(Service.category).distinct())).all())
 

@@ -134,4 +134,4 @@ async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
         row = build(record, where, origin, areas)
         if kind == "service" and (warning := unreadable_hours(row, where)):
             writer.warn(warning)
-        await writer.add(kind, row)
+        await writer.add(kind, row, where)

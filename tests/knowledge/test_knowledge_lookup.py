@@ -11,7 +11,7 @@ from knowledge import store
 from knowledge.extractors import area_extractor, extract_address
 from knowledge.geo import AreaIndex, distance_m, street_named
 from knowledge.models import Area
-from knowledge.officials import find_by_name, for_area, for_topic, name_keys, with_role
+from knowledge.officials import find_by_name, for_area, in_charge_of, name_keys, of_communes, with_role
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -109,9 +109,12 @@ async def test_officials_by_name_role_topic_and_area(engine) -> None:
         assert [o.full_name for o in await with_role(session, "maire", "Nantes")] == [
             "Johanna Rolland"]
         assert len(await with_role(session, "Maire")) == 2
-        assert [o.full_name for o in await for_topic(session, "dialogue citoyen")] == ["Bassem Asseh"]
-        assert [o.full_name for o in await for_topic(session, "economie solidaire")] == ["Mahel Coppey"]
-        assert await for_topic(session, "velo") == []
+        city = await of_communes(session, ("",))
+        assert [o.full_name for o in in_charge_of(city, ["dialogue citoyen"])] == ["Bassem Asseh"]
+        assert [o.full_name for o in in_charge_of(city, ["économies solidaires"])] == ["Mahel Coppey"]
+        assert in_charge_of(city, ["velo"]) == [] and in_charge_of(city, ["dialogue velo"]) == []
+        assert [o.full_name for o in await of_communes(session, ("", "reze"), "maire")] == [
+            "Paul Bernard", "Johanna Rolland"]  # by surname
         assert [o.full_name for o in await for_area(session, "area-nantes-nord")] == ["Jean Martin"]
 
 
