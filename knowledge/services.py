@@ -68,9 +68,17 @@ def _names(category: str, words: tuple[str, ...]) -> bool:
 async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]) -> Kind:
     hits = relevant(await search(session, request, ("service",), limit=CANDIDATES, ignore=ignore))
     words = hits[0].words if hits else tuple(query_words(request, ignore))
-    categories = frozenset(category for category in await _categories(session)
-                           if category and _names(category, words))
-    return Kind(tuple(await rows_of(session, Service, hits)), categories)
+    named = [category for category in await _categories(session)
+             if category and _names(category, words)]
+    return Kind(tuple(await rows_of(session, Service, hits)), _most_specific(named))
+
+
+def _most_specific(categories: list[str]) -> frozenset[str]:
+    """The named categories no other one narrows: "mairie annexe" names ``mairie annexe``
+    and ``mairie``, and asks for the first."""
+    words = {category: set(normalize(category).split()) for category in categories}
+    return frozenset(category for category in categories
+                     if not any(words[category] < words[other] for other in categories))
 
 
 async def all_of(session: AsyncSession, kind: Kind) -> list[Service]:
