@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot import db
 from knowledge.geo import area_at
-from knowledge.importers import ImportFailed, Origin
+from knowledge.importers import ImportFailed, Origin, Writer
 from knowledge.importers.encoding import detect_encoding
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
@@ -178,3 +178,52 @@ async def test_import_pack_reads_any_encoding_and_suggests_no_option(engine, tmp
     with pytest.raises(ImportFailed) as failure:
         await run_import(engine, lambda w: import_pack(w, pack))
     assert "--" not in str(failure.value)
+
+
+NANTES_POINTS = {"Bottière": (47.2400, -1.5190), "Chantenay": (47.2030, -1.5960),
+                 "Nantes Nord": (47.2530, -1.5620), "Île de Nantes": (47.2050, -1.5420)}
+
+
+async def test_nantes_services_from_a_portal_nearest_of_all(settings, serve) -> None:
+    """The 375 Nantes Métropole public-service points (2014), served as Opendatasoft records,
+    imported as services; "la mairie annexe la plus proche" is the nearest of every row of
+    that type by haversine."""
+    from bot.app import CivicBot
+    from bot.formatting import distance
+    from bot.testing import ChatTester
+    from knowledge.geo import distance_m
+
+    records = json.loads(real_data("derived/ods_records.json").read_text(encoding="utf-8"))
+    rows = next(value for key, value in records.items() if "service-public" in key)
+
+    async def handler(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        return web.json_response({"total_count": len(rows), "results": rows[offset:offset + limit]})
+
+    app = web.Application()
+    app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}/records", handler)
+    portal = await serve(app)
+    settings.demo_data = False  # the demo's annexes are not Nantes's 2014 ones
+    bot = await CivicBot.create(settings)
+    try:
+        async with bot.sessions() as session:
+            writer = Writer(session)
+            await import_ods_records(writer, portal, "equipements", "service", {
+                "id": "idobj", "name": "nom_complet", "category": "libtype", "address": "adresse",
+                "phone": "telephone"}, portal_origin(portal, "Nantes Métropole (2014)"))
+            await writer.finish()
+            await session.commit()
+        annexes = [row for row in rows if row["libtype"] == "Mairie annexe"]
+        resident = ChatTester(bot, "resident")
+        for place, (latitude, longitude) in NANTES_POINTS.items():
+            await resident.share_location(latitude, longitude)
+            best = min(annexes, key=lambda row: distance_m(
+                latitude, longitude, row["geo_point_2d"]["lat"], row["geo_point_2d"]["lon"]))
+            metres = distance_m(latitude, longitude, best["geo_point_2d"]["lat"],
+                                best["geo_point_2d"]["lon"])
+            reply = await resident.say("la mairie annexe la plus proche")
+            first = reply.text.split("• ")[1]
+            assert first.split("\n")[0] == best["nom_complet"], place
+            assert f"à {distance(metres, 'fr')}" in first, place
+    finally:
+        await bot.close()
