@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import consent
 from bot.context import Context
 from bot.db import utcnow
 from bot.language import requested_language
@@ -186,6 +187,7 @@ class Router:
             return Context(self.bot, session, message, text, user, conversation, lang,
                            nlu or NluResult(text, intent, 1.0), intent)
 
+        pending = consent.take_pending(conversation)
         if message.location:
             location = message.location
             conversation.data = {**conversation.data, "location": [location.latitude, location.longitude]}
@@ -201,6 +203,11 @@ class Router:
             had_flow = conversation.flow is not None
             context(UNKNOWN).end_flow()
             return self._core_reply("core.cancelled" if had_flow else "core.nothing_to_cancel", lang)
+
+        if pending and not command:
+            reply = await consent.answer(context(UNKNOWN), pending)
+            if reply is not None:
+                return reply
 
         if conversation.flow and not command:
             spec = self.bot.intents.get(conversation.flow)
@@ -229,7 +236,9 @@ class Router:
             log.info("nlu %s %.2f for %r", nlu.intent, nlu.confidence, text)
         else:
             log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
-        return await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
+        spec = self.bot.intents[nlu.intent]
+        ctx = context(nlu.intent, nlu)
+        return await consent.ask(ctx, spec) or await spec.handle(ctx)
 
     def _core_reply(self, key: str, lang: str,
                     intents: tuple[str, ...] = ("help", "talk_to_human")) -> Reply:

@@ -33,6 +33,25 @@ async def handle(ctx: Context) -> Reply:
     return await _stop_all(ctx, subscriber, subscriptions)
 
 
+async def consent(ctx: Context) -> str | None:
+    """The question for what :func:`handle` would stop or change; None when it would only show."""
+    text = request_text(ctx)
+    subscriber = await subscriber_of(ctx.session, ctx.user.id)
+    subscriptions = await subscriptions_of(ctx.session, ctx.user.id)
+    if subscriber is None or not subscriptions:
+        return None
+    if phrases.says(text, "pause") or phrases.says(text, "resume"):
+        return conversation.preferences_question(ctx, text)
+    stopped = subscriptions
+    if not phrases.says(text, "everything"):
+        named = _named(ctx, text, subscriptions)
+        if not named and _names_something(ctx, text):
+            return None
+        stopped = named or subscriptions
+    what = ", ".join(conversation.describe(ctx, subscription) for subscription in stopped)
+    return ctx.t("subscriptions.consent.unsubscribe", what=what)
+
+
 def _named(ctx: Context, text: str, subscriptions: list[Subscription]) -> list[Subscription]:
     """The subscriptions the text names: by topic (and place), place, person, or as listed."""
     topic = ctx.entities.get("topic")
