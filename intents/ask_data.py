@@ -14,6 +14,7 @@ from knowledge.answers import (
     request_text,
     request_words,
     requested_year,
+    subject,
 )
 from knowledge.geo import area_by_key
 from knowledge.models import Dataset, Document, Fact
@@ -74,7 +75,7 @@ async def _publications(ctx: Context) -> Reply:
     hits = relevant(await search(ctx.session, request_text(ctx), ("dataset", "document"),
                                  limit=SHOWN, ignore=ignored_words(ctx, NAME)))
     if not hits:
-        return nothing_found(ctx, ctx.t("not_found", question=request_text(ctx)))
+        return nothing_found(ctx, ctx.t("not_found", question=subject(ctx, NAME)))
     loaded = {row.key: row for model in (Dataset, Document)
               for row in await rows_of(ctx.session, model, hits)}
     rows = [loaded[hit.key] for hit in hits if hit.key in loaded]

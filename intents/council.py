@@ -15,6 +15,7 @@ from knowledge.answers import (
     provenance,
     request_text,
     request_words,
+    subject,
 )
 from knowledge.models import Document
 from knowledge.search import relevant, search
@@ -107,12 +108,12 @@ async def _last_meeting(ctx: Context) -> Reply:
 async def _deliberations(ctx: Context) -> Reply:
     hits = relevant(await search(ctx.session, request_text(ctx), ("document",), limit=20,
                                  ignore=ignored_words(ctx, NAME)))
-    subject = " ".join(request_words(ctx, NAME))
+    what = subject(ctx, NAME)
     documents = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.key.in_([hit.key for hit in hits])
     ).order_by(Document.date.desc()).limit(SHOWN))).all())
     if not documents:
-        return nothing_found(ctx, ctx.t("no_deliberations", subject=subject))
-    lines = [ctx.t("deliberations_on", subject=subject), *_deliberation_lines(ctx, documents),
+        return nothing_found(ctx, ctx.t("no_deliberations", subject=what))
+    lines = [ctx.t("deliberations_on", subject=what), *_deliberation_lines(ctx, documents),
              "", provenance(ctx, documents)]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])

@@ -11,7 +11,15 @@ from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.text import normalize
-from knowledge.answers import format_date, mentions, nothing_found, provenance, request_text, request_words, word_list
+from knowledge.answers import (
+    format_date,
+    mentions,
+    nothing_found,
+    provenance,
+    request_words,
+    subject,
+    word_list,
+)
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import find_by_name, for_area, for_topic, with_role
@@ -37,7 +45,7 @@ async def handle(ctx: Context) -> Reply:
         if officials:
             return _officials_reply(ctx, ctx.t("found"), officials)
         if not mentions(ctx, "official_mine"):
-            return nothing_found(ctx, ctx.t("not_found", query=request_text(ctx)))
+            return nothing_found(ctx, ctx.t("not_found", query=subject(ctx, NAME)))
     return await _where(ctx)
 
 

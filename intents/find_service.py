@@ -14,6 +14,7 @@ from knowledge.answers import (
     provenance,
     request_text,
     requested_weekday,
+    subject,
     week_hours,
     weekday_name,
 )
@@ -39,7 +40,7 @@ async def _answer(ctx: Context) -> Reply:
                                  ignore=ignored_words(ctx, NAME)))
     services = await rows_of(ctx.session, Service, hits)
     if not services:
-        return nothing_found(ctx, ctx.t("not_found", need=request_text(ctx)))
+        return nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     location = ctx.location
     if location:
         services.sort(key=lambda service: _sort_distance(service, location))

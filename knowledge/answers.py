@@ -20,6 +20,7 @@ from knowledge.search import query_words
 WORDS_FILE = Path(__file__).parent / "query_words.yaml"
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?\s*")
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a word as written, apostrophes cut ("l'élu": l, élu)
 
 
 @cache
@@ -56,6 +57,16 @@ def request_words(ctx: Context, fillers: str) -> list[str]:
     """The words the request is about: no stop words, no ignored words, no year."""
     return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers))
             if not _YEAR.match(word)]
+
+
+def subject(ctx: Context, fillers: str) -> str:
+    """What the request is about, in the resident's spelling, to quote back instead of their
+    whole sentence: "qui s'occupe du vélo ?" is about « vélo »; the whole request when no word
+    is left."""
+    kept = set(request_words(ctx, fillers)) - word_list("asking")
+    words = [word for word in _WORD.findall(request_text(ctx))
+             if normalize(word) and set(normalize(word).split()) <= kept]
+    return " ".join(words) or request_text(ctx)
 
 
 def requested_year(ctx: Context) -> str | None:
