@@ -35,7 +35,7 @@ def cli(ctx: click.Context) -> None:
     """civicbot: the civic assistant a city runs for its residents.
 
     Settings come from CIVICBOT_* environment variables and an optional TOML file
-    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see the README.
+    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see docs/operate/configuration.md.
     """
     try:
         settings = load_settings()
@@ -126,7 +126,8 @@ def serve(settings: Settings) -> None:
     if not configured_connectors(settings):
         raise click.ClickException(
             "no connector is configured: set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
-            "with CIVICBOT_MATRIX_USER_ID and a password or access token (see the README). "
+            "with CIVICBOT_MATRIX_USER_ID and a password or access token "
+            "(see docs/operate/telegram.md and docs/operate/matrix.md). "
             "To try the bot in a terminal, run: civicbot chat"
         )
     try:

@@ -93,7 +93,7 @@ ENCODING = click.option("--encoding", default="utf-8-sig", show_default=True,
 
 @click.group(name="import")
 def import_group() -> None:
-    """Import open data into the knowledge base (see the README, "Knowledge base")."""
+    """Import open data into the knowledge base (see docs/operate/knowledge-import.md)."""
 
 
 @import_group.command()
@@ -143,7 +143,7 @@ def _plain_command(kind: str, help_text: str) -> None:
                    f"{kind}s")
 
 
-_plain_command("service", "Public services from the plain CSV format (see the README).")
+_plain_command("service", "Public services from the plain CSV format (see docs/operate/knowledge-import.md).")
 _plain_command("fact", "Figures (budget lines, populations...) from the plain CSV format.")
 _plain_command("street", "Streets and their quartier from the plain CSV format.")
 
