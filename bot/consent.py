@@ -40,8 +40,10 @@ _YES = frozenset({
     "volontiers", "bien sur", "oui bien sur", "carrement", "parfait", "c est ca", "exactement",
     "confirmer", "je confirme", "yes", "yeah", "yep", "yup", "sure", "yes please", "please",
     "ok please", "go ahead", "of course", "yes sure", "sure thing", "do it", "confirm",
-    "absolutely", "👍", "✅"})
-_NO_START = re.compile(r"^(?:non|nan|no|nope|pas|jamais|bof|surtout pas|laisse|laissez|never|don t|not)\b")
+    "absolutely", "oui stp", "ouais stp", "ouais svp", "oui volontiers", "oui ok", "ok oui",
+    "oui c est ca", "ok vas y", "yes pls", "yes plz", "yes do it", "yes thanks", "ui", "oue", "ouep",
+    "👍", "✅"})
+_NO_START = re.compile(r"^(?:non|nan|nah|no|nope|pas|jamais|bof|surtout pas|laisse|laissez|never|don t|not)\b")
 
 
 def is_question(text: str) -> bool:
