@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, Table, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from bot.files import private_file
 from bot.sqlite_driver import OneTripDBAPI
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -54,6 +57,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An async engine; on SQLite with WAL and foreign keys, so one file serves everything."""
     if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_async_engine(url, connect_args={"timeout": 30}, module=OneTripDBAPI(), **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -90,6 +96,17 @@ def _alembic_config(connection: Connection) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "heads")
+
+
+def _current(connection: Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(_alembic_config(connection)).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when every migration is applied (the readiness check of ``civicbot serve``)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
 
 
 async def migrate(engine: AsyncEngine) -> None:

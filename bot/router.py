@@ -57,6 +57,8 @@ class Router:
     async def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message. Never raises: a failure becomes an apology that offers a human."""
         settings = self.bot.settings
+        if message.location is not None and not message.location.on_earth():
+            return self._core_reply("core.location_invalid", self._platform_language(message))
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
         key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
         session = self.bot.sessions()
@@ -84,8 +86,12 @@ class Router:
             await session.close()  # rolls back whatever was not committed
             self.states.evict(key)
             log.exception("failed to answer a message on %s", message.platform)
-            lang = message.language if message.language in ("fr", "en") else settings.default_language
-            return self._error_reply(lang)
+            return self._error_reply(self._platform_language(message))
+
+    def _platform_language(self, message: IncomingMessage) -> str:
+        """The language to answer in without reading the resident's state."""
+        language = message.language
+        return language if language in ("fr", "en") else self.bot.settings.default_language
 
     async def _left(self, flow: str, ctx: Context) -> None:
         """The resident left ``flow``: its intent's ``leave`` is told, if it has one."""

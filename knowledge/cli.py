@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot import db
 from bot.config import Settings
+from bot.files import private_dir
 from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
@@ -35,7 +36,7 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
     """Run an import in one transaction with a progress bar; raise ClickException on failure."""
 
     async def main() -> Writer:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = db.create_engine(settings.effective_database_url)
         try:
             await db.migrate(engine)
