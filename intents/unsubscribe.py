@@ -1,5 +1,6 @@
 """unsubscribe: "stop" in any form. Without a subject it stops everything and forgets the chat
-address; naming a topic, quartier or official stops only that; "pause" keeps the choices."""
+address; naming a topic, quartier or official stops only that; "pause", "pas de messages entre
+22h et 8h" or "chaque semaine" change how they are received and keep the choices."""
 from __future__ import annotations
 
 from sqlalchemy import delete
@@ -22,7 +23,7 @@ async def handle(ctx: Context) -> Reply:
     subscriptions = await subscriptions_of(ctx.session, ctx.user.id)
     if subscriber is None or not subscriptions:
         return conversation.no_subscription(ctx)
-    if phrases.says(text, "pause") or phrases.says(text, "resume"):
+    if conversation.preferences_question(ctx, text):  # "pas de messages la nuit": a setting
         return await conversation.overview(ctx, await conversation.change_preferences(ctx, text, subscriber))
     if not phrases.says(text, "everything"):
         named = _named(ctx, text, subscriptions)
@@ -40,8 +41,9 @@ async def consent(ctx: Context) -> str | None:
     subscriptions = await subscriptions_of(ctx.session, ctx.user.id)
     if subscriber is None or not subscriptions:
         return None
-    if phrases.says(text, "pause") or phrases.says(text, "resume"):
-        return conversation.preferences_question(ctx, text)
+    question = conversation.preferences_question(ctx, text)
+    if question:
+        return question
     stopped = subscriptions
     if not phrases.says(text, "everything"):
         named = _named(ctx, text, subscriptions)

@@ -13,8 +13,10 @@ from bot.subscriptions.schedule import QuietHours
 from bot.text import normalize
 
 WORDS_FILE = Path(__file__).with_name("words.yaml")
-_RANGE = re.compile(r"(\d{1,2})\s*(?:h|:)\s*(\d{2})?\s*(?:-|–|à|a|to|until|jusqu'?à|et)\s*"
-                    r"(\d{1,2})\s*(?:h|:)?\s*(\d{2})?", re.IGNORECASE)
+# "21h à 7h", "21:30-7", "9pm and 7am": the first hour says it is one (h, :, am/pm)
+_RANGE = re.compile(r"(\d{1,2})\s*(?:(?:h|:)\s*(\d{2})?|(am|pm)\b)\s*"
+                    r"(?:-|–|à|a|to|and|until|jusqu'?à|et)\s*"
+                    r"(\d{1,2})\s*(?:h|:)?\s*(\d{2})?\s*(am|pm)?\b", re.IGNORECASE)
 _CAPITALISED = r"[A-ZÀÂÉÈÊÎÔÛÇ][\w'’-]*"
 _PLACE = re.compile(rf"\b(?:à|au|aux|dans|quartier|in|near|around)\s+({_CAPITALISED}(?:\s+(?:-\s+)?{_CAPITALISED})*)")
 
@@ -44,12 +46,22 @@ def quiet_hours_in(text: str) -> QuietHours | str | None:
         return ""
     match = _RANGE.search(text)
     if match:
+        start, end = _hour(match.group(1), match.group(3)), _hour(match.group(4), match.group(6))
         try:
-            return QuietHours.parse(f"{match.group(1)}:{match.group(2) or '00'}-"
-                                    f"{match.group(3)}:{match.group(4) or '00'}")
+            return QuietHours.parse(f"{start}:{match.group(2) or '00'}-{end}:{match.group(5) or '00'}")
         except ValueError:
             return None
     return None
+
+
+def _hour(hour: str, half: str | None) -> int:
+    """The hour on a 24-hour clock: 9 pm is 21, 12 am is 0."""
+    value = int(hour)
+    if half and half.lower() == "pm" and value < 12:
+        return value + 12
+    if half and half.lower() == "am" and value == 12:
+        return 0
+    return value
 
 
 def place_in(text: str) -> str | None:
