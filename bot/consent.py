@@ -29,20 +29,21 @@ YES, NO = "oui", "non"  # what the buttons send
 
 _QUESTION_START = re.compile(
     r"^(?:est ce|comment|pourquoi|quand|combien|quel|quels|quelle|quelles|qui|ou est|ou sont"
-    r"|c est quoi|c est possible|c est comment|ca marche|on peut|on pourrait|peut on"
+    r"|(?:c )?est quoi|(?:c )?est possible|(?:c )?est comment|ca marche|on peut|on pourrait|peut on"
     r"|puis je|pourrais je|avez vous|as tu|vous avez|tu as|y a t il|il y a|est il|existe t il"
     r"|savez vous|sais tu|can i|can we|could i|how|what|whats|is|are|do|does|did|where|when"
     r"|who|which|why|should|may i)\b")
 _YES = frozenset({
-    "oui", "ouais", "ouai", "ouaip", "oui oui", "ok", "okay", "oki", "d accord", "dac", "daccord",
-    "ca marche", "vas y", "allez y", "go", "oui vas y", "ouais vas y", "oui allez y", "oui svp",
-    "oui s il vous plait", "oui s il te plait", "oui merci", "oui je veux bien", "je veux bien",
-    "volontiers", "bien sur", "oui bien sur", "carrement", "parfait", "c est ca", "exactement",
-    "confirmer", "je confirme", "yes", "yeah", "yep", "yup", "sure", "yes please", "please",
-    "ok please", "go ahead", "of course", "yes sure", "sure thing", "do it", "confirm",
-    "absolutely", "oui stp", "ouais stp", "ouais svp", "oui volontiers", "oui ok", "ok oui",
-    "oui c est ca", "ok vas y", "yes pls", "yes plz", "yes do it", "yes thanks", "ui", "oue", "ouep",
-    "👍", "✅"})
+    "oui", "ouais", "ouai", "ouaip", "oui oui", "ok", "okay", "oki", "accord", "d accord", "dac",
+    "daccord", "ok d accord", "oui d accord", "ca marche", "vas y", "allez y", "go", "oui vas y",
+    "ouais vas y", "oui allez y", "oui svp", "oui stp", "ouais stp", "ouais svp",
+    "oui il vous plait", "oui il te plait", "oui s il vous plait", "oui s il te plait",
+    "oui merci", "oui je veux bien", "je veux bien", "oui volontiers", "volontiers", "bien sur",
+    "oui bien sur", "carrement", "parfait", "est ca", "c est ca", "oui est ca", "oui c est ca",
+    "exactement", "confirmer", "je confirme", "oui ok", "ok oui", "ok vas y", "ui", "oue", "ouep",
+    "yes", "yeah", "yep", "yup", "sure", "yes please", "please", "ok please", "go ahead",
+    "of course", "yes sure", "sure thing", "do it", "confirm", "absolutely", "yes pls", "yes plz",
+    "yes do it", "yes thanks", "👍", "✅"})
 _NO_START = re.compile(r"^(?:non|nan|nah|no|nope|pas|jamais|bof|surtout pas|laisse|laissez|never|don t|not)\b")
 
 
