@@ -89,5 +89,4 @@ class CivicBot:
         return reply
 
     async def close(self) -> None:
-        await self.router.close()
         await self.engine.dispose()

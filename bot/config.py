@@ -45,7 +45,6 @@ class Settings:
     # Flood control (bot/flood.py): at most flood_messages answered per resident in flood_seconds
     flood_messages: int = 15  # 0: no limit
     flood_seconds: float = 30.0
-    state_cache_seconds: float = 60.0  # SQLite: residents' state kept this long between messages
     demo_data: bool = True  # load the demonstration pack when the knowledge base is empty
     topics: list[str] = field(
         default_factory=lambda: [

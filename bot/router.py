@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import consent
 from bot.context import Context
-from bot.db import utcnow
+from bot.db import Committer, utcnow
 from bot.language import requested_language
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
-from bot.residents import ROUTER, KeptState, Key, ResidentStates, only_state_written
 from bot.text import normalize, sanitize
 
 if TYPE_CHECKING:
@@ -36,6 +34,7 @@ LANGUAGE_COMMANDS = frozenset({"lang", "langue", "language"})
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 LAST_SEEN_PRECISION = timedelta(days=1)
+Key = tuple[str, str]  # (platform, user_hash)
 # Built once: building the statement costs more than running it.
 _RESIDENT = (select(User, Conversation)
              .outerjoin(Conversation, Conversation.user_id == User.id)
@@ -50,21 +49,38 @@ def _aware(moment: datetime) -> datetime:
 class Router:
     def __init__(self, bot: CivicBot) -> None:
         self.bot = bot
-        self.states = ResidentStates(bot.engine, bot.settings.state_cache_seconds)
+        self.committer = Committer(bot.engine)
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        """Answer one message. Never raises: a failure becomes an apology that offers a human."""
+        """Answer one message. Never raises: a failure becomes an apology that offers a human.
+
+        A message whose database connection turned out dead (the server restarted, an
+        administrator ended the connection) is answered again once on a new connection: its
+        transaction was rolled back, so nothing of the first attempt remains."""
+        try:
+            try:
+                return await self._answer(message)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                log.warning("the database connection was lost; answering the message again")
+                return await self._answer(message)
+        except Exception:
+            log.exception("failed to answer a message on %s", message.platform)
+            return self._error_reply(self._platform_language(message))
+
+    async def _answer(self, message: IncomingMessage) -> Reply:
+        """One transaction: the resident's state is read, changed by the intent and committed
+        with whatever else the intent wrote, before the reply goes out."""
         settings = self.bot.settings
         if message.location is not None and not message.location.on_earth():
             return self._core_reply("core.location_invalid", self._platform_language(message))
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
         key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
-        session = self.bot.sessions()
-        session.sync_session.info[ROUTER] = True
-        try:
-            user, conversation, kept = await self._load(session, key)
+        async with self.bot.sessions() as session:
+            user, conversation = await self._load(session, key)
             flow_before = conversation.flow
             reply = await self._route(session, message, text, user, conversation)
             if flow_before and conversation.flow != flow_before:
@@ -80,13 +96,8 @@ class Router:
                 conversation.choices = choices
             if conversation.language != reply.language:
                 conversation.language = reply.language
-            await self._save(session, key, user, conversation, kept)
-            return reply
-        except Exception:
-            await session.close()  # rolls back whatever was not committed
-            self.states.evict(key)
-            log.exception("failed to answer a message on %s", message.platform)
-            return self._error_reply(self._platform_language(message))
+            await self.committer.commit(session)
+        return reply
 
     def _platform_language(self, message: IncomingMessage) -> str:
         """The language to answer in without reading the resident's state."""
@@ -99,41 +110,14 @@ class Router:
         if spec is not None and spec.leave is not None:
             await spec.leave(ctx)
 
-    async def _save(self, session: AsyncSession, key: Key, user: User, conversation: Conversation,
-                    kept: KeptState | None) -> None:
-        """Commit the message and close its session: its state alone through the state writer
-        (the session is closed first: its connection is not held while waiting), anything more
-        in the message's own transaction (see :mod:`bot.residents`)."""
-        if kept is not None and await only_state_written(session, user, conversation):
-            state, user_row, conversation_row = kept.changes(user, conversation)
-            await session.close()
-            if user_row or conversation_row:
-                await self.states.writer.write(user_row, conversation_row)
-            self.states.keep(key, state)
-            return
-        await session.commit()
-        self.states.keep_committed(key, user, conversation, kept.read_at if kept else time.monotonic())
-        await session.close()
-
-    async def close(self) -> None:
-        await self.states.close()
-
     def _error_reply(self, lang: str) -> Reply:
         return Reply(self.bot.catalog.get("core.error", lang),
                      [self.bot.intent_choice("talk_to_human", lang)], language=lang)
 
-    async def _load(self, session: AsyncSession, key: Key
-                    ) -> tuple[User, Conversation, KeptState | None]:
-        """The resident and their conversation: kept from their last message, or read in one
-        query (and created on their first message); with the state they were read as."""
-        kept = self.states.get(key)
-        conversation: Conversation | None
-        if kept is not None:
-            user, conversation = kept.attach(session)
-        else:
-            user, conversation = await self._read(session, key)
-            if conversation is not None and self.states.enabled:
-                kept = KeptState.of(user, conversation, time.monotonic())
+    async def _load(self, session: AsyncSession, key: Key) -> tuple[User, Conversation]:
+        """The resident and their conversation, read in one query (and created on their first
+        message)."""
+        user, conversation = await self._read(session, key)
         now = utcnow()
         if not user.active or now - _aware(user.last_seen_at) > LAST_SEEN_PRECISION:
             user.last_seen_at = now  # coarse on purpose: no per-message write, no activity profile
@@ -141,19 +125,19 @@ class Router:
         if conversation is None:
             conversation = Conversation(user_id=user.id, data={}, choices=[])
             session.add(conversation)
-        return user, conversation, kept
+        return user, conversation
 
     async def _read(self, session: AsyncSession, key: Key) -> tuple[User, Conversation | None]:
         platform, user_hash = key
-        query = _RESIDENT.params(platform=platform, user_hash=user_hash)
-        row = (await session.execute(query)).one_or_none()
+        key_values = {"platform": platform, "user_hash": user_hash}
+        row = (await session.execute(_RESIDENT, key_values)).one_or_none()
         if row is None:
             try:
                 async with session.begin_nested():
                     session.add(User(platform=platform, user_hash=user_hash))
             except IntegrityError:  # a concurrent first message from the same resident
                 pass
-            row = (await session.execute(query)).one()
+            row = (await session.execute(_RESIDENT, key_values)).one()
         user, conversation = row
         return user, conversation
 

@@ -73,11 +73,6 @@ def requested_year(ctx: Context) -> str | None:
     return next((word for word in normalize(request_text(ctx)).split() if _YEAR.match(word)), None)
 
 
-def requested_weekday(ctx: Context) -> int | None:
-    days = weekdays()
-    return next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
-
-
 def now(ctx: Context) -> dt.datetime:
     return dt.datetime.now(ZoneInfo(ctx.settings.timezone))
 
@@ -95,10 +90,11 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
     when any of them is demonstration data."""
     lines, demo_dates = [], set()
     for row in rows:
-        values = {"source": row.source, "date": format_date(ctx, row.source_date),
-                  "url": row.source_url}
-        line = ctx.t("knowledge.source" if row.source_url else "knowledge.source_without_link",
-                     **values)
+        imported = row.source_date is None and row.updated_at is not None
+        day = row.updated_at.date() if imported else row.source_date
+        values = {"source": row.source, "date": format_date(ctx, day), "url": row.source_url}
+        message = "knowledge.source" + ("_imported" if imported else "")
+        line = ctx.t(message if row.source_url else message + "_without_link", **values)
         if line not in lines:
             lines.append(line)
         if row.demo:
@@ -109,10 +105,12 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
 
 
 def week_hours(ctx: Context, hours: OpeningHours) -> str:
-    """Opening hours in words: days with the same hours grouped ("lundi–vendredi 08:30–17:00")."""
+    """The hours of the coming seven days in words, Monday first, days with the same hours
+    grouped ("lundi–vendredi 08:30–17:00"); a public holiday this week shows as closed."""
+    week = hours.week(now(ctx).date())
     groups: list[tuple[int, int, list]] = []
     for day in range(7):
-        intervals = hours.on(day)
+        intervals = week[day]
         if groups and groups[-1][2] == intervals and groups[-1][1] == day - 1:
             groups[-1] = (groups[-1][0], day, intervals)
         else:

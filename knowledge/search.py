@@ -19,7 +19,6 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
-from knowledge.cache import kept
 from knowledge.models import SearchTerm
 
 CANDIDATES = 40
@@ -149,7 +148,8 @@ async def _candidates(backend: _Backend, words: list[str]) -> list:
     return rows[:CANDIDATES]
 
 
-def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
+def matched_words(words: list[str] | tuple[str, ...], title: str, body: str) -> frozenset[str]:
+    """The query's (folded) words found in a folded title or body: whole, by stem, or misspelt."""
     candidate_words = set(f"{title} {body}".split())
     found = set()
     for word in words:
@@ -162,10 +162,9 @@ def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
     return frozenset(found)
 
 
-@kept
 async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KINDS,
                  limit: int = 5, ignore: frozenset[str] = frozenset()) -> list[Hit]:
-    """The best hits for a query among the given kinds, best first (kept: :mod:`knowledge.cache`)."""
+    """The best hits for a query among the given kinds, best first."""
     words = await correct(session, query_words(query, ignore))
     if not words:
         return []
@@ -173,7 +172,7 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
     joined = " ".join(words)
     hits = []
     for rank, (kind, key, title, body) in enumerate(rows):
-        matched = _matched(words, title, body)
+        matched = matched_words(words, title, body)
         coverage = 100 * len(matched) / len(words)
         closeness = fuzz.token_set_ratio(joined, title)
         score = 0.6 * coverage + 0.4 * closeness - rank * 0.01  # backend order breaks ties
@@ -191,7 +190,6 @@ def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
     return [hit for hit in hits if len(hit.matched) == best]
 
 
-@kept
 async def rows_of(session: AsyncSession, model: type[Any], hits: list[Hit]) -> list:
     """The rows of ``model`` the hits point to, in the hits' order."""
     keys = [hit.key for hit in hits]

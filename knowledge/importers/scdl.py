@@ -44,4 +44,4 @@ async def import_deliberations(writer: Writer, path: Path, origin: Origin,
             "kind": "deliberation", "title": title, "date": day, "body": body,
             "subject": record.get("DELIB_MATIERE_NOM", ""), "text": "", "meeting_key": meeting,
             **votes, "url": record.get("DELIB_URL", ""), **row_origin.fields(),
-        })
+        }, where)

@@ -1,9 +1,15 @@
-"""A two-step flow for testing how the router handles flows."""
+"""Intents installed by tests: a two-step flow, and any one-message handler."""
 from __future__ import annotations
 
 from bot.app import CivicBot
-from bot.intent import IntentSpec
+from bot.intent import Handler, IntentSpec, Resumer
 from bot.messages import Reply
+
+
+def install_intent(bot: CivicBot, name: str, handle: Handler, resume: Resumer | None = None) -> None:
+    """An intent reached by the command ``/name``."""
+    bot.intents[name] = IntentSpec(name, handle, resume, commands=[name])
+    bot.router.commands[name] = name
 
 
 def install_echo_flow(bot: CivicBot) -> None:
@@ -24,5 +30,4 @@ def install_echo_flow(bot: CivicBot) -> None:
         ctx.end_flow()
         return ctx.reply(f"{data['name']} likes {ctx.text}")
 
-    bot.intents["flowtest"] = IntentSpec("flowtest", handle, resume, commands=["flowtest"])
-    bot.router.commands["flowtest"] = "flowtest"
+    install_intent(bot, "flowtest", handle, resume)
