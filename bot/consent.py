@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 HIGH_CONFIDENCE = 0.8  # below this, an action the NLU found is asked about first
 PENDING = "consent"  # conversation.data key of the question waiting for a yes
 YES, NO = "oui", "non"  # what the buttons send
+FRAGMENT_WORDS = 3  # a reply this short to a question goes on from the message asked about
+STANDALONE = frozenset({"greet", "help"})  # ... unless it thanks, greets or asks for help
 
 _QUESTION_START = re.compile(
     r"^(?:est ce|comment|pourquoi|quand|combien|quel|quels|quelle|quelles|qui|ou est|ou sont"
@@ -64,6 +66,15 @@ def is_yes(text: str) -> bool:
 
 def is_no(text: str) -> bool:
     return bool(_NO_START.match(normalize(text)))
+
+
+def read_with(pending: dict, text: str, alone: str) -> str:
+    """The message to understand after a question that got neither yes nor no: a short fragment
+    ("les horaires" after "la mairie") goes on from the message the question was about; a
+    question, a longer message, thanks or a call for help (``alone``: its intent) stand alone."""
+    if is_question(text) or len(normalize(text).split()) > FRAGMENT_WORDS or alone in STANDALONE:
+        return text
+    return f"{pending.get('text', '')} {text}".strip()
 
 
 def take_pending(conversation: Conversation) -> dict | None:

@@ -198,6 +198,8 @@ class Router:
             reply = await consent.answer(context(UNKNOWN), pending)
             if reply is not None:
                 return reply
+            text = consent.read_with(pending, text, self.bot.nlu.classify(text).intent)
+            normalized = normalize(text)
 
         if conversation.flow and not command:
             spec = self.bot.intents.get(conversation.flow)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import CivicBot
-from bot.consent import is_no, is_question, is_yes, requested
+from bot.consent import is_no, is_question, is_yes, read_with, requested
 from bot.handover.models import Ticket
 from bot.testing import ChatTester
 
@@ -84,3 +84,11 @@ async def test_commands_and_sure_requests_are_not_asked_about(bot: CivicBot) -> 
     carol = ChatTester(bot, "carol")
     assert "demande n°" in (await carol.say("/humain")).text
     assert await _tickets(bot) == 1
+
+
+def test_a_short_reply_goes_on_from_the_message_asked_about() -> None:
+    pending = {"intent": "talk_to_human", "text": "la mairie"}
+    assert read_with(pending, "les horaires", "find_service") == "la mairie les horaires"
+    assert read_with(pending, "merci", "greet") == "merci"
+    assert read_with(pending, "et le budget ?", "ask_data") == "et le budget ?"
+    assert read_with(pending, "je cherche le budget de la culture", "ask_data").startswith("je cherche")
