@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.context import Context
+from bot.formatting import distance as format_distance
 from bot.messages import Location, Reply
 from knowledge.answers import (
     answer_or_ask,
@@ -130,7 +131,7 @@ def _describe(ctx: Context, service: Service, location: Location | None,
     if location is not None:
         distance = distance_to(service, location.latitude, location.longitude)
         if distance != float("inf"):
-            lines.append("  " + ctx.t("distance", km=f"{distance / 1000:.1f}"))
+            lines.append("  " + ctx.t("distance", distance=format_distance(distance, ctx.lang)))
     hours = OpeningHours.read(service.hours)
     if not service.hours:
         lines.append("  " + ctx.t("hours_unknown"))

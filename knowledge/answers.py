@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.context import Context
+from bot.dates import Period
+from bot.formatting import long_date, month
 from bot.messages import Reply
 from bot.text import normalize
 from knowledge.hours import OpeningHours
@@ -54,8 +56,11 @@ def ignored_words(ctx: Context, fillers: str) -> frozenset[str]:
 
 
 def request_words(ctx: Context, fillers: str) -> list[str]:
-    """The words the request is about: no stop words, no ignored words, no year."""
-    return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers))
+    """The words the request is about: no stop words, no ignored words, no year, none of the
+    words that named a date ("cinéma en 2013" is about "cinéma")."""
+    period = requested_period(ctx)
+    dated = frozenset(normalize(period.words).split()) if period else frozenset()
+    return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers) | dated)
             if not _YEAR.match(word)]
 
 
@@ -67,6 +72,23 @@ def subject(ctx: Context, fillers: str) -> str:
     words = [word for word in _WORD.findall(request_text(ctx))
              if normalize(word) and set(normalize(word).split()) <= kept]
     return " ".join(words) or request_text(ctx)
+
+
+def requested_period(ctx: Context) -> Period | None:
+    """The period the request names (a day, a week-end, a month, a year…), if any."""
+    return Period.of(ctx.entities)
+
+
+def when(ctx: Context, period: Period) -> str:
+    """The period in words: "le 10 avril 2015", "en avril 2015", "en 2013", "du … au …"."""
+    if period.grain in ("day", "now"):
+        return ctx.t("knowledge.when.day", day=long_date(period.start, ctx.lang))
+    if period.grain == "month":
+        return ctx.t("knowledge.when.month", month=month(period.start, ctx.lang))
+    if period.grain == "year":
+        return ctx.t("knowledge.when.year", year=period.start.year)
+    return ctx.t("knowledge.when.range", start=long_date(period.start, ctx.lang),
+                 end=long_date(period.end, ctx.lang))
 
 
 def requested_year(ctx: Context) -> str | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -28,6 +30,11 @@ from knowledge.models import MODELS
 BATCH = 1000
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f]")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\s|$)")
+# "_x0001_", "_x000D__x000A_": line breaks and control characters as spreadsheets escape them
+_SPREADSHEET_BREAK = re.compile(r"\s*(?:_x[0-9A-Fa-f]{4}_\s*)+")
+_TAG = re.compile(r"<[^<>]{1,200}>")
+_SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 class ImportFailed(Exception):
@@ -137,7 +144,10 @@ def parse_date(value: str | None, where: str, column: str) -> dt.date | None:
         return None
     candidate = value[:10]
     day, month, year = candidate[:2], candidate[3:5], candidate[6:]  # the usual DD/MM/YYYY, fast
-    if candidate[2:3] == "/" == candidate[5:6] and (day + month + year).isdigit():
+    if _TWO_DIGIT_YEAR.match(value):
+        raise ImportFailed(f"{where}: {column} {value!r} has a two-digit year: write the year in full "
+                           f"(e.g. 25/11/2013); a guessed century could make the date wrong")
+    if candidate[2:3] == "/" == candidate[5:6] and len(year) == 4 and (day + month + year).isdigit():
         try:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
@@ -196,6 +206,14 @@ def read_csv(path: Path, required: tuple[str, ...], encoding: str = "utf-8-sig"
             raise ImportFailed(f"{path}: not {encoding} text (try --encoding latin-1)") from None
         except csv.Error as error:
             raise ImportFailed(f"{path}: {error}") from None
+
+
+def clean_text(value: str) -> str:
+    """Text as residents should read it: spreadsheet line breaks (``_x0001_``) as dashes, and
+    no HTML tags or entities (``&amp;``), control characters or runs of spaces."""
+    text = html.unescape(_TAG.sub(" ", _SPREADSHEET_BREAK.sub(" — ", value)))
+    text = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+    return _SPACES.sub(" ", text).strip(" —")
 
 
 def split_list(value: str) -> list[str]:

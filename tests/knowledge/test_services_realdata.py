@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import CivicBot
+from bot.formatting import distance
 from bot.testing import ChatTester
 from knowledge.geo import distance_m
 from knowledge.hours import OpeningHours
@@ -160,8 +161,7 @@ async def test_nearest_is_the_nearest_of_all(montpellier: CivicBot, place: str) 
         reply = await resident.say(question)
         first = reply.text.split("• ")[1]
         assert first.split("\n")[0] == name, (question, place)
-        km = f"{metres / 1000:.1f}"
-        assert f"à {km} km" in first or f"{km} km away" in first, (question, place)
+        assert f"à {distance(metres, 'fr')}" in first, (question, place)  # "à 334 m", "à 1,2 km"
 
 
 def test_the_kinds_asked_are_in_the_data() -> None:
