@@ -162,10 +162,20 @@ Answer = Callable[[Context], Awaitable[Reply]]
 async def answer_or_ask(ctx: Context, answer: Answer, question: str) -> Reply:
     """Answer the request, or, when it names nothing to look for, ask what (the ``question``
     message) and answer the next message."""
-    if request_words(ctx, ctx.intent):
+    if _besides_place(ctx, request_words(ctx, ctx.intent)):
         return await answer(ctx)
     ctx.start_flow("question")
     return ctx.reply(ctx.t(question), [ctx.intent_choice("talk_to_human")])
+
+
+def _besides_place(ctx: Context, words: list[str]) -> list[str]:
+    """The words that are not the quartier named: "quels services dans le quartier Malakoff ?"
+    names nothing to look for yet."""
+    area = ctx.entities.get("area")
+    if not area:
+        return words
+    place = set(normalize(str(area)).split()) | word_list("place_words") | word_list("asking")
+    return [word for word in words if word not in place]
 
 
 async def answer_the_question(ctx: Context, answer: Answer) -> Reply | None:
