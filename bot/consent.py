@@ -104,6 +104,11 @@ async def ask(ctx: Context, spec: IntentSpec) -> Reply | None:
                                 Choice(catalog.get("core.consent.refuse", ctx.lang), NO)])
 
 
+async def handle(ctx: Context, spec: IntentSpec) -> Reply:
+    """``spec`` handles ``ctx`` now, or after the resident said yes to its question."""
+    return await ask(ctx, spec) or await spec.handle(ctx)
+
+
 async def answer(ctx: Context, pending: dict) -> Reply | None:
     """Act on a yes, do nothing on a no; None when the message is about something else."""
     if is_no(ctx.text):

@@ -6,7 +6,8 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
   ``async def resume(ctx) -> Reply | None`` to continue a multi-turn flow it started with
   ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh), and
   ``async def leave(ctx) -> None``, called when the resident leaves that flow, whichever way
-  (it ended, "annuler", another flow started), in the same transaction, and
+  (it ended, "annuler", another flow started), in the same transaction; ``LISTENS = True``
+  has the flow's steps listened to (``bot.listening``: "aide", "stop", another request); and
   ``async def consent(ctx) -> str | None`` when it acts on the resident's behalf: the question
   asked before acting on a request that is not unambiguous (see :mod:`bot.consent`);
 - the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
@@ -58,6 +59,7 @@ class IntentSpec:
     commands: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    listens: bool = False  # its flow's steps are listened to (bot.listening)
 
 
 class IntentError(RuntimeError):
@@ -85,6 +87,7 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
         resume=getattr(module, "resume", None),
         leave=getattr(module, "leave", None),
         consent=getattr(module, "consent", None),
+        listens=bool(getattr(module, "LISTENS", False)),
         examples={lang: list(data.get("examples", {}).get(lang, [])) for lang in LANGUAGES},
         commands=[str(command).lower() for command in data.get("commands", [])],
         requests=[normalize(str(words)) for words in data.get("requests", [])],

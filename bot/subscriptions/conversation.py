@@ -92,13 +92,13 @@ async def set_paused(ctx: Context, subscriber: Subscriber, paused: bool) -> str:
 
 def preferences_question(ctx: Context, text: str) -> str | None:
     """What :func:`change_preferences` would change, as a yes/no question (None: nothing)."""
+    frequency = phrases.frequency_in(text)  # first: "un résumé chaque semaine" is no "resume"
+    if frequency:
+        return ctx.t("subscriptions.consent.frequency", when=when(ctx, frequency))
     if phrases.says(text, "resume"):
         return ctx.t("subscriptions.consent.resume")
     if phrases.says(text, "pause"):
         return ctx.t("subscriptions.consent.pause")
-    frequency = phrases.frequency_in(text)
-    if frequency:
-        return ctx.t("subscriptions.consent.frequency", when=when(ctx, frequency))
     hours = phrases.quiet_hours_in(text)
     if isinstance(hours, str):
         return ctx.t("subscriptions.consent.quiet_removed")

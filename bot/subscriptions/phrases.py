@@ -13,10 +13,10 @@ from bot.subscriptions.schedule import QuietHours
 from bot.text import normalize
 
 WORDS_FILE = Path(__file__).with_name("words.yaml")
-# "21h à 7h", "21:30-7", "9pm and 7am": the first hour says it is one (h, :, am/pm)
-_RANGE = re.compile(r"(\d{1,2})\s*(?:(?:h|:)\s*(\d{2})?|(am|pm)\b)\s*"
-                    r"(?:-|–|à|a|to|and|until|jusqu'?à|et)\s*"
-                    r"(\d{1,2})\s*(?:h|:)?\s*(\d{2})?\s*(am|pm)?\b", re.IGNORECASE)
+_RANGE = re.compile(r"(\d{1,2})\s*(?:h|:)\s*(\d{2})?\s*(?:-|–|à|a|to|until|jusqu'?à|et)\s*"
+                    r"(\d{1,2})\s*(?:h|:)?\s*(\d{2})?", re.IGNORECASE)
+_TWELVE_HOUR_RANGE = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)\s*(?:-|–|to|until|and)\s*"
+                                r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)", re.IGNORECASE)
 _CAPITALISED = r"[A-ZÀÂÉÈÊÎÔÛÇ][\w'’-]*"
 _PLACE = re.compile(rf"\b(?:à|au|aux|dans|quartier|in|near|around)\s+({_CAPITALISED}(?:\s+(?:-\s+)?{_CAPITALISED})*)")
 
@@ -44,24 +44,24 @@ def quiet_hours_in(text: str) -> QuietHours | str | None:
     """Quiet hours written in the text ("de 21h à 7h"), "" for none, or None when not said."""
     if says(text, "no_quiet"):
         return ""
-    match = _RANGE.search(text)
+    twelve = _TWELVE_HOUR_RANGE.search(text)
+    match = twelve or _RANGE.search(text)
     if match:
-        start, end = _hour(match.group(1), match.group(3)), _hour(match.group(4), match.group(6))
+        is_twelve = twelve is not None
+        start, end = _hour(match, 1, is_twelve), _hour(match, 4 if is_twelve else 3, is_twelve)
         try:
-            return QuietHours.parse(f"{start}:{match.group(2) or '00'}-{end}:{match.group(5) or '00'}")
+            return QuietHours.parse(f"{start}-{end}")
         except ValueError:
             return None
     return None
 
 
-def _hour(hour: str, half: str | None) -> int:
-    """The hour on a 24-hour clock: 9 pm is 21, 12 am is 0."""
-    value = int(hour)
-    if half and half.lower() == "pm" and value < 12:
-        return value + 12
-    if half and half.lower() == "am" and value == 12:
-        return 0
-    return value
+def _hour(match: re.Match[str], first: int, twelve: bool) -> str:
+    """"21:00" from the groups hour, minutes (and am/pm on a 12-hour clock) starting at ``first``."""
+    hour, minutes = int(match.group(first)), match.group(first + 1) or "00"
+    if twelve:
+        hour = hour % 12 + (12 if match.group(first + 2).lower() == "pm" else 0)
+    return f"{hour}:{minutes}"
 
 
 def place_in(text: str) -> str | None:
