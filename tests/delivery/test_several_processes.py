@@ -129,8 +129,9 @@ class LoadBalancer:
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.usefixtures("postgresql_only")
 async def test_three_processes_answer_everyone_once_and_survive_a_kill(
-        postgresql_only: None, settings: Settings, api: TelegramApiServer) -> None:
+        settings: Settings, api: TelegramApiServer) -> None:
     subscribers = [str(500_000 + n) for n in range(SUBSCRIBERS)]
     bot = await CivicBot.create(settings)
     try:
@@ -188,8 +189,9 @@ async def test_three_processes_answer_everyone_once_and_survive_a_kill(
     assert len(took_over) == 1, logs  # one process, not two, took the leader's jobs
 
 
+@pytest.mark.usefixtures("postgresql_only")
 async def test_in_polling_mode_one_process_polls_and_another_takes_over(
-        postgresql_only: None, settings: Settings, api: TelegramApiServer) -> None:
+        settings: Settings, api: TelegramApiServer) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         leader = await start(settings, api, "polling")
         await until_ready(http, leader)
