@@ -86,7 +86,7 @@ async def test_no_token_or_a_wrong_scope_changes_nothing(bot: CivicBot, client: 
 async def test_the_city_reads_contributions_and_sets_their_status(bot: CivicBot, client: TestClient) -> None:
     headers = await _token(bot, "contributions")
     reference = await report(ChatTester(bot, "alice"), "voirie", "Trou rue Crébillon")
-    await report(ChatTester(bot, "bob"), "tags", "Tag", point=(47.3, -1.5), link="anonymous")
+    await report(ChatTester(bot, "bob"), "tags", "Tag", point=(47.238, -1.53), link="anonymous")
     listed = await (await client.get("/api/v1/contributions?kind=report&limit=1", headers=headers)).json()
     assert len(listed["contributions"]) == 1 and listed["next_before"]
     older = await (await client.get(f"/api/v1/contributions?before={listed['next_before']}",

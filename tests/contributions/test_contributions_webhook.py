@@ -39,7 +39,7 @@ def test_signature_checks_body_secret_and_age() -> None:
 async def test_reports_and_ideas_arrive_signed_and_in_order(city: CivicBot, receiver: WebhookReceiver) -> None:
     receiver.failing = 503
     first = await report(ChatTester(city, "alice"), "voirie", "Trou", photo="https://p.example/1.jpg")
-    second = await report(ChatTester(city, "bob"), "tags", "Tag", point=(47.3, -1.5), link="anonymous")
+    second = await report(ChatTester(city, "bob"), "tags", "Tag", point=(47.238, -1.53), link="anonymous")
     for _ in range(5):
         await drain(city)
         await let_time_pass(city)

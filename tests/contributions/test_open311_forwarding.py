@@ -200,7 +200,7 @@ def forwards(outcome: str) -> float:
 async def test_a_refusal_fails_that_report_only_and_tells_its_author(city: CivicBot,
                                                                      server: Open311Server) -> None:
     first = await report(ChatTester(city, "alice"), "Dépôt sauvage", "Encombrants")
-    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.3, -1.5))
+    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.238, -1.53))
     server.services = [s for s in server.services if s["service_code"] != "depot"]  # withdrawn: 404
     refused, accepted = forwards("refused"), forwards("accepted")
     await deliver_everything(city)
