@@ -245,6 +245,7 @@ def raise_for_error(response: Any) -> None:
 
 
 class MatrixConnector(Connector):
+    exclusive = True  # one sync per account
     platform = "matrix"
 
     def __init__(self, bot: CivicBot, encryption: bool = True) -> None:
