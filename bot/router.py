@@ -24,6 +24,7 @@ from bot.listening import Heard, Listener, remember_prompt
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
+from bot.positions import remembered, without_old_position
 from bot.text import normalize, sanitize
 
 if TYPE_CHECKING:
@@ -182,8 +183,11 @@ class Router:
                            nlu or NluResult(text, intent, 1.0), intent)
 
         if message.location:
-            location = message.location
-            conversation.data = {**conversation.data, "location": [location.latitude, location.longitude]}
+            conversation.data = remembered(conversation.data, message.location)
+        else:
+            forgotten = without_old_position(conversation.data or {}, self.bot.settings.location_retention_hours)
+            if forgotten is not None:
+                conversation.data = forgotten
 
         command = _COMMAND.match(text)
         if command and command.group(1).lower() in LANGUAGE_COMMANDS:

@@ -20,7 +20,7 @@ from tests.support.contributions import outbox_rows
 
 
 async def test_serve_runs_the_service_which_publishes_results_and_stops(bot: CivicBot) -> None:
-    assert "bot.contributions.maintenance:run" in serve.BACKGROUND_SERVICES
+    assert "bot.contributions.maintenance:run" in serve.LEADER_SERVICES
     async with bot.sessions() as session:
         poll = await create_poll(session, question={"fr": "Q ?"}, options=[{"fr": "A"}, {"fr": "B"}],
                                  opens_at=utcnow() - timedelta(hours=2), closes_at=utcnow() + timedelta(hours=1))
