@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.text import normalize
+from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.search import relevant, rows_of, search
 
@@ -43,8 +44,10 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
            (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
 
 
+@kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
     """Known last and first names close to one of the words: {"last": {...}, "first": {...}}
+    (kept: :mod:`knowledge.cache`).
 
     Words written exactly are found by index equality. For the others, the surnames sharing
     their first four letters, or their last four, or (wider) three: a first name is
@@ -108,6 +111,7 @@ def _name_score(words: list[str], name: str) -> float:
     return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
+@kept
 async def with_role(session: AsyncSession, role: str, commune: str = "") -> list[Official]:
     """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"; of
     this commune only if given (officials with no commune are kept)."""
@@ -125,6 +129,7 @@ async def for_topic(session: AsyncSession, query: str) -> list[Official]:
     return await rows_of(session, Official, relevant(hits, share=1.0))
 
 
+@kept
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     """Officials in charge of this area (their ``areas`` name it)."""
     rows = (await session.scalars(select(Official).where(
