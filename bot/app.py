@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import db
+from bot import db, metrics
 from bot.config import Settings
 from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.files import private_dir
+from bot.flood import FloodControl
 from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
 from bot.language import LanguageDetector
@@ -43,14 +46,17 @@ class CivicBot:
     pseudonymizer: Pseudonymizer
     languages: LanguageDetector = field(default_factory=LanguageDetector)
     router: Router = field(init=False)
+    flood: FloodControl = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = Router(self)
+        self.flood = FloodControl(self.settings.flood_messages, self.settings.flood_seconds,
+                                  self.catalog, self.settings.default_language)
 
     @classmethod
     async def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> CivicBot:
         """Open (and migrate) the database and load intents, catalogs and the NLU."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = engine or db.create_engine(settings.effective_database_url)
         await db.migrate(engine)
         intents = discover()
@@ -77,7 +83,10 @@ class CivicBot:
                       "/" + self.intents[intent].commands[0])
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        return await self.router.handle(message)
+        started = time.perf_counter()
+        reply = await self.router.handle(message)
+        metrics.count_reply(message.platform, reply.intent, time.perf_counter() - started)
+        return reply
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
+from bot import logs
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings, load_settings
 
@@ -35,15 +35,13 @@ def cli(ctx: click.Context) -> None:
     """civicbot: the civic assistant a city runs for its residents.
 
     Settings come from CIVICBOT_* environment variables and an optional TOML file
-    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see the README.
+    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see docs/operate/configuration.md.
     """
     try:
         settings = load_settings()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings)
     ctx.obj = settings
 
 
@@ -118,17 +116,12 @@ def nlu(settings: Settings, texts: tuple[str, ...], jsonl: bool) -> None:
 def serve(settings: Settings) -> None:
     """Run every configured connector (Telegram, Matrix) and the HTTP API until stopped.
 
-    SIGTERM or SIGINT (Ctrl-C) stops it cleanly: the messages in hand are answered first.
+    Without any chat connector configured, the HTTP API, the agent console and the background
+    services run alone (a log line says so). SIGTERM or SIGINT (Ctrl-C) stops it cleanly: the
+    messages in hand are answered first.
     """
     from bot.serve import StartError, run
-    from connectors.registry import configured_connectors
 
-    if not configured_connectors(settings):
-        raise click.ClickException(
-            "no connector is configured: set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
-            "with CIVICBOT_MATRIX_USER_ID and a password or access token (see the README). "
-            "To try the bot in a terminal, run: civicbot chat"
-        )
     try:
         run(settings)
     except (ConfigError, StartError) as error:

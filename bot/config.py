@@ -32,6 +32,7 @@ class Settings:
     secret: str = ""  # HMAC key for pseudonymous ids; empty: generated and kept in data_dir
     retention_days: int = 365
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line, for log collectors
     log_file: str = ""  # civicbot chat: where logs go (empty: standard error, WARNING and up)
     log_message_text: bool = False  # off by default: no resident's words in the logs
 
@@ -41,6 +42,9 @@ class Settings:
     default_language: str = "fr"
     nlu_threshold: float = 0.25  # bot/nlu.py confidence below which a message is "unknown"
     max_message_chars: int = 2000
+    # Flood control (bot/flood.py): at most flood_messages answered per resident in flood_seconds
+    flood_messages: int = 15  # 0: no limit
+    flood_seconds: float = 30.0
     demo_data: bool = True  # load the demonstration pack when the knowledge base is empty
     topics: list[str] = field(
         default_factory=lambda: [
@@ -172,4 +176,6 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**values)
     if settings.default_language not in ("fr", "en"):
         raise ConfigError("setting 'default_language': must be 'fr' or 'en'")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError("setting 'log_format': must be 'text' or 'json'")
     return settings

@@ -51,7 +51,7 @@ class Context:
         return catalog.get(key, self.lang, **values)
 
     def reply(self, text: str, choices: list[Choice] | None = None, **kwargs: Any) -> Reply:
-        return Reply(text=text, choices=choices or [], language=self.lang, **kwargs)
+        return Reply(text=text, choices=choices or [], language=self.lang, intent=self.intent, **kwargs)
 
     def intent_choice(self, intent: str) -> Choice:
         """A button that starts ``intent`` (its command), labelled in the resident's language."""

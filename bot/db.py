@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, CursorResult, DateTime, MetaData, Result, Table, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.files import private_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -60,6 +64,9 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     server dropped is replaced instead of failing a message."""
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         # aiosqlite logs every call with its arguments at DEBUG: a debugging session would
         # write residents' words and ids to the log.
         driver_log = logging.getLogger("aiosqlite")
@@ -143,6 +150,17 @@ def _alembic_config(connection: Connection) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "heads")
+
+
+def _current(connection: Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(_alembic_config(connection)).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when every migration is applied (the readiness check of ``civicbot serve``)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
 
 
 async def migrate(engine: AsyncEngine) -> None:

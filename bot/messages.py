@@ -6,6 +6,7 @@ civicbot knows which platform a message came from.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -15,6 +16,15 @@ class Location:
 
     latitude: float
     longitude: float
+
+    def on_earth(self) -> bool:
+        """Whether this is a point on Earth: finite, latitude within ±90°, longitude within ±180°.
+
+        A platform may hand over anything (NaN, ±inf); such a value poisons the conversation's
+        JSON on SQLite and fails every later write on PostgreSQL, so the core refuses it.
+        """
+        return (math.isfinite(self.latitude) and math.isfinite(self.longitude)
+                and -90 <= self.latitude <= 90 and -180 <= self.longitude <= 180)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,8 @@ class Reply:
     language: str = "fr"
     # A broadcast sent at the platform's paid rate where it has one (Telegram's paid broadcasts).
     paid_broadcast: bool = False
+    # The intent that answered ("" for the core's own replies): counted in the metrics, never shown.
+    intent: str = ""
 
     def numbered_text(self) -> str:
         """The text followed by the choices as a numbered list, for platforms without buttons."""

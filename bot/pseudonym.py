@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.files import private_dir
+
 SECRET_FILE = "secret.key"
 
 
@@ -17,7 +19,7 @@ def load_or_create_secret(data_dir: Path, configured: str = "") -> bytes:
     path = data_dir / SECRET_FILE
     if path.is_file():
         return path.read_bytes().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     secret = secrets.token_hex(32).encode("ascii")
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:

@@ -68,13 +68,14 @@ class Router:
                 return await self._answer(message)
         except Exception:
             log.exception("failed to answer a message on %s", message.platform)
-            lang = message.language if message.language in ("fr", "en") else self.bot.settings.default_language
-            return self._error_reply(lang)
+            return self._error_reply(self._platform_language(message))
 
     async def _answer(self, message: IncomingMessage) -> Reply:
         """One transaction: the resident's state is read, changed by the intent and committed
         with whatever else the intent wrote, before the reply goes out."""
         settings = self.bot.settings
+        if message.location is not None and not message.location.on_earth():
+            return self._core_reply("core.location_invalid", self._platform_language(message))
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
         key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
         async with self.bot.sessions() as session:
@@ -96,6 +97,11 @@ class Router:
                 conversation.language = reply.language
             await self.committer.commit(session)
         return reply
+
+    def _platform_language(self, message: IncomingMessage) -> str:
+        """The language to answer in without reading the resident's state."""
+        language = message.language
+        return language if language in ("fr", "en") else self.bot.settings.default_language
 
     async def _left(self, flow: str, ctx: Context) -> None:
         """The resident left ``flow``: its intent's ``leave`` is told, if it has one."""

@@ -22,10 +22,13 @@ from aiohttp import web
 
 from bot.app import CivicBot
 from bot.config import Settings
-from bot.http import create_app
+from bot.http import READINESS_KEY, create_app
 from connectors.base import Connector
 from connectors.registry import create_connectors, set_running
 
+NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
+                "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
+                "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
 BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run", "bot.contributions.maintenance:run"]
 
 log = logging.getLogger(__name__)
@@ -81,9 +84,14 @@ async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
         set_running(started)
         services = [asyncio.create_task(_run_service(name, bot, services_stop), name=name)
                     for name in BACKGROUND_SERVICES]
-        log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        app[READINESS_KEY].serving = True
+        if connectors:
+            log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
+        else:
+            log.warning(NO_CONNECTOR)
         await stop.wait()
     finally:
+        app[READINESS_KEY].serving = False
         log.info("stopping: finishing the messages in hand")
         await _within_grace(runner.cleanup(), "the HTTP server")
         services_stop.set()

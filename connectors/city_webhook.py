@@ -1,6 +1,7 @@
 """A generic webhook for city back ends that do not speak Open311.
 
-Each event is a JSON POST signed with HMAC SHA-256 (see the README, "The generic webhook"):
+Each event is a JSON POST signed with HMAC SHA-256 (see docs/operate/contributions-and-open311.md,
+"The generic webhook"):
 
     X-Civicbot-Event: report.created
     X-Civicbot-Delivery: 42                 (the same on every retry of one event)

@@ -50,8 +50,11 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
+from bot.files import private_dir
+from bot.flood import Admission
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
 from bot.models import ConnectorState
+from bot.redact import hide_in_logs
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
 from connectors.telegram_messages import split_text  # platform-neutral despite its home
 
@@ -234,10 +237,12 @@ class MatrixConnector(Connector):
         settings = bot.settings
         check_settings(settings)
         protect_logs(settings.log_message_text)
+        hide_in_logs(settings.matrix_access_token)
+        hide_in_logs(settings.matrix_password)
         self.bot = bot
         self.settings = settings
         store = settings.data_dir / "matrix"
-        store.mkdir(parents=True, exist_ok=True)
+        private_dir(store)
         self.encryption = encryption and ENCRYPTION_ENABLED
         config = AsyncClientConfig(
             max_limit_exceeded=0, max_timeouts=0, request_timeout=REQUEST_TIMEOUT_S,
@@ -423,8 +428,13 @@ class MatrixConnector(Connector):
                 await self.client.room_leave(room.room_id)  # the resident left: so does the bot
         elif isinstance(event, RoomMessage):
             message = to_incoming(event, room.room_id)
-            if message is not None:
+            if message is None:
+                return
+            admission = self.bot.flood.check(self.platform, room.room_id)  # before answering
+            if admission is Admission.ANSWER:
                 await self.deliver_reply(room.room_id, await self.bot.handle(message))
+            elif admission is Admission.NOTICE:
+                await self.deliver_reply(room.room_id, self.bot.flood.notice(None))
 
     async def _say_cannot_decrypt(self, room: MatrixRoom, event: MegolmEvent) -> None:
         """An encrypted message the bot cannot read gets an answer in both languages."""

@@ -5,15 +5,20 @@ deep-link parameter), inline-button presses, and every other message (text, loca
 file...). Each resident's updates are handled one at a time, in order; different residents in
 parallel.
 
+Each update first passes flood control (:mod:`bot.flood`): a resident over the limit gets one
+notice and their extra updates are dropped at once, without waiting behind their earlier ones.
+
 Nothing acknowledged is lost: in polling mode the update offset — which tells Telegram an
-update may be forgotten — never moves past an update that has not been answered yet; in
-webhook mode the HTTP answer that acknowledges an update is only sent once it has been
-answered. A crash can make the bot answer an update twice, never not at all.
+update may be forgotten — never moves past an update that has not been answered yet, unless
+that update was saved in the database first (then it is answered after a restart); in webhook
+mode the HTTP answer that acknowledges an update is only sent once it has been answered. A
+crash can make the bot answer an update twice, never not at all.
 """
 from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -24,6 +29,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from telegram import InputFile, LinkPreviewOptions, Message, Update
 from telegram.error import (
@@ -41,8 +48,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
+from bot.flood import Admission
 from bot.messages import IncomingMessage, Reply
-from bot.models import User
+from bot.models import ConnectorState, User
+from bot.redact import hide_in_logs
 from connectors import telegram_messages as tm
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
 
@@ -52,6 +61,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news
+FETCH_LIMIT = 100  # updates one getUpdates returns at most (Telegram's maximum)
 REFETCH_AFTER = 0.5  # seconds before fetching past an update that is still being answered
 MAX_BACKOFF = 60.0
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -127,6 +137,9 @@ class TelegramConnector(Connector):
         self.bot = bot
         self.mode = settings.telegram_mode
         self.webhook_secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
+        hide_in_logs(settings.telegram_token)  # the library logs the Bot API URL as it builds
+        hide_in_logs(self.webhook_secret)
+        _quiet_library_logs(settings.log_message_text)
         builder = Application.builder().token(settings.telegram_token).updater(None)
         if settings.telegram_base_url:
             builder = builder.base_url(settings.telegram_base_url)
@@ -141,13 +154,13 @@ class TelegramConnector(Connector):
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task | None = None
         self._offset: int | None = None  # first update id not answered yet
+        self._spilled: dict[int, Update] = {}  # saved in the database, past the offset
         self._fetch_failures = 0
 
     # -- life cycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Connect (retrying while Telegram is unreachable), publish the command menus, and start
         polling or register the webhook. Raises ConfigError if Telegram refuses the token."""
-        _quiet_library_logs(self.bot.settings.log_message_text)
         await self._until_done(self.application.initialize, "connect")
         await self._publish_menus()
         if self.mode == "webhook":
@@ -207,16 +220,23 @@ class TelegramConnector(Connector):
 
     # -- receiving ----------------------------------------------------------------------------
     async def _poll(self) -> None:
-        """Fetch updates and hand each to a task; the offset never passes an unanswered update.
+        """Fetch updates and hand each to a task; the offset never passes an unanswered update
+        that is not saved.
 
         A slow update (a reply waiting out flood control) does not hold the others back: the
         updates after it are fetched again every ``REFETCH_AFTER`` seconds with the offset still
-        on it, and those not handed out yet are handled — within the window of 100 updates one
-        getUpdates returns.
+        on it, and those not handed out yet are handled. When a whole window of
+        ``FETCH_LIMIT`` updates is fetched while some are still in hand, more may wait behind
+        it: the updates in hand are saved (see :meth:`_spill`) and the offset moves past them.
         """
         stop = asyncio.create_task(self._stopping.wait())
         in_flight: dict[int, asyncio.Task] = {}
+        held: dict[int, Update] = {}  # the updates in flight
         dispatched = -1  # the highest update id handed to a task
+        for update in await self._load_spilled():  # saved by an earlier run, never answered
+            held[update.update_id] = self._spilled[update.update_id] = update
+            in_flight[update.update_id] = asyncio.create_task(self.process(update))
+            dispatched = max(dispatched, update.update_id)
         try:
             while not self._stopping.is_set():
                 updates = await self._fetch(stop, wait=not in_flight)
@@ -225,22 +245,68 @@ class TelegramConnector(Connector):
                 for update in updates:
                     if update.update_id > dispatched:
                         dispatched = update.update_id
+                        held[dispatched] = update
                         in_flight[dispatched] = asyncio.create_task(self.process(update))
                 if in_flight:
                     await asyncio.wait(in_flight.values(), timeout=REFETCH_AFTER)
-                self._settle(in_flight, dispatched)
+                await self._settle(in_flight, held, dispatched)
+                if len(updates) >= FETCH_LIMIT and set(in_flight) - set(self._spilled):
+                    await self._spill(held, dispatched)
             if in_flight:  # stopping: finish what is in hand
                 await asyncio.wait(in_flight.values())
-                self._settle(in_flight, dispatched)
+                await self._settle(in_flight, held, dispatched)
         finally:
             stop.cancel()
 
-    def _settle(self, in_flight: dict[int, asyncio.Task], dispatched: int) -> None:
-        """Forget the finished tasks; the offset moves up to the oldest update still in hand."""
-        for update_id in [update_id for update_id, task in in_flight.items() if task.done()]:
-            del in_flight[update_id]
+    async def _settle(self, in_flight: dict[int, asyncio.Task], held: dict[int, Update],
+                      dispatched: int) -> None:
+        """Forget the finished tasks; the offset moves up to the oldest update still in hand
+        that is not saved."""
+        done = [update_id for update_id, task in in_flight.items() if task.done()]
+        for update_id in done:
+            del in_flight[update_id], held[update_id]
+        if any(self._spilled.pop(update_id, None) for update_id in done):
+            await self._save_spilled()
         if dispatched >= 0:
-            self._offset = min(in_flight, default=dispatched + 1)
+            self._offset = min(set(in_flight) - set(self._spilled), default=dispatched + 1)
+
+    async def _spill(self, held: dict[int, Update], dispatched: int) -> None:
+        """Save the updates in hand, then let the offset move past them: one chat's backlog
+        (a flood of messages fills Telegram's window of 100 updates) cannot hold back the
+        updates of other chats behind it. A saved update is answered after a restart if it was
+        not before."""
+        new = [update_id for update_id in held if update_id not in self._spilled]
+        self._spilled.update(held)
+        try:
+            await self._save_spilled()
+        except Exception:
+            log.exception("telegram: the updates in hand could not be saved; the offset waits")
+            for update_id in new:
+                del self._spilled[update_id]
+            return
+        self._offset = dispatched + 1
+
+    def _spill_key(self) -> str:
+        return f"telegram.in_hand:{self.bot.settings.telegram_token.partition(':')[0]}"
+
+    async def _save_spilled(self) -> None:
+        """Keep the saved updates not answered yet (none: the row is deleted)."""
+        key = self._spill_key()
+        async with self.bot.sessions() as session:
+            if self._spilled:
+                value = json.dumps([update.to_dict() for update in self._spilled.values()])
+                await session.merge(ConnectorState(key=key, value=value))
+            else:
+                await session.execute(sql_delete(ConnectorState).where(ConnectorState.key == key))
+            await session.commit()
+
+    async def _load_spilled(self) -> list[Update]:
+        async with self.bot.sessions() as session:
+            value = (await session.execute(select(ConnectorState.value)
+                                           .where(ConnectorState.key == self._spill_key()))
+                     ).scalar_one_or_none()
+        updates = [self._parse_update(data) for data in json.loads(value)] if value else []
+        return sorted((update for update in updates if update is not None), key=lambda u: u.update_id)
 
     async def _fetch(self, stop: asyncio.Task, wait: bool) -> list[Update] | None:
         """The updates from the offset on (long polling if ``wait``); [] after a failure and a
@@ -271,13 +337,25 @@ class TelegramConnector(Connector):
                         "answered again at the next start", type(error).__name__)
 
     async def process(self, update: Update) -> None:
-        """Handle one update, after the earlier ones of the same chat. Never raises."""
+        """Handle one update, after the earlier ones of the same chat, unless flood control
+        drops it (at once). Never raises."""
         chat = update.effective_chat
         try:
+            if chat is not None and not await self._admitted(update, str(chat.id)):
+                return
             async with self._chats.hold(str(chat.id) if chat else f"update:{update.update_id}"):
                 await self.application.process_update(update)
         except Exception:
             log.exception("telegram: an update could not be handled")
+
+    async def _admitted(self, update: Update, chat_id: str) -> bool:
+        """Whether flood control lets this update through; the first one over the limit gets
+        the notice instead."""
+        admission = self.bot.flood.check(self.platform, chat_id)
+        if admission is Admission.NOTICE:
+            user = update.effective_user
+            await self.deliver_reply(chat_id, self.bot.flood.notice(user.language_code if user else None))
+        return admission is Admission.ANSWER
 
     def setup_routes(self, app: web.Application) -> None:
         """In webhook mode, serve the webhook on the project's HTTP server."""

@@ -21,13 +21,13 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
+from bot import logs
 from bot.app import CivicBot
 from bot.config import Settings
 from bot.messages import IncomingMessage, Location, Reply
 from connectors.base import Connector
 
 _POSITION = re.compile(r"^/(?:position|location)\s+(-?\d+(?:\.\d+)?)[,\s]+(-?\d+(?:\.\d+)?)\s*$")
-_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def parse_line(line: str, user: str) -> IncomingMessage:
@@ -63,7 +63,7 @@ def configure_chat_logging(settings: Settings) -> None:
     else:
         handler = logging.StreamHandler(sys.stderr)
         level = max(level, logging.WARNING)
-    handler.setFormatter(logging.Formatter(_LOG_FORMAT))
+    handler.setFormatter(logs.formatter(settings))
     root.addHandler(handler)
     root.setLevel(level)
 

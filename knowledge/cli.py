@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot import db
 from bot.config import Settings
+from bot.files import private_dir
 from knowledge.cache import note_change
 from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
@@ -36,7 +37,7 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
     """Run an import in one transaction with a progress bar; raise ClickException on failure."""
 
     async def main() -> Writer:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         engine = db.create_engine(settings.effective_database_url)
         try:
             await db.migrate(engine)
@@ -94,7 +95,7 @@ ENCODING = click.option("--encoding", default="utf-8-sig", show_default=True,
 
 @click.group(name="import")
 def import_group() -> None:
-    """Import open data into the knowledge base (see the README, "Knowledge base")."""
+    """Import open data into the knowledge base (see docs/operate/knowledge-import.md)."""
 
 
 @import_group.command()
@@ -144,7 +145,7 @@ def _plain_command(kind: str, help_text: str) -> None:
                    f"{kind}s")
 
 
-_plain_command("service", "Public services from the plain CSV format (see the README).")
+_plain_command("service", "Public services from the plain CSV format (see docs/operate/knowledge-import.md).")
 _plain_command("fact", "Figures (budget lines, populations...) from the plain CSV format.")
 _plain_command("street", "Streets and their quartier from the plain CSV format.")
 

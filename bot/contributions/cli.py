@@ -13,7 +13,8 @@ from bot.config import Settings
 @click.pass_obj
 def maintenance(settings: Settings) -> None:
     """Cut links between residents and contributions older than retention_days, publish the
-    results of closed polls and follow Open311 statuses; print what was done as JSON.
+    results of closed polls, follow Open311 statuses, delete closed hand-over conversations and
+    delivered messages past their retention; print what was done as JSON.
 
     civicbot serve does the same by itself (daily for the retention limit)."""
     from bot.cli import run_with_bot  # bot.cli registers this command

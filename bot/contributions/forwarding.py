@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.contributions.categories import LOCAL_PREFIX, client_for, closest_service, local_categories, open311_services
 from bot.contributions.documents import aware, contribution_json
 from bot.contributions.followup import record_status
@@ -71,11 +72,15 @@ async def forward(bot: CivicBot, entry: OutboxEntry) -> None:
                 await _to_webhook(bot, entry, contribution)
         except (Open311Error, WebhookError) as error:
             if getattr(error, "retryable", False):
+                metrics.FORWARDS.labels(payload["target"], "retry").inc()
                 raise RetryLater(str(error), delay=min(MAX_RETRY_SECONDS, backoff(entry.attempts))) from None
+            metrics.FORWARDS.labels(payload["target"], "refused").inc()
             await _refused(bot, session, contribution, str(error))
         except _Refused as error:
+            metrics.FORWARDS.labels(payload["target"], "refused").inc()
             await _refused(bot, session, contribution, str(error))
         else:
+            metrics.FORWARDS.labels(payload["target"], "accepted").inc()
             if contribution.forwarded_at is None:
                 contribution.forwarded_at = utcnow()
                 contribution.status = OPEN

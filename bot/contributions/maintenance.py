@@ -4,6 +4,9 @@
 - every ``open311_poll_seconds``: follow the statuses of reports in the Open311 back end;
 - every day: cut the links between residents and contributions older than ``retention_days``,
   and delete the messages of hand-over tickets closed more than ``handover_retention_days`` ago.
+
+``civicbot maintenance`` also purges the delivered messages older than
+``delivery_retention_days`` (which the delivery engine of ``civicbot serve`` does hourly).
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot.contributions.followup import poll_open311
 from bot.contributions.polls import publish_due_results
 from bot.contributions.privacy import cut_old_links
+from bot.delivery.retention import purge_delivered
 from bot.handover.store import forget_old_handover_messages
 
 if TYPE_CHECKING:
@@ -35,11 +39,20 @@ async def retention(bot: CivicBot) -> int:
     return cut
 
 
+async def purge_delivered_messages(bot: CivicBot) -> int:
+    """Delete the delivered messages (they keep a chat address) past their retention."""
+    async with bot.sessions() as session:
+        purged = await purge_delivered(session, bot.settings.delivery_retention_days)
+        await session.commit()
+    return purged
+
+
 async def run_maintenance(bot: CivicBot) -> dict[str, int]:
     """One pass of everything; what ``civicbot maintenance`` prints."""
     return {"links_cut": await retention(bot), "polls_closed": await publish_due_results(bot),
             "statuses_changed": await poll_open311(bot),
-            "handover_messages_deleted": await forget_old_handover_messages(bot)}
+            "handover_messages_deleted": await forget_old_handover_messages(bot),
+            "delivered_messages_purged": await purge_delivered_messages(bot)}
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 KEY_CHUNK = 500
 RETAINED_TABLES = (Contribution.__table__, Support.__table__, Vote.__table__)
+# The retention limit cuts a vote's link to its resident but keeps its voter key — a keyed hash
+# per resident and poll, not their id — until the poll closes (the close clears it): without it,
+# the same resident could vote a second time in a poll still open.
+KEPT_UNTIL_CLOSE = frozenset({Vote.__table__.c.voter_key})
 
 
 def resident_links() -> Iterator[tuple[Table, Column]]:
@@ -130,9 +134,9 @@ async def cut_old_links(session: AsyncSession, retention_days: int) -> int:
     total = 0
     for table in RETAINED_TABLES:
         link = table.c.user_id
-        cleared = [link, *personal_columns(table)]
+        cleared = [column for column in (link, *personal_columns(table)) if column not in KEPT_UNTIL_CLOSE]
         result = await session.execute(
             table.update().where(table.c.created_at < cutoff, or_(*(c.is_not(None) for c in cleared)))
-            .values(**_unlink_values(table, link)))
+            .values(**{column.name: None for column in cleared}))
         total += affected_rows(result)
     return total

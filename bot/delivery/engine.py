@@ -26,7 +26,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import outbox
+from bot import metrics, outbox
 from bot.config import Settings
 from bot.db import utcnow
 from bot.delivery.compose import DELIVERY_KINDS, DIGEST, Composer, Undeliverable
@@ -235,7 +235,9 @@ class DeliveryEngine:
                     finally:
                         limiter.sent(turn, paid)
                 outcome = Outcome.sent(entries)
+                metrics.DELIVERIES.labels(entry.platform, "sent").inc()
             except RateLimited as error:
+                metrics.RATE_LIMITED.labels(entry.platform).inc()
                 limiter.pause(error.retry_after)
                 continue
             except ChatMoved as error:
@@ -245,9 +247,11 @@ class DeliveryEngine:
                 chat_id = error.new_chat_id
                 continue
             except RecipientGone:
+                metrics.DELIVERIES.labels(entry.platform, "blocked").inc()
                 await connector.on_recipient_gone(chat_id)
                 return Outcome.final(entries, BLOCKED, "recipient gone")
             except Exception as error:  # noqa: BLE001 - TemporaryError, or a connector bug: try again later
+                metrics.DELIVERIES.labels(entry.platform, "error").inc()
                 outcome = self._retry(entries, error)
             if chat_id != entry.chat_id:
                 outcome.changes["chat_id"] = chat_id

@@ -1,7 +1,8 @@
 """The plain CSV formats a city keeps in a spreadsheet: services, facts and streets.
 
-Columns are documented in the README ("The plain CSV format"). The same row builders serve records fetched
-from an Opendatasoft portal (``knowledge.importers.remote``), after their fields are renamed.
+Columns are documented in docs/operate/knowledge-import.md ("The plain CSV format"). The same row
+builders serve records fetched from an Opendatasoft portal (``knowledge.importers.remote``), after
+their fields are renamed.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from bot import metrics
 from bot.app import CivicBot
 from bot.contributions import categories, forwarding
 from bot.contributions.followup import poll_open311
@@ -140,12 +141,19 @@ async def test_a_slow_answer_that_succeeded_is_not_posted_twice(city: CivicBot, 
     assert len(server.posts) == 1 and (await contribution(city, reference)).remote_id
 
 
+def forwards(outcome: str) -> float:
+    return metrics.REGISTRY.get_sample_value("civicbot_forwarding_attempts_total",
+                                             {"target": "open311", "outcome": outcome}) or 0.0
+
+
 async def test_a_refusal_fails_that_report_only_and_tells_its_author(city: CivicBot,
                                                                      server: Open311Server) -> None:
     first = await report(ChatTester(city, "alice"), "Dépôt sauvage", "Encombrants")
     second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.3, -1.5))
     server.services = [s for s in server.services if s["service_code"] != "depot"]  # withdrawn: 404
+    refused, accepted = forwards("refused"), forwards("accepted")
     await deliver_everything(city)
+    assert (forwards("refused") - refused, forwards("accepted") - accepted) == (1, 1)  # as /metrics shows
     failed, sent = await contribution(city, first), await contribution(city, second)
     assert failed.status == "failed" and failed.remote_id is None
     assert sent.status == "open" and [p["description"] for p in server.posts] == ["Autre trou"]

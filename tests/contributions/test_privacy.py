@@ -6,17 +6,20 @@ import json
 from datetime import timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from bot import outbox
 from bot.app import CivicBot
 from bot.cli import cli
 from bot.contributions.followup import record_status
+from bot.contributions.maintenance import retention
 from bot.contributions.models import Contribution, Poll, Support, Vote
 from bot.contributions.polls import create_poll, publish_due_results
 from bot.contributions.privacy import resident_links
 from bot.contributions.store import participation_key
 from bot.db import Base, utcnow
 from bot.models import User
+from bot.outbox import OutboxEntry
 from bot.testing import ChatTester
 from tests.support.contributions import contribution, report
 
@@ -158,3 +161,64 @@ async def test_maintenance_cuts_old_links_only(bot: CivicBot, settings, monkeypa
         assert kept.user_id is not None and kept.chat_id == CHAT
     finally:
         await restarted.close()
+
+
+async def test_maintenance_purges_delivered_messages_as_documented(
+        bot: CivicBot, settings, monkeypatch) -> None:
+    """``civicbot maintenance`` purges the delivered messages (they keep a chat address) past
+    ``delivery_retention_days``; one still waiting, or recent, stays."""
+    long_ago = utcnow() - timedelta(days=settings.delivery_retention_days + 1)
+    async with bot.sessions() as session:
+        for chat, status in (("chat-old-sent", "sent"), ("chat-old-failed", "failed"),
+                             ("chat-old-waiting", "pending"), ("chat-new-sent", "sent")):
+            entry = outbox.enqueue(session, "message", {"text": "Les travaux de la rue Crébillon"},
+                                   platform="telegram", chat_id=chat)
+            entry.status = status
+        await session.flush()
+        await session.execute(update(OutboxEntry).where(OutboxEntry.chat_id.startswith("chat-old"))
+                              .values(created_at=long_ago))
+        await session.commit()
+    await bot.close()
+    for name, value in (("DATA_DIR", str(settings.data_dir)), ("DATABASE_URL", settings.database_url),
+                        ("SECRET", settings.secret)):
+        monkeypatch.setenv(f"CIVICBOT_{name}", value)
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["maintenance"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["delivered_messages_purged"] == 2
+    restarted = await CivicBot.create(settings)
+    try:
+        async with restarted.sessions() as session:
+            left = set((await session.execute(select(OutboxEntry.chat_id))).scalars())
+        assert left == {"chat-old-waiting", "chat-new-sent"}
+    finally:
+        await restarted.close()
+
+
+async def test_a_vote_past_retention_in_an_open_poll_cannot_be_cast_twice(bot: CivicBot, settings) -> None:
+    """The retention limit cuts the vote's link to the resident, but the same resident voting
+    again in the poll still open changes their vote: it is not counted twice."""
+    poll = await _poll(bot, "Faut-il piétonniser la rue de Strasbourg ?")
+    resident = ChatTester(bot, CHAT)
+    await _vote(resident, poll, "follow")
+    async with bot.sessions() as session:
+        await session.execute(update(Vote).values(
+            created_at=utcnow() - timedelta(days=settings.retention_days + 1)))
+        await session.commit()
+    assert await retention(bot) == 1
+    async with bot.sessions() as session:
+        vote = (await session.execute(select(Vote))).scalar_one()
+        assert (vote.user_id, vote.chat_id) == (None, None)  # the link is cut
+    await _vote(resident, poll, "anonymous")
+    async with bot.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Vote))).scalar() == 1
+    await let_polls_close(bot, poll)
+    async with bot.sessions() as session:
+        assert (await session.execute(select(Vote.voter_key))).scalar_one() is None  # cleared at the close
+
+
+async def let_polls_close(bot: CivicBot, poll: Poll) -> None:
+    async with bot.sessions() as session:
+        await session.execute(update(Poll).where(Poll.id == poll.id)
+                              .values(closes_at=utcnow() - timedelta(minutes=1)))
+        await session.commit()
+    assert await publish_due_results(bot) == 1

@@ -69,3 +69,25 @@ def test_thousands_of_random_messages_all_get_a_non_empty_reply(settings: Settin
     finally:
         loop.run_until_complete(bot.close())
         loop.close()
+
+
+@pytest.mark.parametrize(("latitude", "longitude"), [
+    (float("nan"), -1.5536), (47.2184, float("nan")), (float("inf"), -1.5536),
+    (47.2184, float("-inf")), (float("-inf"), float("inf")), (91.0, -1.5536), (47.2184, 180.5)])
+async def test_a_position_off_the_earth_is_refused_and_the_conversation_goes_on(
+        bot: CivicBot, alice: ChatTester, latitude: float, longitude: float) -> None:
+    """NaN or infinite coordinates once poisoned the conversation (SQLite) or failed every later
+    message (PostgreSQL): they get a clear answer and nothing is stored."""
+    reply = await alice.share_location(latitude, longitude)
+    assert reply.text == bot.catalog.get("core.location_invalid", "fr")
+    assert "Terre" in reply.text
+    reply = await alice.say("bjr")
+    assert reply.text.startswith("Bonjour")
+    reply = await alice.share_location(47.2184, -1.5536)  # the place Royale, Nantes
+    assert reply.text == bot.catalog.get("core.location_received", "fr")
+
+
+async def test_a_position_off_the_earth_is_refused_in_english(bot: CivicBot) -> None:
+    bob = ChatTester(bot, user="bob", language="en")
+    reply = await bob.share_location(float("nan"), float("nan"), text="here is where I am")
+    assert "not a point on Earth" in reply.text

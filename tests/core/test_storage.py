@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
 
 from sqlalchemy import inspect, select, text
@@ -59,6 +60,24 @@ async def test_the_same_resident_is_recognised_after_a_restart(tmp_path) -> None
         assert (await ChatTester(second, user="alice").say("bonjour")).language == "en"
     finally:
         await second.close()
+
+
+async def test_the_data_directory_and_the_database_are_private(tmp_path) -> None:
+    """They hold chat addresses and residents' words: no other local user may read them, even
+    under the usual umask 022 (which left them 0755 / 0644)."""
+    data_dir = tmp_path / "nested" / "civicbot"
+    previous = os.umask(0o022)
+    try:
+        bot = await CivicBot.create(Settings(data_dir=data_dir))
+        try:
+            await ChatTester(bot, user="alice").say("bonjour, je veux signaler un nid de poule")
+        finally:
+            await bot.close()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    for path in data_dir.iterdir():  # civicbot.db, its -wal and -shm files, secret.key
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
 async def test_no_message_text_nor_user_id_in_logs(bot: CivicBot, caplog) -> None:

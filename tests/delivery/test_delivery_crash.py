@@ -1,7 +1,7 @@
 """Crash safety: ``civicbot serve`` killed with SIGKILL in the middle of a broadcast, started
 again: every recipient gets the publication, and at most one message per sender that was in
-flight at the kill is repeated (Telegram has no idempotency key; see the README, "Subscriptions and
-city publications")."""
+flight at the kill is repeated (Telegram has no idempotency key; see
+docs/operate/publications-and-delivery.md, "Guarantees")."""
 from __future__ import annotations
 
 import asyncio

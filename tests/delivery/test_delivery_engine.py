@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import outbox
+from bot import metrics, outbox
 from bot.app import CivicBot
 from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
@@ -76,16 +76,23 @@ async def _counts(bot: CivicBot, publication_id: int, **expected: int) -> bool:
     return all(getattr(progress, name) == value for name, value in expected.items())
 
 
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, {"platform": "telegram", **labels}) or 0.0
+
+
 async def test_rate_limited_pauses_the_platform_then_delivers(bot: CivicBot) -> None:
     async with bot.sessions() as session:
         await add_subscribers(session, ["1", "2", "3"])
     connector = RecordingConnector()
     connector.failures["1"] = [RateLimited(0.6)]
     await publish(bot)
+    refused, sent = sample("civicbot_rate_limited_total"), sample("civicbot_deliveries_total", outcome="sent")
     started = time.monotonic()
     async with running(bot, {"telegram": connector}, delivery_concurrency=1):
         await connector.wait_for(3)
     assert connector.per_chat() == {"1": 1, "2": 1, "3": 1}
+    assert sample("civicbot_rate_limited_total") - refused == 1  # what /metrics shows the city
+    assert sample("civicbot_deliveries_total", outcome="sent") - sent == 3
     assert connector.sent[0][2] - started >= 0.6  # nothing went out during the pause
     async with bot.sessions() as session:
         assert set((await session.execute(select(OutboxEntry.attempts))).scalars()) == {1}
