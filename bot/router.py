@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
-from bot.db import Committer, utcnow
+from bot.db import utcnow
 from bot.language import requested_language
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
@@ -48,7 +48,6 @@ def _aware(moment: datetime) -> datetime:
 class Router:
     def __init__(self, bot: CivicBot) -> None:
         self.bot = bot
-        self.committer = Committer(bot.engine)
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
 
@@ -95,7 +94,7 @@ class Router:
                 conversation.choices = choices
             if conversation.language != reply.language:
                 conversation.language = reply.language
-            await self.committer.commit(session)
+            await session.commit()
         return reply
 
     def _platform_language(self, message: IncomingMessage) -> str:
