@@ -17,7 +17,8 @@ from pathlib import Path
 
 from bot.app import load_topic_synonyms
 from bot.config import Settings
-from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.dates import date_extractor
+from bot.entities import EntityExtractors, topic_extractor
 from bot.intent import discover
 from bot.language import LanguageDetector
 from bot.nlu import Nlu
@@ -58,7 +59,8 @@ def main() -> None:
     intents = discover()
     started = time.perf_counter()
     nlu = Nlu(intents, settings.nlu_threshold,
-              EntityExtractors([extract_date, topic_extractor(settings.topics, load_topic_synonyms())]))
+              EntityExtractors([date_extractor(settings.timezone),
+                                topic_extractor(settings.topics, load_topic_synonyms())]))
     load_ms = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
     languages = LanguageDetector()

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import db, metrics
 from bot.config import Settings
-from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.dates import date_extractor
+from bot.entities import EntityExtractors, topic_extractor
 from bot.files import private_dir
 from bot.flood import FloodControl
 from bot.i18n import Catalog
@@ -61,7 +62,7 @@ class CivicBot:
         await db.migrate(engine)
         intents = discover()
         extractors = EntityExtractors(
-            [extract_date, topic_extractor(settings.topics, load_topic_synonyms())]
+            [date_extractor(settings.timezone), topic_extractor(settings.topics, load_topic_synonyms())]
         )
         bot = cls(
             settings=settings,

@@ -82,6 +82,9 @@ class Reply:
     paid_broadcast: bool = False
     # The intent that answered ("" for the core's own replies): counted in the metrics, never shown.
     intent: str = ""
+    # The sender's priority (bot.outbox PRIORITY_*): the later parts of a reply sent in several
+    # messages wait for their turns with it.
+    priority: int = 0
 
     def numbered_text(self) -> str:
         """The text followed by the choices as a numbered list, for platforms without buttons."""

@@ -3,18 +3,22 @@
 ``send`` makes exactly one attempt and raises one of the :class:`SendError` subclasses; the
 caller decides what to do (the delivery engine pauses a platform on :class:`RateLimited`, marks
 a recipient on :class:`RecipientGone`, ...). Conversation replies go through
-:meth:`Connector.deliver_reply`, which retries; a delivery engine can take it over by setting
-``connector.limiter`` so that replies and broadcasts share the platform's rate limits, replies
-first.
+:meth:`Connector.deliver_reply`, which retries. Every call that puts a message in a chat
+(a reply, each later part of a reply sent in several messages, an edit) takes a turn of
+``connector.limiter``, the platform's limits, which the delivery engine shares for broadcasts:
+replies go first, and the platform never has to answer "too many requests".
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from abc import ABC, abstractmethod
-from typing import Protocol
+from collections.abc import AsyncIterator
 
+from bot.delivery.limits import PlatformLimiter
 from bot.messages import Reply
+from bot.outbox import PRIORITY_REPLY
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +53,12 @@ class TemporaryError(SendError):
     """Network trouble or a server error: try again later."""
 
 
-class Limiter(Protocol):
-    async def acquire(self, chat_id: str, priority: int) -> object:
-        """Wait until one message may be sent to ``chat_id`` (what it returns is not used)."""
-
-
 class Connector(ABC):
     """Turns platform events into :class:`~bot.messages.IncomingMessage` for the bot, and
     renders each :class:`~bot.messages.Reply` the way the platform does best."""
 
     platform: str
-    limiter: Limiter | None = None
+    limiter: PlatformLimiter | None = None  # set by the connectors that talk to a rate-limited platform
 
     @abstractmethod
     async def start(self) -> None:
@@ -76,15 +75,34 @@ class Connector(ABC):
     async def on_recipient_gone(self, chat_id: str) -> None:  # noqa: B027 - optional hook, no-op by default
         """Called when a chat turned out to be unreachable for good (override to record it)."""
 
+    @contextlib.asynccontextmanager
+    async def paced(self, chat_id: str, priority: int, paid: bool = False) -> AsyncIterator[None]:
+        """Hold a turn of the platform's limits for one call that puts a message in ``chat_id``."""
+        if self.limiter is None:
+            yield
+            return
+        turn = await self.limiter.acquire(chat_id, priority, paid=paid)
+        try:
+            yield
+        finally:
+            self.limiter.sent(turn, paid)
+
+    def part_turn(self, chat_id: str, reply: Reply, index: int) -> contextlib.AbstractAsyncContextManager:
+        """The turn for part ``index`` of a reply that ``send`` makes in several calls: the caller
+        of ``send`` holds the first one's, each later part waits for its own."""
+        if index == 0:
+            return contextlib.nullcontext()
+        return self.paced(chat_id, reply.priority, reply.paid_broadcast)
+
     async def deliver_reply(self, chat_id: str, reply: Reply) -> None:
         """Send a conversation reply, waiting and retrying as the platform asks. Never raises."""
+        reply.priority = PRIORITY_REPLY
         for attempt in range(REPLY_ATTEMPTS):
-            if self.limiter is not None:
-                await self.limiter.acquire(chat_id, priority=0)
             try:
-                await self.send(chat_id, reply)
+                async with self.paced(chat_id, PRIORITY_REPLY):
+                    await self.send(chat_id, reply)
                 return
-            except RateLimited as error:
+            except RateLimited as error:  # for this chat: the others are not held
                 await asyncio.sleep(error.retry_after)
             except ChatMoved as error:
                 chat_id = error.new_chat_id

@@ -48,9 +48,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
+from bot.delivery.limits import limiter_for
 from bot.flood import Admission
 from bot.messages import IncomingMessage, Reply
 from bot.models import ConnectorState, User
+from bot.outbox import PRIORITY_REPLY
 from bot.redact import hide_in_logs
 from connectors import telegram_messages as tm
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
@@ -64,6 +66,8 @@ POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news
 FETCH_LIMIT = 100  # updates one getUpdates returns at most (Telegram's maximum)
 REFETCH_AFTER = 0.5  # seconds before fetching past an update that is still being answered
 MAX_BACKOFF = 60.0
+MARK_PRIORITY = PRIORITY_REPLY + 1  # marking a pressed button: after replies, before the rest
+MARK_GRACE = 5.0  # seconds a stop waits for the markings still to make
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -149,7 +153,9 @@ class TelegramConnector(Connector):
         self.application.add_handler(MessageHandler(  # not service messages (members, migration...)
             filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message))
         self.application.add_error_handler(self._on_error)
+        self.limiter = limiter_for(self.platform, settings)
         self._chats = ChatLocks()
+        self._marks: set[asyncio.Task] = set()
         self._partial: dict[str, tuple[Reply, int]] = {}  # chat -> (reply, parts already sent)
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task | None = None
@@ -178,6 +184,11 @@ class TelegramConnector(Connector):
         if self._poller:
             await self._poller
             await self._confirm()
+        if self._marks:
+            _, late = await asyncio.wait(self._marks, timeout=MARK_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await self.application.shutdown()
 
     async def _until_done(self, step: Callable[[], Awaitable[object]], what: str) -> None:
@@ -412,12 +423,20 @@ class TelegramConnector(Connector):
             return
         label = tm.chosen_label(message, query.data)
         marked = tm.with_choice(message, label) if label else None
-        if marked:
-            try:  # show what was chosen, and retire the buttons
-                await message.edit_text(marked, parse_mode=tm.PARSE_MODE)
-            except TelegramError as error:
-                log.info("telegram: a keyboard was not retired (%s)", type(error).__name__)
         await self._converse(tm.incoming(message, query.from_user, query.data))
+        if marked:
+            task = asyncio.create_task(self._mark(message, marked))
+            self._marks.add(task)
+            task.add_done_callback(self._marks.discard)
+
+    async def _mark(self, message: Message, marked: str) -> None:
+        """Show what was chosen and retire the buttons. An edit counts against the chat's limit
+        like a message, so it comes after the reply, in the next turn no reply wants."""
+        try:
+            async with self.paced(str(message.chat_id), MARK_PRIORITY):
+                await message.edit_text(marked, parse_mode=tm.PARSE_MODE)
+        except TelegramError as error:
+            log.info("telegram: a keyboard was not retired (%s)", type(error).__name__)
 
     async def _converse(self, message: IncomingMessage) -> None:
         reply = await self.bot.handle(message)
@@ -438,7 +457,8 @@ class TelegramConnector(Connector):
         first = pending[1] if pending and pending[0] is reply else 0
         for index in range(first, len(parts)):
             try:
-                await self._send_part(chat_id, parts[index], reply.paid_broadcast)
+                async with self.part_turn(chat_id, reply, index - first):
+                    await self._send_part(chat_id, parts[index], reply.paid_broadcast)
             except TelegramError as error:
                 if index:
                     self._partial[chat_id] = (reply, index)

@@ -3,24 +3,30 @@ never a made-up number."""
 from __future__ import annotations
 
 from bot.context import Context
+from bot.formatting import money, number
 from bot.messages import Reply
+from bot.text import normalize
 from knowledge.answers import (
     answer_or_ask,
     answer_the_question,
     format_date,
     ignored_words,
+    mentions,
     nothing_found,
     provenance,
     request_text,
     request_words,
+    requested_period,
     requested_year,
+    when,
 )
 from knowledge.geo import area_by_key
 from knowledge.models import Dataset, Document, Fact
-from knowledge.search import relevant, rows_of, search
+from knowledge.search import CANDIDATES, relevant, rows_of, search
 
 NAME = "ask_data"
 SHOWN = 5
+EUROS = frozenset(["euros", "euro", "eur", "€"])
 
 
 async def handle(ctx: Context) -> Reply:
@@ -45,9 +51,10 @@ async def _facts(ctx: Context) -> list[Fact]:
     return await rows_of(ctx.session, Fact, relevant(hits, share=1.0))
 
 
-def _number(ctx: Context, value: float) -> str:
-    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    return text.replace(",", "\u202f").replace(".", ",") if ctx.lang == "fr" else text
+def _unit(ctx: Context, unit: str) -> str:
+    """The unit in the resident's language when the catalog knows it ("millions d'euros")."""
+    key = f"knowledge.units.{unit}"
+    return ctx.t(key) if key in ctx.bot.catalog.messages.get(ctx.lang, {}) else unit
 
 
 async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
@@ -62,8 +69,10 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
         area = await area_by_key(ctx.session, fact.area) if fact.area else None
         where = f" — {area.name}" if area else ""
         period = f" ({fact.period})" if fact.period else ""
-        lines.append(ctx.t("figure", label=fact.label, period=period, where=where,
-                           value=_number(ctx, fact.value), unit=fact.unit).rstrip())
+        in_euros = (normalize(fact.unit) or fact.unit.strip()) in EUROS
+        value = money(fact.value, ctx.lang) if in_euros else number(fact.value, ctx.lang)
+        lines.append(ctx.t("figure", label=fact.label, period=period, where=where, value=value,
+                           unit="" if in_euros else _unit(ctx, fact.unit)).rstrip())
         if fact.url:
             lines.append(f"  {fact.url}")
     lines += ["", provenance(ctx, matching)]
@@ -71,18 +80,28 @@ async def _figures(ctx: Context, facts: list[Fact]) -> Reply:
 
 
 async def _publications(ctx: Context) -> Reply:
-    hits = relevant(await search(ctx.session, request_text(ctx), ("dataset", "document"),
-                                 limit=SHOWN, ignore=ignored_words(ctx, NAME)))
+    period = requested_period(ctx)
+    dated = period is not None and period.grain != "now"
+    found = await search(ctx.session, " ".join(request_words(ctx, NAME)), ("dataset", "document"),
+                         limit=CANDIDATES if dated else SHOWN, ignore=ignored_words(ctx, NAME))
+    # a question about money without a figure: only documents about all of it, never a look-alike
+    hits = relevant(found, share=1.0 if mentions(ctx, "money") else 0.5)
     if not hits:
         return nothing_found(ctx, ctx.t("not_found", question=request_text(ctx)))
     loaded = {row.key: row for model in (Dataset, Document)
               for row in await rows_of(ctx.session, model, hits)}
     rows = [loaded[hit.key] for hit in hits if hit.key in loaded]
+    if period is not None and dated:
+        rows = [row for row in rows if isinstance(row, Dataset)
+                or (row.date is not None and period.start <= row.date <= period.end)]
+        if not rows:
+            return nothing_found(ctx, ctx.t("not_found_when", subject=" ".join(request_words(ctx, NAME)),
+                                            when=when(ctx, period)))
     lines = [ctx.t("no_figure_but")]
-    for row in rows:
+    for row in rows[:SHOWN]:
         day = row.updated if isinstance(row, Dataset) else row.date
         lines.append(f"• {row.title} ({format_date(ctx, day)})")
         if row.url:
             lines.append(f"  {row.url}")
-    lines += ["", provenance(ctx, rows)]
+    lines += ["", provenance(ctx, rows[:SHOWN])]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])

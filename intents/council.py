@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.context import Context
+from bot.dates import Period
+from bot.formatting import long_date
 from bot.messages import Choice, Reply
+from bot.text import normalize
 from knowledge.answers import (
     format_date,
     ignored_words,
@@ -13,17 +16,25 @@ from knowledge.answers import (
     nothing_found,
     now,
     provenance,
-    request_text,
     request_words,
+    requested_period,
+    when,
 )
 from knowledge.models import Document
-from knowledge.search import relevant, search
+from knowledge.pages import next_page, paged
+from knowledge.search import correct, matched_words, relevant, search
 
 NAME = "council"
 SHOWN = 5
 
 
 async def handle(ctx: Context) -> Reply:
+    more = await next_page(ctx)
+    if more is not None:
+        return more
+    period = requested_period(ctx)
+    if period is not None and period.grain != "now":
+        return await _in_period(ctx, period)
     if mentions(ctx, "council_last"):  # before "next": "quand a eu lieu le dernier conseil"
         return await _last_meeting(ctx)
     if mentions(ctx, "council_next"):
@@ -50,13 +61,10 @@ def _votes(ctx: Context, document: Document) -> str:
                        abstention=document.votes_abstention or 0)
 
 
-def _deliberation_lines(ctx: Context, deliberations: list[Document]) -> list[str]:
-    lines = []
-    for document in deliberations:
-        lines.append(f"• {format_date(ctx, document.date)} — {document.title}{_votes(ctx, document)}")
-        if document.url:
-            lines.append(f"  {document.url}")
-    return lines
+def _deliberation_items(ctx: Context, deliberations: list[Document]) -> list[str]:
+    """One item per deliberation: its date, title and votes, and its link below."""
+    return [f"• {format_date(ctx, document.date)} — {document.title}{_votes(ctx, document)}"
+            + (f"\n  {document.url}" if document.url else "") for document in deliberations]
 
 
 async def _meetings(ctx: Context, upcoming: bool) -> list[Document]:
@@ -93,19 +101,77 @@ async def _last_meeting(ctx: Context) -> Reply:
     deliberations = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.meeting_key == meeting.key
     ).order_by(Document.id))).all())
-    lines = [ctx.t("last", meeting=_meeting_line(ctx, meeting))]
-    if meeting.text:
-        lines.append(meeting.text)
-    if meeting.url:
-        lines.append(meeting.url)
+    head = [ctx.t("last", meeting=_meeting_line(ctx, meeting)), *_meeting_details(meeting)]
     if deliberations:
-        lines += ["", ctx.t("deliberations"), *_deliberation_lines(ctx, deliberations)]
-    lines += ["", provenance(ctx, [meeting, *deliberations])]
-    return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])
+        head += ["", ctx.t("deliberations")]
+    return paged(ctx, head, _deliberation_items(ctx, deliberations),
+                 [provenance(ctx, [meeting, *deliberations])], [ctx.intent_choice("talk_to_human")])
+
+
+def _meeting_details(meeting: Document) -> list[str]:
+    return [line for line in (meeting.text, meeting.url) if line]
+
+
+async def _dated(ctx: Context, kind: str, period: Period) -> list[Document]:
+    return list((await ctx.session.scalars(select(Document).where(
+        Document.kind == kind, Document.date >= period.start, Document.date <= period.end
+    ).order_by(Document.date, Document.id))).all())
+
+
+async def _on_subject(ctx: Context, deliberations: list[Document]) -> tuple[str, list[Document]] | None:
+    """The subject the request names besides the date, and the deliberations about it; ``None``
+    when its words name no deliberation at all ("qu'est-ce qui s'est passé")."""
+    words = request_words(ctx, NAME)
+    if not words or not relevant(await search(ctx.session, " ".join(words), ("document",),
+                                              ignore=ignored_words(ctx, NAME))):
+        return None
+    words = await correct(ctx.session, words)
+    found = [(len(matched_words(words, normalize(document.title), normalize(document.subject or ""))),
+              document) for document in deliberations]
+    best = max((count for count, _document in found), default=0)
+    chosen = [document for count, document in found if best and best == count and 2 * count >= len(words)]
+    return " ".join(request_words(ctx, NAME)), chosen
+
+
+async def _in_period(ctx: Context, period: Period) -> Reply:
+    """The meetings and deliberations of a day, a month or a year (of a subject, if named)."""
+    meetings, deliberations = await _dated(ctx, "meeting", period), await _dated(ctx, "deliberation", period)
+    moment = when(ctx, period)
+    subject = await _on_subject(ctx, deliberations)
+    if subject is not None:
+        words, chosen = subject
+        if not chosen:
+            return nothing_found(ctx, ctx.t("no_deliberations_when", subject=words, when=moment))
+        return paged(ctx, [ctx.t("deliberations_on_when", subject=words, when=moment)],
+                     _deliberation_items(ctx, chosen), [provenance(ctx, chosen)],
+                     [ctx.intent_choice("talk_to_human")])
+    if not meetings and not deliberations:
+        return nothing_found(ctx, await _none_when(ctx, moment))
+    items = []
+    for meeting in meetings:
+        items.append("\n".join([_meeting_line(ctx, meeting), *_meeting_details(meeting)]))
+        items += _deliberation_items(ctx, [document for document in deliberations
+                                           if document.meeting_key == meeting.key])
+    keys = {meeting.key for meeting in meetings}
+    items += _deliberation_items(ctx, [document for document in deliberations
+                                       if document.meeting_key not in keys])
+    return paged(ctx, [ctx.t("in_period", when=moment)], items,
+                 [provenance(ctx, [*meetings, *deliberations])], [ctx.intent_choice("talk_to_human")])
+
+
+async def _none_when(ctx: Context, moment: str) -> str:
+    """No meeting in the period asked, and the meetings known instead (the latest ones)."""
+    known = list((await ctx.session.scalars(select(Document.date).where(
+        Document.kind == "meeting", Document.date.is_not(None)).order_by(Document.date.desc()).limit(SHOWN))).all())
+    text = ctx.t("no_meeting_when", when=moment)
+    if known:
+        text += "\n" + ctx.t("known_meetings", dates=", ".join(
+            long_date(day, ctx.lang) for day in sorted(day for day in known if day)))
+    return text
 
 
 async def _deliberations(ctx: Context) -> Reply:
-    hits = relevant(await search(ctx.session, request_text(ctx), ("document",), limit=20,
+    hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("document",), limit=20,
                                  ignore=ignored_words(ctx, NAME)))
     subject = " ".join(request_words(ctx, NAME))
     documents = list((await ctx.session.scalars(select(Document).where(
@@ -113,6 +179,6 @@ async def _deliberations(ctx: Context) -> Reply:
     ).order_by(Document.date.desc()).limit(SHOWN))).all())
     if not documents:
         return nothing_found(ctx, ctx.t("no_deliberations", subject=subject))
-    lines = [ctx.t("deliberations_on", subject=subject), *_deliberation_lines(ctx, documents),
+    lines = [ctx.t("deliberations_on", subject=subject), *_deliberation_items(ctx, documents),
              "", provenance(ctx, documents)]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])

@@ -5,17 +5,26 @@ offers to remember the resident's quartier — only if they say yes; "/elu oubli
 """
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import cache
 
 from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.text import normalize
-from knowledge.answers import format_date, mentions, nothing_found, provenance, request_text, request_words, word_list
+from knowledge.answers import format_date, ignored_words, mentions, nothing_found, provenance, request_text, word_list
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
-from knowledge.officials import find_by_name, for_area, for_topic, with_role
+from knowledge.officials import (
+    commune_phrases,
+    communes_named,
+    find_by_name,
+    for_area,
+    in_charge_of,
+    of_communes,
+    with_role,
+)
 from knowledge.places import area_for
+from knowledge.roles import COUNCIL, COUNCILLOR, DEPUTY, MAYOR, Question, function_of, read_question
 
 NAME = "find_official"
 SHOWN = 5
@@ -31,34 +40,114 @@ async def handle(ctx: Context) -> Reply:
                           address=ctx.entities.get("address"), location=ctx.message.location)
     if area is not None:
         return await _for_area(ctx, area)
-    words = " ".join(request_words(ctx, NAME))
-    if words:
-        officials = await _by_words(ctx, words)
-        if officials:
-            return _officials_reply(ctx, ctx.t("found"), officials)
-        if not mentions(ctx, "official_mine"):
-            return nothing_found(ctx, ctx.t("not_found", query=request_text(ctx)))
+    question = read_question(request_text(ctx), ignored_words(ctx, NAME) - _place_words(ctx))
+    communes = await communes_named(ctx.session, commune_phrases(
+        list(question.place) or [*question.rest, *question.topic]))
+    if mentions(ctx, "official_mine") and not (communes or question.place or question.this_city
+                                               or question.rank or question.function == MAYOR):
+        return await _where(ctx)
+    reply = await _answer(ctx, question, communes)
+    if reply is not None:
+        return reply
+    asked_something = question.function or question.rest or question.topic or question.place
+    if asked_something and not mentions(ctx, "official_mine"):
+        return nothing_found(ctx, ctx.t("not_found", query=request_text(ctx)))
     return await _where(ctx)
 
 
-async def _by_words(ctx: Context, words: str) -> list[Official]:
-    """Officials named by these words, or holding this role, or in charge of this topic."""
-    named = await find_by_name(ctx.session, words)
-    if named and named[0][1] >= SURE_NAME:
-        return [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
-    if mentions(ctx, "mayor"):
-        mayors = await with_role(ctx.session, MAYOR_ROLE, ctx.settings.city_name)
-        if mayors:
-            return mayors
-    return await _by_topic(ctx.session, words, ctx.entities.get("topic"))
+def _place_words(ctx: Context) -> frozenset[str]:
+    """The city's name is a filler for a search, but names a commune after "maire de"."""
+    return frozenset(normalize(ctx.settings.city_name).split())
 
 
-async def _by_topic(session: AsyncSession, words: str, topic: str | None) -> list[Official]:
-    found = {official.key: official for official in await for_topic(session, words)}
-    if topic:  # "participation" also finds "dialogue citoyen"
-        for phrase in [topic, *load_topic_synonyms().get(topic, [])]:
-            found.update({official.key: official for official in await for_topic(session, phrase)})
-    return list(found.values())[:SHOWN]
+async def _answer(ctx: Context, question: Question, communes: list[tuple[str, str, str]]
+                  ) -> Reply | None:
+    """Officials by function, rank, commune, delegation or name; None when nothing matches."""
+    commune_words = {word for _code, _name, key in communes for word in key.split()}
+    rest = [word for word in question.rest if word not in commune_words]
+    topic = [word for word in question.topic if word not in commune_words]
+    named = await _named(ctx, rest)
+    if named:
+        return _officials_reply(ctx, ctx.t("found"), named)
+    topical = [word for word in rest if word in _topic_words()]
+    if question.place and not communes:
+        return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
+    keys = tuple(key for _code, _name, key in communes) or await _city_keys(ctx)
+    commune_label = ", ".join(sorted({name for _code, name, _key in communes})) or ctx.settings.city_name
+    if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
+        found = (await _in_charge(ctx, keys, " ".join(rest)))[0] if rest else []
+        return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
+    if topic or topical:
+        return await _by_delegation(ctx, keys, " ".join(topic or topical), commune_label)
+    kind = None if question.function == COUNCIL else question.function
+    officials = await of_communes(ctx.session, keys, kind, question.rank)
+    asked = _asked(ctx, question)
+    if not officials:
+        return nothing_found(ctx, ctx.t("nobody", asked=asked, commune=commune_label))
+    return _council_reply(ctx, ctx.t("in_commune", asked=asked[:1].upper() + asked[1:],
+                                     commune=commune_label), officials, len(communes) > 1)
+
+
+async def _named(ctx: Context, words: list[str]) -> list[Official]:
+    """Officials these words name. A topic word alone is no evidence of a name ("culture" is
+    not Mr Culturel): it counts only beside another word of the same name."""
+    if not words:
+        return []
+    named = await find_by_name(ctx.session, " ".join(words))
+    if not named or named[0][1] < SURE_NAME:
+        return []
+    best = [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
+    if len(words) == 1 and words[0] in _topic_words():
+        return []
+    return best
+
+
+@cache
+def _topic_words() -> frozenset[str]:
+    """Words that name a topic (``bot/topics.yaml``): residents' words for delegations."""
+    words = set()
+    for topic, synonyms in load_topic_synonyms().items():
+        for phrase in (topic, *synonyms):
+            words.update(normalize(phrase).split())
+    return frozenset(word for word in words if len(word) > 2)
+
+
+async def _city_keys(ctx: Context) -> tuple[str, ...]:
+    """The configured city, and officials given no commune (a pack of the city's own)."""
+    return ("", normalize(ctx.settings.city_name))
+
+
+def _place_label(words: tuple[str, ...] | list[str]) -> str:
+    return " ".join(words).title()
+
+
+def _asked(ctx: Context, question: Question) -> str:
+    if question.function == DEPUTY and question.rank:
+        return ctx.t("asked_adjoint_first" if question.rank == 1 else "asked_adjoint_rank",
+                     rank=question.rank)
+    return ctx.t(f"asked_{question.function}")
+
+
+async def _in_charge(ctx: Context, keys: tuple[str, ...], topic: str
+                     ) -> tuple[list[Official], bool]:
+    """The officials of these communes in charge of the topic (or of the topic recognised, with
+    its synonyms: "participation" also finds "dialogue citoyen"), and whether any of them has
+    a delegation at all."""
+    entity = ctx.entities.get("topic")
+    phrases = [topic, *([entity, *load_topic_synonyms().get(entity, [])] if entity else [])]
+    officials = await of_communes(ctx.session, keys)
+    return in_charge_of(officials, phrases), any(official.delegations for official in officials)
+
+
+async def _by_delegation(ctx: Context, keys: tuple[str, ...], topic: str, commune: str) -> Reply:
+    """The officials of these communes in charge of the topic (whatever the source calls their
+    function: "l'adjoint à la culture" is whoever is in charge of it); an honest "unknown"
+    otherwise."""
+    found, given = await _in_charge(ctx, keys, topic)
+    if not found:
+        return nothing_found(ctx, ctx.t("no_delegation" if given else "no_delegation_given",
+                                        topic=topic, commune=commune))
+    return _officials_reply(ctx, ctx.t("found"), found[:SHOWN])
 
 
 async def _where(ctx: Context) -> Reply:
@@ -153,11 +242,32 @@ def _officials_reply(ctx: Context, heading: str, officials: list[Official]) -> R
     return ctx.reply(text, [ctx.intent_choice("talk_to_human")])
 
 
-def _describe(ctx: Context, official: Official) -> str:
-    lines = [f"• {official.full_name} — {official.role}"]
+_LISTED_COUNCILLORS = 12  # more plain councillors than this are named on one line
+
+
+def _council_reply(ctx: Context, heading: str, officials: list[Official], communes: bool
+                   ) -> Reply:
+    """A council's officials: the mayor and deputies one per line, many plain councillors on one
+    line; the commune named when several are listed."""
+    plain = [official for official in officials if function_of(official.role).kind == COUNCILLOR]
+    listed = officials if len(plain) <= _LISTED_COUNCILLORS else [
+        official for official in officials if official not in plain]
+    lines = [heading, *(_describe(ctx, official, communes) for official in listed)]
+    if listed is not officials:
+        lines.append(ctx.t("councillors", count=len(plain),
+                           names=", ".join(official.full_name for official in plain)))
+    lines += ["", provenance(ctx, officials)]
+    return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])
+
+
+def _describe(ctx: Context, official: Official, commune: bool = True) -> str:
+    where = f" ({official.commune})" if commune and official.commune else ""
+    lines = [f"• {official.full_name} — {official.role or ctx.t('asked_conseiller')}{where}"]
     if official.delegations:
         lines.append("  " + ctx.t("delegations", topics=", ".join(official.delegations)))
-    if official.mandate_start:
+    if official.function_start and function_of(official.role).kind != COUNCILLOR:
+        lines.append("  " + ctx.t("function_since", date=format_date(ctx, official.function_start)))
+    elif official.mandate_start:
         lines.append("  " + ctx.t("mandate", date=format_date(ctx, official.mandate_start)))
     contacts = " · ".join(filter(None, (official.email, official.phone, official.url)))
     if contacts:

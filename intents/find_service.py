@@ -1,9 +1,18 @@
 """find_service: the public service for a need, with address, hours and whether it is open now,
-nearest first when the resident's location is known."""
+nearest first when the resident's location is known.
+
+"The nearest X" ranks every service of the kind asked by distance (:mod:`knowledge.services`).
+"Open now / on Saturday / this weekend / tomorrow at 10h" (:mod:`knowledge.when`) is answered
+for every service of the kind: those open then come first, and a line counts the open, closed
+and unknown. Hours the parser cannot read are shown as the source wrote them, never interpreted.
+"""
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.context import Context
-from bot.messages import Reply
+from bot.formatting import distance as format_distance
+from bot.messages import Location, Reply
 from knowledge.answers import (
     answer_or_ask,
     answer_the_question,
@@ -13,17 +22,17 @@ from knowledge.answers import (
     now,
     provenance,
     request_text,
-    requested_weekday,
     week_hours,
     weekday_name,
 )
-from knowledge.geo import distance_m
 from knowledge.hours import OpeningHours
 from knowledge.models import Service
-from knowledge.search import relevant, rows_of, search
+from knowledge.services import all_of, asked_kind, distance_to, nearest
+from knowledge.when import Asked, asked_time, without_clock
 
 NAME = "find_service"
 SHOWN = 3
+_ORDER = {True: 0, None: 1, False: 2}  # open, unknown, closed
 
 
 async def handle(ctx: Context) -> Reply:
@@ -35,65 +44,101 @@ async def resume(ctx: Context) -> Reply | None:
 
 
 async def _answer(ctx: Context) -> Reply:
-    hits = relevant(await search(ctx.session, request_text(ctx), ("service",), limit=10,
-                                 ignore=ignored_words(ctx, NAME)))
-    services = await rows_of(ctx.session, Service, hits)
-    if not services:
+    kind = await asked_kind(ctx.session, without_clock(request_text(ctx)), ignored_words(ctx, NAME))
+    if not kind:
         return nothing_found(ctx, ctx.t("not_found", need=request_text(ctx)))
     location = ctx.location
-    if location:
-        services.sort(key=lambda service: _sort_distance(service, location))
-    services = services[:SHOWN]
-    weekday = requested_weekday(ctx)
-    blocks = [_describe(ctx, service, location, weekday) for service in services]
-    text = "\n\n".join([ctx.t("found"), *blocks, provenance(ctx, services)])
-    reply = ctx.reply(text, [ctx.intent_choice("talk_to_human")])
+    asked = asked_time(request_text(ctx), now(ctx))
+    lines = [ctx.t("found")]
+    if asked is None:
+        services = (await nearest(ctx.session, kind, location.latitude, location.longitude, SHOWN)
+                    if location else (await all_of(ctx.session, kind))[:SHOWN])
+    else:
+        services = await all_of(ctx.session, kind)
+        if location:
+            services.sort(key=lambda service: distance_to(service, location.latitude,
+                                                          location.longitude))
+        states = {service.key: _open_when(service, asked) for service in services}
+        services.sort(key=lambda service: _ORDER[states[service.key]])
+        lines.append(_count(ctx, asked, list(states.values())))
+        services = services[:SHOWN]
+    lines += [_describe(ctx, service, location, asked) for service in services]
+    reply = ctx.reply("\n\n".join([*lines, provenance(ctx, services)]),
+                      [ctx.intent_choice("talk_to_human")])
     if location is None:
         reply.text += "\n\n" + ctx.t("share_location")
         reply.request_location = True
     return reply
 
 
-def _distance(service: Service, location) -> float | None:
-    if service.latitude is None or service.longitude is None:
+def _open_when(service: Service, asked: Asked) -> bool | None:
+    """Whether the service is open at the asked moment or on one of the asked days (None:
+    its hours are unknown or unreadable)."""
+    hours = OpeningHours.read(service.hours)
+    if hours is None:
         return None
-    return distance_m(location.latitude, location.longitude, service.latitude, service.longitude)
+    if asked.at is not None:
+        return hours.is_open(asked.at)
+    return any(hours.on_date(day) for day in asked.days)
 
 
-def _sort_distance(service: Service, location) -> float:
-    distance = _distance(service, location)
-    return float("inf") if distance is None else distance
+def _count(ctx: Context, asked: Asked, states: list[bool | None]) -> str:
+    return ctx.t("open_count", when=_when(ctx, asked), open=states.count(True),
+                 total=len(states), closed=states.count(False), unknown=states.count(None))
 
 
-def _opening(ctx: Context, service: Service, weekday: int | None) -> str:
-    if not service.hours:
-        return ctx.t("hours_unknown")
-    hours = OpeningHours.parse(service.hours)
-    if weekday is not None:
-        intervals = hours.on(weekday)
-        day = weekday_name(ctx, weekday)
-        return (ctx.t("open_on_day", day=day, times=interval_text(intervals)) if intervals
-                else ctx.t("closed_on_day", day=day))
-    moment = now(ctx)
+def _day(ctx: Context, day: dt.date) -> str:
+    return ctx.t("day", weekday=weekday_name(ctx, day.weekday()), day=day)
+
+
+def _when(ctx: Context, asked: Asked) -> str:
+    if asked.now:
+        return ctx.t("when_now")
+    if asked.at is not None:
+        return ctx.t("when_at", day=_day(ctx, asked.at.date()), time=f"{asked.at:%H:%M}")
+    return ctx.t("when_days", days=ctx.t("and").join(_day(ctx, day) for day in asked.days))
+
+
+def _opening(ctx: Context, hours: OpeningHours, asked: Asked | None) -> list[str]:
+    if asked is not None and asked.at is None:
+        return [ctx.t("open_on_day", day=_day(ctx, day), times=interval_text(intervals))
+                if (intervals := hours.on_date(day)) else ctx.t("closed_on_day", day=_day(ctx, day))
+                for day in asked.days]
+    moment, when = (asked.at, _when(ctx, asked)) if asked and asked.at else (now(ctx), ctx.t("when_now"))
     if hours.is_open(moment):
-        return ctx.t("open_now", until=f"{hours.closes_at(moment):%H:%M}")
+        closes = hours.closes_at(moment)
+        return [ctx.t("open_at", when=when, until=_moment(ctx, closes, moment)) if closes
+                else ctx.t("open_at_no_end", when=when)]
     opening = hours.next_opening(moment)
     if opening is None:
-        return ctx.t("closed_now")
-    return ctx.t("closed_now_opens", day=weekday_name(ctx, opening.weekday()),
-                 time=f"{opening:%H:%M}")
+        return [ctx.t("closed_at", when=when)]
+    return [ctx.t("closed_at_opens", when=when, opens=_moment(ctx, opening, moment))]
 
 
-def _describe(ctx: Context, service: Service, location, weekday: int | None) -> str:
+def _moment(ctx: Context, moment: dt.datetime, reference: dt.datetime) -> str:
+    """A time, with its day when it is not the reference's."""
+    if moment.date() == reference.date():
+        return f"{moment:%H:%M}"
+    return ctx.t("when_at", day=_day(ctx, moment.date()), time=f"{moment:%H:%M}")
+
+
+def _describe(ctx: Context, service: Service, location: Location | None,
+              asked: Asked | None) -> str:
     lines = [f"• {service.name}"]
     if service.address:
         lines.append(f"  {service.address}")
-    distance = _distance(service, location) if location else None
-    if distance is not None:
-        lines.append("  " + ctx.t("distance", km=f"{distance / 1000:.1f}"))
-    lines.append("  " + _opening(ctx, service, weekday))
-    if service.hours:
-        lines.append("  " + ctx.t("hours", hours=week_hours(ctx, OpeningHours.parse(service.hours))))
+    if location is not None:
+        distance = distance_to(service, location.latitude, location.longitude)
+        if distance != float("inf"):
+            lines.append("  " + ctx.t("distance", distance=format_distance(distance, ctx.lang)))
+    hours = OpeningHours.read(service.hours)
+    if not service.hours:
+        lines.append("  " + ctx.t("hours_unknown"))
+    elif hours is None:
+        lines.append("  " + ctx.t("hours_as_given", hours=service.hours))
+    else:
+        lines += ["  " + line for line in _opening(ctx, hours, asked)]
+        lines.append("  " + ctx.t("hours", hours=week_hours(ctx, hours)))
     contacts = " · ".join(filter(None, (service.phone, service.email, service.url)))
     if contacts:
         lines.append(f"  {contacts}")

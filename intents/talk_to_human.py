@@ -69,8 +69,7 @@ def _availability(ctx: Context) -> str:
 def _hours(spec: str) -> OpeningHours | None:
     if not spec.strip():
         return None
-    try:
-        return OpeningHours.parse(spec)
-    except ValueError as error:
-        log.warning("setting 'handover_hours' cannot be read (%s): no hours announced", error)
-        return None
+    hours = OpeningHours.read(spec)
+    if hours is None:
+        log.warning("setting 'handover_hours' cannot be read (%r): no hours announced", spec)
+    return hours

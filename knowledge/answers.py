@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.context import Context
+from bot.dates import Period
+from bot.formatting import long_date, month
 from bot.messages import Reply
 from bot.text import normalize
 from knowledge.hours import OpeningHours
@@ -53,18 +55,33 @@ def ignored_words(ctx: Context, fillers: str) -> frozenset[str]:
 
 
 def request_words(ctx: Context, fillers: str) -> list[str]:
-    """The words the request is about: no stop words, no ignored words, no year."""
-    return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers))
+    """The words the request is about: no stop words, no ignored words, no year, none of the
+    words that named a date ("cinéma en 2013" is about "cinéma")."""
+    period = requested_period(ctx)
+    dated = frozenset(normalize(period.words).split()) if period else frozenset()
+    return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers) | dated)
             if not _YEAR.match(word)]
+
+
+def requested_period(ctx: Context) -> Period | None:
+    """The period the request names (a day, a week-end, a month, a year…), if any."""
+    return Period.of(ctx.entities)
+
+
+def when(ctx: Context, period: Period) -> str:
+    """The period in words: "le 10 avril 2015", "en avril 2015", "en 2013", "du … au …"."""
+    if period.grain in ("day", "now"):
+        return ctx.t("knowledge.when.day", day=long_date(period.start, ctx.lang))
+    if period.grain == "month":
+        return ctx.t("knowledge.when.month", month=month(period.start, ctx.lang))
+    if period.grain == "year":
+        return ctx.t("knowledge.when.year", year=period.start.year)
+    return ctx.t("knowledge.when.range", start=long_date(period.start, ctx.lang),
+                 end=long_date(period.end, ctx.lang))
 
 
 def requested_year(ctx: Context) -> str | None:
     return next((word for word in normalize(request_text(ctx)).split() if _YEAR.match(word)), None)
-
-
-def requested_weekday(ctx: Context) -> int | None:
-    days = weekdays()
-    return next((days[word] for word in normalize(request_text(ctx)).split() if word in days), None)
 
 
 def now(ctx: Context) -> dt.datetime:
@@ -84,10 +101,11 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
     when any of them is demonstration data."""
     lines, demo_dates = [], set()
     for row in rows:
-        values = {"source": row.source, "date": format_date(ctx, row.source_date),
-                  "url": row.source_url}
-        line = ctx.t("knowledge.source" if row.source_url else "knowledge.source_without_link",
-                     **values)
+        imported = row.source_date is None and row.updated_at is not None
+        day = row.updated_at.date() if imported else row.source_date
+        values = {"source": row.source, "date": format_date(ctx, day), "url": row.source_url}
+        message = "knowledge.source" + ("_imported" if imported else "")
+        line = ctx.t(message if row.source_url else message + "_without_link", **values)
         if line not in lines:
             lines.append(line)
         if row.demo:
@@ -98,10 +116,12 @@ def provenance(ctx: Context, rows: Sequence[Provenance]) -> str:
 
 
 def week_hours(ctx: Context, hours: OpeningHours) -> str:
-    """Opening hours in words: days with the same hours grouped ("lundi–vendredi 08:30–17:00")."""
+    """The hours of the coming seven days in words, Monday first, days with the same hours
+    grouped ("lundi–vendredi 08:30–17:00"); a public holiday this week shows as closed."""
+    week = hours.week(now(ctx).date())
     groups: list[tuple[int, int, list]] = []
     for day in range(7):
-        intervals = hours.on(day)
+        intervals = week[day]
         if groups and groups[-1][2] == intervals and groups[-1][1] == day - 1:
             groups[-1] = (groups[-1][0], day, intervals)
         else:

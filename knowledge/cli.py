@@ -6,7 +6,6 @@ record, and nothing is imported. Re-importing the same data updates rows, never 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from pathlib import Path
@@ -62,6 +61,8 @@ def run_import(settings: Settings, work: Work, label: str) -> Writer:
         click.echo(f"warning: {warning}", err=True)
     counts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(writer.counts.items()))
     click.echo(f"done: {counts or 'nothing to do'}")
+    if writer.tally.by_kind:
+        click.echo(writer.tally.summary())
     return writer
 
 
@@ -70,7 +71,9 @@ def provenance_options(default: Origin | None = None):
 
     def decorate(command):
         @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
-                      help="Date of publication or retrieval [default: today].")
+                      help="The source's own date (of publication, or the portal's modification "
+                           "date) [default: none; answers then give the import date, labelled "
+                           "as such].")
         @click.option("--licence", default=default.licence if default else "", show_default=bool(default))
         @click.option("--source-url", default=default.source_url if default else "",
                       show_default=bool(default))
@@ -81,7 +84,7 @@ def provenance_options(default: Origin | None = None):
         @wraps(command)
         def wrapper(*args, source, source_url, licence, day, **kwargs):
             origin = Origin(source=source, source_url=source_url, licence=licence,
-                            source_date=day.date() if day else dt.date.today())
+                            source_date=day.date() if day else None)
             return command(*args, origin=origin, **kwargs)
 
         return wrapper

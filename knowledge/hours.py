@@ -1,99 +1,133 @@
-"""Opening hours in a subset of OpenStreetMap's ``opening_hours`` syntax.
+"""Opening hours: OpenStreetMap's ``opening_hours`` syntax, read by ``opening-hours-py``, plus
+the French forms cities publish (``Lu-Ve 9h-12h / 14h-17h``, ``Ma-Sa 09:30-19:00``,
+``Di et jours fériés : fermé``), translated to OSM first.
 
-``Mo-Fr 08:30-12:00,13:30-17:00; Sa 09:00-12:00; Su off`` — rules separated by ``;``, each
-with days (``Mo``..``Su``, ranges and lists; none means every day) and time ranges or ``off``;
-a later rule replaces earlier ones for its days; ``24/7`` means always open. Public holidays
-(``PH``) are not known here: such rules are ignored.
+Hours are evaluated on real dates, so public holidays (``PH``) count: a rule ``PH off`` closes
+Christmas day. A value neither form can read is not guessed at: :meth:`OpeningHours.read`
+returns None and the caller shows the source's text as it is.
 """
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
 
-DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
-_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-_END_OF_DAY = time(23, 59, 59)
+import opening_hours
 
-Interval = tuple[time, time]
+Interval = tuple[dt.time, dt.time]
+_END_OF_DAY = dt.time(23, 59, 59)
+_DAY = dt.timedelta(days=1)
 
-
-def _time(hours: str, minutes: str) -> time:
-    hour, minute = int(hours), int(minutes)
-    if (hour, minute) == (24, 0):
-        return _END_OF_DAY
-    return time(hour, minute)
-
-
-def _days(spec: str) -> list[int]:
-    days: list[int] = []
-    for part in spec.lower().split(","):
-        first, _, last = part.partition("-")
-        if first not in DAYS or (last and last not in DAYS):
-            raise ValueError(f"unknown day {part!r}")
-        start, end = DAYS.index(first), DAYS.index(last or first)
-        days += [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
-    return days
-
-
-def _intervals(spec: str) -> list[Interval]:
-    if spec.lower() in ("off", "closed"):
-        return []
-    intervals = []
-    for part in spec.split(","):
-        match = _RANGE.match(part.strip())
-        if not match:
-            raise ValueError(f"cannot read the time range {part!r} (expected HH:MM-HH:MM)")
-        opens, closes = _time(*match.groups()[:2]), _time(*match.groups()[2:])
-        if closes <= opens:
-            raise ValueError(f"the time range {part!r} closes before it opens")
-        intervals.append((opens, closes))
-    return sorted(intervals)
+# French day names and abbreviations, as they are written before a time or another day.
+_FRENCH_DAYS = {
+    "lundi": "Mo", "lun": "Mo", "lu": "Mo", "mardi": "Tu", "mar": "Tu", "ma": "Tu",
+    "mercredi": "We", "mer": "We", "me": "We", "jeudi": "Th", "jeu": "Th", "je": "Th",
+    "vendredi": "Fr", "ven": "Fr", "ve": "Fr", "samedi": "Sa", "sam": "Sa",
+    "dimanche": "Su", "dim": "Su", "di": "Su",
+}
+_FRENCH_WORDS = [
+    (re.compile(r"\bjours?\s+f[ée]ri[ée]s?\b|\bf[ée]ri[ée]s\b|\bjf\b", re.I), "PH"),
+    (re.compile(r"\b(?:ferm[ée]e?s?|closed)\b", re.I), "off"),
+    (re.compile(r"\b(" + "|".join(sorted(_FRENCH_DAYS, key=len, reverse=True)) + r")\b\.?", re.I),
+     None),
+]
+_TIME = re.compile(r"\b(\d{1,2})(?:\s*[h:]\s*(\d{2})|\s*h)(?!\d)", re.I)
+_TIME_RANGE = re.compile(r"(\d{2}:\d{2})\s*(?:-|–|à|a)\s*(\d{2}:\d{2})")
+_BETWEEN_DAYS = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\s*(?:au|à|-|–)\s*(Mo|Tu|We|Th|Fr|Sa|Su)\b")
+_DAY_LIST = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH)\s*(?:et|,)\s*(?=Mo|Tu|We|Th|Fr|Sa|Su|PH)")
+_RANGE_LIST = re.compile(r"(\d{2}:\d{2})\s*(?:/|et|,)\s*(?=\d{2}:\d{2}-)")
+_COLON_AFTER_DAYS = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH)\s*:\s*(?=\d|off)")
+_HOUR_RANGE = re.compile(r"\d{2}:\d{2}-\d{2}:\d{2}")
+_LINKING_WORDS = re.compile(r"\b(?:du|de|le|les)\s+(?=Mo|Tu|We|Th|Fr|Sa|Su|PH|\d)", re.I)
 
 
-@dataclass
+def _french_day(match: re.Match) -> str:
+    return _FRENCH_DAYS[match.group(1).lower()]
+
+
+def french_to_osm(spec: str) -> str:
+    """The French way of writing hours rewritten in the OSM syntax (unchanged if not French)."""
+    text = spec
+    for pattern, replacement in _FRENCH_WORDS:
+        text = pattern.sub(replacement or _french_day, text)
+    text = _LINKING_WORDS.sub("", text)
+    text = _TIME.sub(lambda m: f"{int(m.group(1)):02d}:{m.group(2) or '00'}", text)
+    text = _TIME_RANGE.sub(r"\1-\2", text)
+    text = _BETWEEN_DAYS.sub(r"\1-\2", text)
+    text = _DAY_LIST.sub(r"\1,", text)
+    text = _RANGE_LIST.sub(r"\1,", text)
+    text = _COLON_AFTER_DAYS.sub(r"\1 ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _expression(spec: str, country: str | None) -> opening_hours.OpeningHours | None:
+    """The parsed expression, or None when it does not parse or never opens (``Su,PH off``
+    alone says when it is closed, not when it is open: read as "closed every day" it would
+    tell a wrong hour)."""
+    try:
+        expression = opening_hours.OpeningHours(spec, country=country)
+    except (opening_hours.ParserError, ValueError):  # type: ignore[attr-defined]  # not in its stubs
+        return None
+    start = dt.datetime(2026, 1, 1)
+    spans = itertools.islice(expression.intervals(start, start + 366 * _DAY), 64)
+    return expression if any(state == opening_hours.State.OPEN for *_, state, _c in spans) else None
+
+
+@dataclass(frozen=True)
 class OpeningHours:
-    week: dict[int, list[Interval]] = field(default_factory=dict)  # weekday (Mon=0) -> intervals
+    """Readable opening hours, evaluated in the place's local time (naive datetimes)."""
+
+    expression: opening_hours.OpeningHours
 
     @classmethod
-    def parse(cls, spec: str) -> OpeningHours:
-        """Read the hours; raise ValueError saying what is wrong."""
-        hours = cls()
-        spec = spec.strip()
-        if spec == "24/7":
-            hours.week = {day: [(time(0, 0), _END_OF_DAY)] for day in range(7)}
-            return hours
-        for rule in filter(None, (part.strip() for part in spec.split(";"))):
-            head, _, rest = rule.partition(" ")
-            if head.upper().startswith("PH"):
-                continue
-            if head[:2].lower() in DAYS:
-                days, times = _days(head), rest.strip()
-            else:
-                days, times = list(range(7)), rule
-            for day in days:
-                hours.week[day] = _intervals(times)
-        return hours
+    def read(cls, spec: str, country: str | None = "FR") -> OpeningHours | None:
+        """The hours written in ``spec`` (OSM or French form), or None if they cannot be read."""
+        spec = (spec or "").strip()
+        if not spec:
+            return None
+        expression = _expression(spec, country)
+        french = french_to_osm(spec)
+        if expression is None and _HOUR_RANGE.search(french):  # "du lundi au vendredi" alone
+            expression = _expression(french, country)  # would read as open all day: no
+        return cls(expression) if expression is not None else None
 
-    def on(self, weekday: int) -> list[Interval]:
-        return self.week.get(weekday, [])
+    def on_date(self, day: dt.date) -> list[Interval]:
+        """When it is open on ``day`` (that day's holidays included)."""
+        start = dt.datetime.combine(day, dt.time())
+        intervals = []
+        for opens, closes, state, _comments in self.expression.intervals(start, start + _DAY):
+            if state == opening_hours.State.OPEN and opens < start + _DAY:
+                end = min(closes or start + _DAY, start + _DAY)
+                intervals.append((max(opens, start).time(),
+                                  _END_OF_DAY if end == start + _DAY else end.time()))
+        return intervals
 
-    def is_open(self, moment: datetime) -> bool:
-        now = moment.time()
-        return any(opens <= now < closes for opens, closes in self.on(moment.weekday()))
+    def week(self, today: dt.date) -> dict[int, list[Interval]]:
+        """The hours of the seven days from ``today``, by weekday (Monday = 0)."""
+        days = (today + offset * _DAY for offset in range(7))
+        return {day.weekday(): self.on_date(day) for day in days}
 
-    def closes_at(self, moment: datetime) -> time | None:
-        """When the current opening ends, if open."""
-        now = moment.time()
-        return next((closes for opens, closes in self.on(moment.weekday()) if opens <= now < closes),
-                    None)
+    def is_open(self, moment: dt.datetime) -> bool:
+        return self.expression.is_open(_local(moment))
 
-    def next_opening(self, moment: datetime) -> datetime | None:
-        """The next time it opens after ``moment`` (within a week), if ever."""
-        for offset in range(8):
-            day = (moment + timedelta(days=offset)).date()
-            for opens, _closes in self.on(day.weekday()):
-                start = datetime.combine(day, opens, tzinfo=moment.tzinfo)
-                if start > moment:
-                    return start
+    def closes_at(self, moment: dt.datetime) -> dt.datetime | None:
+        """When the current opening ends, if open (None: open without end in sight)."""
+        return _aware(self.expression.next_change(_local(moment)), moment)
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
+        """The next time it opens after ``moment`` (within a year), if ever."""
+        local = _local(moment)
+        for opens, _closes, state, _comments in self.expression.intervals(
+                local, local + 366 * _DAY):
+            if state == opening_hours.State.OPEN and opens > local:
+                return _aware(opens, moment)
         return None
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=None)
+
+
+def _aware(local: dt.datetime | None, moment: dt.datetime) -> dt.datetime | None:
+    return local.replace(tzinfo=moment.tzinfo) if local is not None else None

@@ -49,6 +49,8 @@ class Official(Provenance, Base):
         Index("ix_kb_officials_last_name_key", "last_name_key"),
         Index("ix_kb_officials_last_name_rev", "last_name_rev"),
         Index("ix_kb_officials_first_name_key", "first_name_key"),
+        Index("ix_kb_officials_commune_key", "commune_key"),
+        Index("ix_kb_officials_commune_code", "commune_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,11 +59,12 @@ class Official(Provenance, Base):
     first_name_key: Mapped[str] = mapped_column(BinaryString)  # folded, for fuzzy look-up
     last_name_key: Mapped[str] = mapped_column(BinaryString)
     last_name_rev: Mapped[str] = mapped_column(BinaryString)  # reversed: typos at the start
-    role: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(255), default="")  # as the source words it
     delegations: Mapped[list] = mapped_column(default=list)  # topics they are in charge of
     areas: Mapped[list] = mapped_column(default=list)  # area keys; empty: the whole city
     commune_code: Mapped[str] = mapped_column(String(16), default="")
     commune: Mapped[str] = mapped_column(String(255), default="")
+    commune_key: Mapped[str] = mapped_column(String(255), default="")  # folded: "reze"
     email: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str] = mapped_column(String(1024), default="")
@@ -76,6 +79,8 @@ class Official(Provenance, Base):
 
 class Service(Provenance, Base):
     __tablename__ = "kb_services"
+    # "the nearest X": the services of a category in a bounding box (knowledge.services)
+    __table_args__ = (Index("ix_kb_services_category_position", "category", "latitude", "longitude"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
@@ -84,7 +89,7 @@ class Service(Provenance, Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     area: Mapped[str] = mapped_column(String(160), default="")  # area key
-    hours: Mapped[str] = mapped_column(String(512), default="")  # OSM opening_hours subset
+    hours: Mapped[str] = mapped_column(String(512), default="")  # as the source wrote them
     phone: Mapped[str] = mapped_column(String(64), default="")
     email: Mapped[str] = mapped_column(String(255), default="")
     url: Mapped[str] = mapped_column(String(1024), default="")

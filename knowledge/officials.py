@@ -8,19 +8,21 @@ those few names, and only the rows of the closest ones are read.
 from __future__ import annotations
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, cast, exists, func, literal, or_, select, union
+from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.text import normalize
+from bot.text import content_words, normalize, stem
 from knowledge.cache import kept
 from knowledge.models import Official
-from knowledge.search import relevant, rows_of, search
+from knowledge.roles import ORDER, function_of
 
 NAME_MATCH = 80  # rapidfuzz ratio for a word to be taken as a name
 _BLOCK = 3
 _MAX_NAMES = 5
 _MAX_ROWS = 50
+_LONGEST_COMMUNE = 8  # words in a commune's name ("Saint-Jean-de-Boiseau" has 4)
+_ARTICLES = {"du": "le", "des": "les", "au": "le", "aux": "les"}
 
 
 def name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -117,16 +119,10 @@ async def with_role(session: AsyncSession, role: str, commune: str = "") -> list
     this commune only if given (officials with no commune are kept)."""
     query = select(Official).where(Official.role.ilike(f"%{role}%"))
     if commune:
-        query = query.where(or_(Official.commune == "", Official.commune.ilike(commune)))
+        query = query.where(Official.commune_key.in_(("", normalize(commune))))
     wanted = normalize(role)
     return [official for official in (await session.scalars(query)).all()
             if normalize(official.role) == wanted]
-
-
-async def for_topic(session: AsyncSession, query: str) -> list[Official]:
-    """Officials whose delegations cover every word of the query."""
-    hits = await search(session, query, ("official",))
-    return await rows_of(session, Official, relevant(hits, share=1.0))
 
 
 @kept
@@ -135,3 +131,57 @@ async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     rows = (await session.scalars(select(Official).where(
         cast(Official.areas, String).like(f'%"{area_key}"%')))).all()
     return [official for official in rows if area_key in official.areas]
+
+
+def commune_phrases(words: list[str]) -> tuple[str, ...]:
+    """Every run of words that could name a commune, "du Pellerin" read as "le pellerin"."""
+    phrases: set[str] = set()
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + _LONGEST_COMMUNE) + 1):
+            run = words[start:end]
+            phrases.add(" ".join(run))
+            if start and words[start - 1] in _ARTICLES:
+                phrases.add(" ".join([_ARTICLES[words[start - 1]], *run]))
+    return tuple(sorted(phrases))
+
+
+async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
+                         ) -> list[tuple[str, str, str]]:
+    """(INSEE code, name, folded name) of the communes whose name is one of the phrases, through
+    the index of folded commune names."""
+    if not phrases:
+        return []
+    rows = await session.execute(
+        select(Official.commune_code, Official.commune, Official.commune_key)
+        .where(Official.commune_key.in_(phrases)).distinct())
+    return sorted((code, name, key) for code, name, key in rows.all())
+
+
+def _rank_order(official: Official) -> tuple[int, int, str]:
+    function = function_of(official.role)
+    return (ORDER.index(function.kind), function.rank or 99,
+            f"{official.last_name_key} {official.first_name_key}")
+
+
+async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | None = None,
+                      rank: int | None = None) -> list[Official]:
+    """The officials of these communes (folded names) holding this function and rank (any if
+    None), mayor first, then deputies by rank, then delegates and councillors by name."""
+    rows = (await session.scalars(select(Official).where(Official.commune_key.in_(keys)))).all()
+    wanted = [official for official in rows
+              if (kind is None or function_of(official.role).kind == kind)
+              and (rank is None or function_of(official.role).rank == rank)]
+    return sorted(wanted, key=_rank_order)
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in content_words(normalize(text)))
+
+
+def in_charge_of(officials: list[Official], phrases: list[str]) -> list[Official]:
+    """The officials whose delegations cover every word of one of the phrases ("culture",
+    "musées"…), inflections aside: read from the commune's own officials, not searched among
+    all the country's."""
+    wanted = [stems for stems in map(_stems, phrases) if stems]
+    return [official for official in officials
+            if any(stems <= _stems(" ".join(official.delegations)) for stems in wanted)]

@@ -149,7 +149,8 @@ async def _candidates(backend: _Backend, words: list[str]) -> list:
     return rows[:CANDIDATES]
 
 
-def _matched(words: list[str], title: str, body: str) -> frozenset[str]:
+def matched_words(words: list[str] | tuple[str, ...], title: str, body: str) -> frozenset[str]:
+    """The query's (folded) words found in a folded title or body: whole, by stem, or misspelt."""
     candidate_words = set(f"{title} {body}".split())
     found = set()
     for word in words:
@@ -173,7 +174,7 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
     joined = " ".join(words)
     hits = []
     for rank, (kind, key, title, body) in enumerate(rows):
-        matched = _matched(words, title, body)
+        matched = matched_words(words, title, body)
         coverage = 100 * len(matched) / len(words)
         closeness = fuzz.token_set_ratio(joined, title)
         score = 0.6 * coverage + 0.4 * closeness - rank * 0.01  # backend order breaks ties

@@ -94,6 +94,8 @@ async def save_all(session: AsyncSession, batches: dict[str, list[dict[str, Any]
     for kind, rows in batches.items():
         for row in rows:
             row["updated_at"] = now
+            if kind == "official":  # what "le maire de Rezé" is looked up by
+                row["commune_key"] = normalize(row.get("commune") or "")
         await upsert(session, MODELS[kind], rows)
         kind_entries, kind_terms = _entries(kind, rows)
         entries += kind_entries

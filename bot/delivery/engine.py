@@ -221,7 +221,7 @@ class DeliveryEngine:
         assert entry.platform is not None and entry.chat_id is not None  # a delivery row names its chat
         connector, limiter = self.connectors[entry.platform], self.limiters[entry.platform]
         paid = limiter.paid and entry.priority >= PRIORITY_BROADCAST
-        reply.paid_broadcast = paid
+        reply.paid_broadcast, reply.priority = paid, entry.priority
         chat_id, moves = entry.chat_id, 0
         while True:
             turn = await limiter.acquire(chat_id, entry.priority, paid=paid)

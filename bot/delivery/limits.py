@@ -5,6 +5,11 @@ A :class:`RateGate` hands out *turns*: evenly spaced at ``rate`` per second, nev
 ``chat_interval(chat)`` seconds. Among the callers waiting, the best priority (lowest number)
 whose chat may receive goes first, so a reply (priority 0) never waits behind a broadcast.
 ``pause(seconds)`` holds every turn, e.g. when the platform answered "retry after N seconds".
+Where the rates are the project's own pacing of broadcasts rather than the platform's limits
+(Matrix: a homeserver limits senders, and exempts a bot's account), ``replies_paced=False`` lets
+replies (priority 0) skip the spacing, held only by a pause: a resident who writes again within a
+second of the last answer gets the next one at once. Their turns still count, so broadcasts
+leave them room.
 
 The platform counts messages when they *arrive*, and the time a message takes to get there
 varies (a busy event loop, a slow network). So the window of a turn closes when its send
@@ -53,7 +58,7 @@ class Turn:
 
 class RateGate:
     def __init__(self, rate: float, chat_interval: Callable[[str], float] = lambda chat: 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, replies_paced: bool = True) -> None:
         """``rate`` turns per second in all (0 or less: no overall limit): ``count`` turns in any
         window of ``count / rate`` seconds (a rate below one a second spaces single turns)."""
         self.count = max(1, int(rate)) if rate > 0 else 0
@@ -61,6 +66,7 @@ class RateGate:
         self.interval = self.window / self.count if self.count else 0.0
         self.chat_interval = chat_interval
         self.clock = clock
+        self.replies_paced = replies_paced
         self.round_trip = 0.05  # typical seconds from a turn to the end of its send
         self._next_turn = 0.0
         self._recent: deque[Turn] = deque(maxlen=self.count or 1)
@@ -81,7 +87,7 @@ class RateGate:
 
     async def turn(self, chat_id: str, priority: int) -> Turn:
         """Wait until one message may be sent to ``chat_id``."""
-        if not self._waiters and self._ready_at(chat_id) <= self.clock():
+        if not self._waiters and self._ready_at(chat_id, priority) <= self.clock():
             return self._grant(chat_id)
         waiter = _Waiter(priority, next(self._sequence), chat_id,
                          asyncio.get_running_loop().create_future())
@@ -107,7 +113,9 @@ class RateGate:
             self._chat_ready[turn.chat_id] = now + spacing * SPACING_MARGIN
         self._wake.set()
 
-    def _ready_at(self, chat_id: str) -> float:
+    def _ready_at(self, chat_id: str, priority: int) -> float:
+        if priority <= 0 and not self.replies_paced:
+            return self._paused_until
         full = self.count and len(self._recent) == self.count
         window = self._recent[0].ended + self.window if full else 0.0
         return max(self._next_turn, window, self._paused_until, self._chat_ready.get(chat_id, 0.0))
@@ -133,14 +141,14 @@ class RateGate:
         """Grant turns to waiters, best priority first among those whose chat may receive."""
         while self._waiters:
             now = self.clock()
-            ready = [waiter for waiter in self._waiters if self._ready_at(waiter.chat_id) <= now]
+            ready = [waiter for waiter in self._waiters if self._ready_at(waiter.chat_id, waiter.priority) <= now]
             if ready:
                 waiter = min(ready)
                 self._waiters.remove(waiter)
                 if not waiter.future.done():
                     waiter.future.set_result(self._grant(waiter.chat_id))
                 continue
-            delay = min(self._ready_at(waiter.chat_id) for waiter in self._waiters) - now
+            delay = min(self._ready_at(waiter.chat_id, waiter.priority) for waiter in self._waiters) - now
             self._wake.clear()
             # a new waiter, or a send that ended, may make a turn ready sooner
             with contextlib.suppress(TimeoutError):
@@ -148,10 +156,12 @@ class RateGate:
 
 
 class PlatformLimiter:
-    """The limits of one platform: implements ``connectors.base.Limiter``."""
+    """The limits of one platform, held by its connector (``Connector.limiter``) and shared with
+    the delivery engine."""
 
-    def __init__(self, rate: float, chat_interval: Callable[[str], float], paid_rate: float = 0.0) -> None:
-        self.gate = RateGate(rate, chat_interval)
+    def __init__(self, rate: float, chat_interval: Callable[[str], float], paid_rate: float = 0.0,
+                 replies_paced: bool = True) -> None:
+        self.gate = RateGate(rate, chat_interval, replies_paced=replies_paced)
         self.paid_gate = RateGate(paid_rate, chat_interval) if paid_rate > 0 else None
 
     async def acquire(self, chat_id: str, priority: int, paid: bool = False) -> Turn:
@@ -197,8 +207,10 @@ def telegram_limiter(settings: Settings) -> PlatformLimiter:
 
 
 def matrix_limiter(settings: Settings) -> PlatformLimiter:
+    """Matrix: both rates pace publications; replies go out at once (the homeserver's own
+    "retry after" still holds them)."""
     per_room = _interval(settings.matrix_rate_per_room)
-    return PlatformLimiter(settings.matrix_rate_global, lambda room: per_room)
+    return PlatformLimiter(settings.matrix_rate_global, lambda room: per_room, replies_paced=False)
 
 
 def limiter_for(platform: str, settings: Settings) -> PlatformLimiter:

@@ -2,13 +2,17 @@
 
 Every importer writes through a :class:`Writer` inside one transaction that the caller owns:
 a bad record raises :class:`ImportFailed` naming the line or record, and the caller rolls back,
-so a bad file imports nothing. Rows are upserted by natural key, so re-importing updates.
+so a bad file imports nothing. Rows are upserted by natural key, so re-importing updates; only
+new or changed rows are written, and an importer that declares the rows it replaces
+(:meth:`Writer.replaces`) has those the file no longer holds removed (:mod:`.sync`).
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -17,13 +21,20 @@ from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from knowledge import store
+from knowledge.importers.sync import Seen, Tally, changed_rows, remove_unseen
 from knowledge.models import MODELS
 
 BATCH = 1000
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
 _NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f]")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\s|$)")
+# "_x0001_", "_x000D__x000A_": line breaks and control characters as spreadsheets escape them
+_SPREADSHEET_BREAK = re.compile(r"\s*(?:_x[0-9A-Fa-f]{4}_\s*)+")
+_TAG = re.compile(r"<[^<>]{1,200}>")
+_SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 class ImportFailed(Exception):
@@ -73,13 +84,26 @@ class Writer:
     progress: Progress = field(default_factory=_NoProgress)
     counts: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    _seen: Seen = field(default_factory=Seen)
+    _scopes: dict[str, ColumnElement[bool]] = field(default_factory=dict)
     _pending: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
-    async def add(self, kind: str, row: dict[str, Any]) -> None:
-        batch = self._pending.setdefault(kind, {})
-        if row["key"] not in batch:
+    def replaces(self, kind: str, scope: ColumnElement[bool]) -> None:
+        """This import is the whole truth about the rows of ``kind`` in ``scope``: those it does
+        not read are removed when it finishes."""
+        self._scopes[kind] = scope
+
+    async def add(self, kind: str, row: dict[str, Any], where: str = "") -> None:
+        """Queue a row; ``where`` (file and line) names the row read twice under one key (rows
+        added without it, such as a meeting each of its deliberations repeats, are not reported)."""
+        earlier = self._seen.first(kind, row["key"], where)
+        if earlier is None:
             self.counts[kind] += 1
-        batch[row["key"]] = row  # the same key twice in a batch: the last one wins
+        elif where:
+            self.warn(f"{where}: same {kind} key as {earlier} ({row['key']}); the later row is kept")
+        batch = self._pending.setdefault(kind, {})
+        batch[row["key"]] = row
         self.progress.update(1)
         if len(batch) >= BATCH:
             await self._flush(kind)
@@ -88,13 +112,18 @@ class Writer:
         self.warnings.append(message)
 
     async def _flush(self, kind: str) -> None:
-        await store.save(self.session, kind, list(self._pending.pop(kind).values()))
+        rows = list(self._pending.pop(kind).values())
+        await store.save(self.session, kind, await changed_rows(self.session, kind, rows, self.tally))
 
     async def finish(self) -> None:
-        """Save what is still pending, every kind at once."""
-        batches = {kind: list(rows.values()) for kind, rows in self._pending.items()}
+        """Save what is still pending, every kind at once; then remove what the replaced
+        scopes no longer hold."""
+        batches = {kind: await changed_rows(self.session, kind, list(rows.values()), self.tally)
+                   for kind, rows in self._pending.items()}
         self._pending.clear()
         await store.save_all(self.session, batches)
+        for kind, scope in self._scopes.items():
+            await remove_unseen(self.session, kind, scope, self._seen.keys.get(kind, {}), self.tally)
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the tables written to (after a large import,
@@ -115,7 +144,10 @@ def parse_date(value: str | None, where: str, column: str) -> dt.date | None:
         return None
     candidate = value[:10]
     day, month, year = candidate[:2], candidate[3:5], candidate[6:]  # the usual DD/MM/YYYY, fast
-    if candidate[2:3] == "/" == candidate[5:6] and (day + month + year).isdigit():
+    if _TWO_DIGIT_YEAR.match(value):
+        raise ImportFailed(f"{where}: {column} {value!r} has a two-digit year: write the year in full "
+                           f"(e.g. 25/11/2013); a guessed century could make the date wrong")
+    if candidate[2:3] == "/" == candidate[5:6] and len(year) == 4 and (day + month + year).isdigit():
         try:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
@@ -174,6 +206,14 @@ def read_csv(path: Path, required: tuple[str, ...], encoding: str = "utf-8-sig"
             raise ImportFailed(f"{path}: not {encoding} text (try --encoding latin-1)") from None
         except csv.Error as error:
             raise ImportFailed(f"{path}: {error}") from None
+
+
+def clean_text(value: str) -> str:
+    """Text as residents should read it: spreadsheet line breaks (``_x0001_``) as dashes, and
+    no HTML tags or entities (``&amp;``), control characters or runs of spaces."""
+    text = html.unescape(_TAG.sub(" ", _SPREADSHEET_BREAK.sub(" — ", value)))
+    text = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+    return _SPACES.sub(" ", text).strip(" —")
 
 
 def split_list(value: str) -> list[str]:

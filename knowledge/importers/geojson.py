@@ -74,4 +74,4 @@ async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | N
         if row is None:
             writer.warn(f"{where} ({_first(properties, NAME_PROPERTIES)}): no geometry, skipped")
             continue
-        await writer.add("area", row)
+        await writer.add("area", row, where)

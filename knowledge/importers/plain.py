@@ -70,10 +70,6 @@ def service_row(record: dict[str, Any], where: str, origin: Origin,
     if not name:
         raise ImportFailed(f"{where}: a service needs a name")
     hours = record.get("hours", "")
-    try:
-        OpeningHours.parse(hours)
-    except ValueError as error:
-        raise ImportFailed(f"{where}: hours {hours!r}: {error}") from None
     latitude, longitude = _point(record, where)
     address = record.get("address", "")
     return {
@@ -120,6 +116,14 @@ def street_row(record: dict[str, Any], where: str, origin: Origin,
 BUILDERS = {"service": service_row, "fact": fact_row, "street": street_row}
 
 
+def unreadable_hours(row: dict[str, Any], where: str) -> str | None:
+    """The summary's line for hours kept as the source's text because they cannot be read
+    (shown to residents as they are, never interpreted; the import goes on)."""
+    if row.get("hours") and OpeningHours.read(row["hours"]) is None:
+        return f"{where} ({row['name']}): hours {row['hours']!r} not understood, kept as the source's text"
+    return None
+
+
 async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
                        encoding: str = "utf-8-sig", areas: AreaResolver | None = None) -> None:
     """Import a plain CSV file of services, facts or streets (``areas``: the known areas, if
@@ -127,4 +131,7 @@ async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
     areas = areas or await AreaResolver.load(writer.session)
     build = BUILDERS[kind]
     for where, record in read_csv(path, REQUIRED[kind], encoding):
-        await writer.add(kind, build(record, where, origin, areas))
+        row = build(record, where, origin, areas)
+        if kind == "service" and (warning := unreadable_hours(row, where)):
+            writer.warn(warning)
+        await writer.add(kind, row, where)

@@ -4,7 +4,6 @@ Pages are fetched first, then written: a portal that fails half-way imports noth
 """
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ import aiohttp
 
 from knowledge.importers import ImportFailed, Origin, Writer, parse_date
 from knowledge.importers.geojson import area_row
-from knowledge.importers.plain import BUILDERS, AreaResolver
+from knowledge.importers.plain import BUILDERS, AreaResolver, unreadable_hours
 from knowledge.store import slug
 
 PAGE = 100
@@ -71,8 +70,9 @@ def _host(base_url: str) -> str:
 
 
 def portal_origin(base_url: str, source: str | None, licence: str = "") -> Origin:
-    return Origin(source=source or _host(base_url), source_url=base_url, licence=licence,
-                  source_date=dt.date.today())
+    """The portal as a source; its rows carry the portal's modification date where it gives one,
+    else none (answers then give the import date, labelled as such)."""
+    return Origin(source=source or _host(base_url), source_url=base_url, licence=licence)
 
 
 async def import_ods_catalog(writer: Writer, base_url: str, origin: Origin) -> None:
@@ -87,15 +87,16 @@ async def import_ods_catalog(writer: Writer, base_url: str, origin: Origin) -> N
         if not identifier or not meta.get("title"):
             raise ImportFailed(f"{where}: no dataset_id or no title")
         keywords = meta.get("keyword") or []
+        modified = parse_date(meta.get("modified"), where, "modified")
         await writer.add("dataset", {
             "key": f"ods-{slug(_host(base_url))}-{slug(identifier)}", "title": meta["title"],
             "description": plain_text(meta.get("description")),
             "keywords": [keywords] if isinstance(keywords, str) else list(keywords),
             "publisher": meta.get("publisher") or "",
             "url": f"{base_url}/explore/dataset/{identifier}/",
-            "updated": parse_date(meta.get("modified"), where, "modified"),
-            **origin.fields(), "licence": meta.get("license") or origin.licence,
-        })
+            "updated": modified, **origin.fields(), "source_date": modified,
+            "licence": meta.get("license") or origin.licence,
+        }, where)
 
 
 def _rename(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
@@ -133,7 +134,9 @@ async def import_ods_records(writer: Writer, base_url: str, dataset: str, into: 
         else:
             assert areas is not None  # loaded for every kind but areas
             built = BUILDERS[into](row, where, origin, areas)
-        await writer.add(into, built)
+            if into == "service" and (warning := unreadable_hours(built, where)):
+                writer.warn(warning)
+        await writer.add(into, built, where)
 
 
 async def import_ckan(writer: Writer, base_url: str, origin: Origin) -> None:
@@ -149,6 +152,7 @@ async def import_ckan(writer: Writer, base_url: str, origin: Origin) -> None:
         if not name or not record.get("title"):
             raise ImportFailed(f"{where}: no name or no title")
         organization = record.get("organization") or {}
+        modified = parse_date(record.get("metadata_modified"), where, "metadata_modified")
         await writer.add("dataset", {
             "key": f"ckan-{slug(_host(base_url))}-{slug(name)}", "title": record["title"],
             "description": plain_text(record.get("notes")),
@@ -156,6 +160,6 @@ async def import_ckan(writer: Writer, base_url: str, origin: Origin) -> None:
                          if isinstance(tag, dict)],
             "publisher": organization.get("title") or "",
             "url": f"{base_url}/dataset/{name}",
-            "updated": parse_date(record.get("metadata_modified"), where, "metadata_modified"),
-            **origin.fields(), "licence": record.get("license_title") or origin.licence,
-        })
+            "updated": modified, **origin.fields(), "source_date": modified,
+            "licence": record.get("license_title") or origin.licence,
+        }, where)

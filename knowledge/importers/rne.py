@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from knowledge.importers import ImportFailed, Origin, Writer, parse_date, read_csv
+from knowledge.models import Official
 from knowledge.officials import name_keys
 from knowledge.store import slug
 
@@ -38,6 +39,10 @@ def display_name(name: str) -> str:
 
 async def import_rne(writer: Writer, path: Path, communes: set[str] | None, origin: Origin,
                      encoding: str = "utf-8-sig") -> None:
+    """The officials of the file (of these communes only, if given). The file is the whole truth
+    about the RNE officials (of those communes): the others are removed."""
+    scope = Official.key.startswith("rne-")
+    writer.replaces("official", scope & Official.commune_code.in_(communes) if communes else scope)
     for where, record in read_csv(path, REQUIRED, encoding):
         commune = record["Code de la commune"]
         if communes and commune not in communes:
@@ -48,8 +53,8 @@ async def import_rne(writer: Writer, path: Path, communes: set[str] | None, orig
         role = record["Libellé de la fonction"] or (
             "Conseillère municipale" if record.get("Code sexe") == "F" else "Conseiller municipal")
         keys = name_keys(first, last)
-        await writer.add("official", {
-            "key": f"rne-{commune}-{slug(keys['last_name_key'], keys['first_name_key'])}",
+        await writer.add("official", {  # one row per function: an adjoint who became maire has two
+            "key": f"rne-{commune}-{slug(keys['last_name_key'], keys['first_name_key'], role)}",
             "first_name": display_name(first), "last_name": display_name(last), **keys,
             "role": role, "delegations": [], "areas": [],
             "commune_code": commune, "commune": record["Libellé de la commune"],
@@ -60,5 +65,5 @@ async def import_rne(writer: Writer, path: Path, communes: set[str] | None, orig
             "function_start": parse_date(record.get("Date de début de la fonction"), where,
                                          "Date de début de la fonction"),
             **origin.fields(),
-        })
+        }, where)
 

@@ -7,14 +7,16 @@ import pytest
 
 from bot.app import load_topic_synonyms
 from bot.config import Settings
-from bot.entities import EntityExtractors, extract_date, topic_extractor
+from bot.dates import Period, extract_period
+from bot.entities import EntityExtractors, topic_extractor
 from bot.text import normalize
 
 TODAY = date(2026, 11, 22)  # a Sunday
 
 
 def dates(text: str) -> dict:
-    return extract_date(text, normalize(text), TODAY)
+    """The day, month or year entity of a message (the ``period`` entity aside)."""
+    return {key: value for key, value in extract_period(text, TODAY).items() if key != "period"}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -34,17 +36,57 @@ def dates(text: str) -> dict:
     ("après-demain", {"date": "2026-11-24"}),
     ("yesterday", {"date": "2026-11-21"}),
     ("avant-hier", {"date": "2026-11-20"}),
-    ("la piscine est ouverte lundi ?", {"date": "2026-11-23", "weekday": "lundi"}),
-    ("open on sunday?", {"date": "2026-11-22", "weekday": "sunday"}),
+    ("la piscine est ouverte lundi ?", {"date": "2026-11-23"}),
+    ("open on sunday?", {"date": "2026-11-22"}),
     ("budget 2023", {"year": 2023}),
+    ("le conseil du 10 avril 2015", {"date": "2015-04-10"}),
+    ("le conseil du 25/11/2013", {"date": "2013-11-25"}),
+    ("conseil du 25/11/13", {"date": "2013-11-25"}),
+    ("cinéma en 2013", {"year": 2013}),
+    ("cinema en 2013", {"year": 2013}),
+    ("le conseil d'avril 2015 il s'est passé quoi", {"month": "2015-04"}),
+    ("délibérations de juin 2015", {"month": "2015-06"}),
+    ("deliberations de juin", {"month": "2026-06"}),
+    ("what was decided at the council meeting on 26 June 2015?", {"date": "2015-06-26"}),
+    ("council minutes of april 2015", {"month": "2015-04"}),
+    ("c ouvert ajourd'hui ?", {}),
+    ("c ouvert aujourdhui ?", {"date": "2026-11-22"}),
+    ("mardi prochain", {"date": "2026-11-24"}),
+    ("dimanche prochain", {"date": "2026-11-29"}),
+    ("is it open tomorrow", {"date": "2026-11-23"}),
 ])
 def test_dates(text: str, expected: dict) -> None:
     assert dates(text) == expected
 
 
-@pytest.mark.parametrize("text", ["31/02/2024", "le 45 mars", "je peux venir", "rue 12", "3000 euros"])
+@pytest.mark.parametrize("text", ["31/02/2024", "le 45 mars", "je peux venir", "rue 12", "3000 euros",
+                                  "can we meet", "1 234 567 €", "j'habite au 12 rue de la paix",
+                                  "may I ask", "0,4 km"])
 def test_impossible_or_absent_dates_give_nothing(text: str) -> None:
     assert dates(text) == {}
+
+
+@pytest.mark.parametrize(("text", "start", "end", "grain"), [
+    ("ce week-end", "2026-11-21", "2026-11-22", "weekend"),  # on a Sunday: this one
+    ("mediatek ouverte ce we ?", "2026-11-21", "2026-11-22", "weekend"),
+    ("this weekend", "2026-11-21", "2026-11-22", "weekend"),
+    ("la semaine prochaine", "2026-11-23", "2026-11-29", "week"),
+    ("en 2013", "2013-01-01", "2013-12-31", "year"),
+    ("les délibs de fevrier 2016", "2016-02-01", "2016-02-29", "month"),
+    ("ouvert maintenant ?", "2026-11-22", "2026-11-22", "now"),
+    ("is the town hall open right now?", "2026-11-22", "2026-11-22", "now"),
+])
+def test_periods(text: str, start: str, end: str, grain: str) -> None:
+    period = Period.of(extract_period(text, TODAY))
+    assert period is not None
+    assert (period.start.isoformat(), period.end.isoformat(), period.grain) == (start, end, grain)
+
+
+def test_the_date_words_are_given_for_the_topic() -> None:
+    period = Period.of(extract_period("Cinéma en 2013 ?", TODAY))
+    assert period is not None and period.words == "2013"
+    period = Period.of(extract_period("le conseil du 10 Avril 2015 svp", TODAY))
+    assert period is not None and period.words == "10 avril 2015"
 
 
 @pytest.fixture(scope="module")

@@ -136,3 +136,25 @@ async def test_paid_broadcasts_have_their_own_higher_rate() -> None:
         await limiter.acquire(str(n), 50, paid=True)
     assert now() - start < 0.3  # at 10/s these 20 would take 2 s
     assert not limiter_for("telegram", Settings()).paid
+
+
+async def test_matrix_replies_go_out_at_once_and_publications_keep_their_pace() -> None:
+    limiter = on_loop_time(limiter_for("matrix", Settings(matrix_rate_global=10, matrix_rate_per_room=1)))
+    start = now()
+    for _ in range(5):  # a resident who writes five times within a second
+        limiter.sent(await limiter.acquire("!room:example.org", 0))
+    assert now() - start < 0.01
+    await limiter.acquire("!room:example.org", 50)  # a publication to that room waits its pace
+    assert now() - start >= 0.99
+    limiter.pause(0.5)  # but the homeserver's "retry after" holds replies too
+    started = now()
+    await limiter.acquire("!room:example.org", 0)
+    assert now() - started >= 0.49
+
+
+async def test_telegram_replies_keep_the_per_chat_limit() -> None:
+    limiter = on_loop_time(limiter_for("telegram", Settings()))
+    start = now()
+    limiter.sent(await limiter.acquire("42", 0))
+    limiter.sent(await limiter.acquire("42", 0))
+    assert now() - start >= 0.99  # Telegram's own limit: one message a second in a chat

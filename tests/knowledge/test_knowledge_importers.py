@@ -108,11 +108,16 @@ async def test_plain_services_and_facts(engine) -> None:
         assert facts["Population"].unit == "habitants"
 
 
-async def test_plain_bad_hours_names_the_line(engine) -> None:
-    with pytest.raises(ImportFailed, match=r"services-bad-hours\.csv: line 3: hours"):
-        await run_import(engine, lambda w: import_plain(
-            w, "service", DATA / "services-bad-hours.csv", ORIGIN))
-    assert await count(engine, Service) == 0
+async def test_plain_unreadable_hours_are_kept_as_text_and_named_in_the_summary(engine) -> None:
+    writer = await run_import(engine, lambda w: import_plain(
+        w, "service", DATA / "services-bad-hours.csv", ORIGIN))
+    assert await count(engine, Service) == 2  # the import goes on
+    assert len(writer.warnings) == 1
+    assert "services-bad-hours.csv: line 3 (Gymnase Est)" in writer.warnings[0]
+    assert "'Mo-Fr 25:00-18:00'" in writer.warnings[0]
+    async with db.session_factory(engine)() as session:
+        gym = await session.scalar(select(Service).where(Service.name == "Gymnase Est"))
+        assert gym.hours == "Mo-Fr 25:00-18:00"  # the source's text, as it is
 
 
 async def test_plain_rows_need_a_source(engine) -> None:

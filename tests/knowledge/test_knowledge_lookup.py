@@ -1,7 +1,6 @@
-"""Opening hours, entity extractors, and the look-up of officials and streets."""
+"""Entity extractors, and the look-up of officials and streets."""
 from __future__ import annotations
 
-from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,36 +10,10 @@ from bot.text import normalize
 from knowledge import store
 from knowledge.extractors import area_extractor, extract_address
 from knowledge.geo import AreaIndex, distance_m, street_named
-from knowledge.hours import OpeningHours
 from knowledge.models import Area
-from knowledge.officials import find_by_name, for_area, for_topic, name_keys, with_role
+from knowledge.officials import find_by_name, for_area, in_charge_of, name_keys, of_communes, with_role
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def test_opening_hours_open_now_and_next_opening() -> None:
-    hours = OpeningHours.parse("Mo-Fr 08:30-12:00,13:30-17:00; Sa 09:00-12:00; Su off")
-    monday_morning = datetime(2024, 3, 4, 10, 0, tzinfo=PARIS)
-    assert hours.is_open(monday_morning) and hours.closes_at(monday_morning) == time(12, 0)
-    lunch = datetime(2024, 3, 4, 12, 30, tzinfo=PARIS)
-    assert not hours.is_open(lunch) and hours.next_opening(lunch) == datetime(2024, 3, 4, 13, 30,
-                                                                              tzinfo=PARIS)
-    saturday_evening = datetime(2024, 3, 9, 18, 0, tzinfo=PARIS)
-    assert hours.next_opening(saturday_evening) == datetime(2024, 3, 11, 8, 30, tzinfo=PARIS)
-    assert hours.on(6) == [] and hours.on(5) == [(time(9), time(12))]
-
-
-def test_opening_hours_variants_and_errors() -> None:
-    assert OpeningHours.parse("24/7").is_open(datetime(2024, 3, 10, 3, 0))
-    assert OpeningHours.parse("Sa-Mo 10:00-24:00").on(0) == [(time(10), time(23, 59, 59))]
-    assert OpeningHours.parse("10:00-18:00").on(3) == [(time(10), time(18))]
-    assert OpeningHours.parse("Mo,We 09:00-12:00; PH off").on(2) == [(time(9), time(12))]
-    assert OpeningHours.parse("").on(0) == []
-    never = OpeningHours.parse("Mo-Su off")
-    assert never.next_opening(datetime(2024, 3, 4, tzinfo=PARIS)) is None
-    for bad in ("Xy 10:00-12:00", "Mo 10h-12h", "Mo 18:00-09:00", "Mo 25:00-26:00"):
-        with pytest.raises(ValueError):
-            OpeningHours.parse(bad)
 
 
 AREAS = [("area-nantes-malakoff", "Malakoff - Saint-Donatien", "Nantes"),
@@ -136,9 +109,12 @@ async def test_officials_by_name_role_topic_and_area(engine) -> None:
         assert [o.full_name for o in await with_role(session, "maire", "Nantes")] == [
             "Johanna Rolland"]
         assert len(await with_role(session, "Maire")) == 2
-        assert [o.full_name for o in await for_topic(session, "dialogue citoyen")] == ["Bassem Asseh"]
-        assert [o.full_name for o in await for_topic(session, "economie solidaire")] == ["Mahel Coppey"]
-        assert await for_topic(session, "velo") == []
+        city = await of_communes(session, ("",))
+        assert [o.full_name for o in in_charge_of(city, ["dialogue citoyen"])] == ["Bassem Asseh"]
+        assert [o.full_name for o in in_charge_of(city, ["économies solidaires"])] == ["Mahel Coppey"]
+        assert in_charge_of(city, ["velo"]) == [] and in_charge_of(city, ["dialogue velo"]) == []
+        assert [o.full_name for o in await of_communes(session, ("", "reze"), "maire")] == [
+            "Paul Bernard", "Johanna Rolland"]  # by surname
         assert [o.full_name for o in await for_area(session, "area-nantes-nord")] == ["Jean Martin"]
 
 

@@ -12,9 +12,10 @@ call, and lets a test script failures: 429 with ``retry_after``, 403 (blocked by
 400 with ``migrate_to_chat_id``, server errors, slow answers.
 
 With :class:`RateLimits` it also enforces Telegram's flood limits (messages per second in
-total, per chat, per group and per minute), answering 429 with ``retry_after`` when a send would
-exceed them, and counts what it delivered and refused (:attr:`TelegramApiServer.stats`), for
-delivery benchmarks. Run it alone with ``python -m tests.support.servers.telegram_api --help``.
+total, per chat, per group and per minute; an edit counts as a message), answering 429 with
+``retry_after`` when a send would exceed them, and counts what it delivered and refused
+(:attr:`TelegramApiServer.stats`), for delivery benchmarks. Run it alone with
+``python -m tests.support.servers.telegram_api --help``.
 """
 from __future__ import annotations
 
@@ -508,13 +509,10 @@ class TelegramApiServer:
         chat_id = _chat_id(params)
         try:
             self._scripted_failure(method, chat_id)
-            if self.flood:
-                self.flood.check(chat_id, params.flag("allow_paid_broadcast"), self.clock())
+            self._flood_check(chat_id, params.flag("allow_paid_broadcast"))
             message = handler(self, chat_id, params)
         except ApiError as error:
-            if error.code == 429:
-                self.stats.rejected_429 += 1
-            else:
+            if error.code != 429:
                 self.stats.failed += 1
             raise
         now = time.monotonic()
@@ -527,6 +525,15 @@ class TelegramApiServer:
             self._store(message)
         self._wake(chat_id)
         return self._message_json(message)
+
+    def _flood_check(self, chat_id: str, paid: bool) -> None:
+        """Count a message (or an edit, which Telegram counts alike) against the flood limits."""
+        if self.flood:
+            try:
+                self.flood.check(chat_id, paid, self.clock())
+            except ApiError:
+                self.stats.rejected_429 += 1
+                raise
 
     def _wake(self, chat_id: str) -> None:
         waiters = self._chat_waiters.pop(chat_id, None)
@@ -657,6 +664,7 @@ class TelegramApiServer:
         markup = params.get("reply_markup")
         if text == original.text and markup == original.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified")
+        self._flood_check(chat_id, paid=False)
         original.text, original.entities = text, entities
         original.params = {**original.params, "reply_markup": markup}
         return self._message_json(original)

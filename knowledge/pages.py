@@ -1,0 +1,72 @@
+"""Long answers cut into pages, with a "voir la suite" choice.
+
+A meeting with 58 deliberations would be one 8 kB message, which platforms cut or refuse and
+nobody reads on a phone. The first page goes out at once; the others wait in the conversation
+(so they survive a restart) until the resident asks for them with the intent's command and the
+``more`` word ("/conseil suite").
+"""
+from __future__ import annotations
+
+from bot.context import Context
+from bot.messages import Choice, Reply
+from bot.text import normalize
+from knowledge.answers import request_text, word_list
+
+PAGE_ITEMS = 10
+PAGE_CHARS = 2500
+_KEY = "pages"
+
+
+def _cut(items: list[str]) -> list[list[str]]:
+    pages: list[list[str]] = [[]]
+    for item in items:
+        page = pages[-1]
+        if page and (len(page) >= PAGE_ITEMS or sum(map(len, page)) + len(item) > PAGE_CHARS):
+            pages.append([])
+        pages[-1].append(item)
+    return pages
+
+
+def _more_choice(ctx: Context) -> Choice:
+    command = ctx.bot.intents[ctx.intent].commands[0]
+    return Choice(ctx.t("knowledge.more"), f"/{command} {ctx.t('knowledge.more_word')}")
+
+
+def _page(ctx: Context, head: list[str], pages: list[list[str]], tail: list[str], total: int,
+          choices: list[Choice]) -> Reply:
+    """The first of ``pages`` (of ``total`` pages); the rest kept for the "more" choice."""
+    first, rest = pages[0], pages[1:]
+    data = {key: value for key, value in ctx.conversation.data.items() if key != _KEY}
+    if rest:
+        data[_KEY] = {"intent": ctx.intent, "pages": rest, "tail": tail, "total": total,
+                      "choices": [[choice.label, choice.value] for choice in choices]}
+    ctx.conversation.data = data
+    lines = [*head, *first]
+    if total > 1:
+        lines.append(ctx.t("knowledge.page", page=total - len(rest), pages=total))
+    if rest:
+        lines.append(ctx.t("knowledge.more_left"))
+        choices = [_more_choice(ctx), *choices]
+    if tail:
+        lines += ["", *tail]
+    return ctx.reply("\n".join(lines), choices)
+
+
+def paged(ctx: Context, head: list[str], items: list[str], tail: list[str],
+          choices: list[Choice]) -> Reply:
+    """The head, the first page of items and the tail (the sources); the other pages wait for
+    the "more" choice."""
+    pages = _cut(items)
+    return _page(ctx, head, pages, tail, len(pages), choices)
+
+
+async def next_page(ctx: Context) -> Reply | None:
+    """The next page when the request is "more" ("suite", "voir la suite", "more"), or
+    ``None`` when it is not."""
+    if normalize(request_text(ctx)) not in word_list("more"):
+        return None
+    stored = ctx.conversation.data.get(_KEY)
+    if not stored or stored.get("intent") != ctx.intent:
+        return ctx.reply(ctx.t("knowledge.no_more"))
+    choices = [Choice(label, value) for label, value in stored["choices"]]
+    return _page(ctx, [], stored["pages"], stored["tail"], stored["total"], choices)

@@ -1,0 +1,123 @@
+"""Imports that keep the base true: a source imported again replaces its rows; its summary says
+added / updated / unchanged / removed; a key read twice is reported with both lines; the date
+shown is the source's own, or the import date said as such."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot import db
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.testing import ChatTester
+from knowledge.importers import Origin
+from knowledge.importers.rne import import_rne
+from knowledge.models import Official, SearchEntry
+from tests.support.data import TEST_DATA, real_data
+from tests.support.knowledge import count, run_import
+
+RNE = TEST_DATA / "knowledge" / "rne-cm.csv"
+ORIGIN = Origin(source="Répertoire de test", source_url="https://example.org/rne")
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+async def _names(engine) -> list[str]:
+    async with db.session_factory(engine)() as session:
+        return sorted(o.full_name for o in (await session.scalars(select(Official))).all())
+
+
+async def test_reimport_removes_the_rows_gone_and_counts_each_outcome(engine, tmp_path) -> None:
+    first = await run_import(engine, lambda w: import_rne(w, RNE, set(), ORIGIN))
+    assert first.tally.summary() == "official(s): 5 added, 0 updated, 0 unchanged, 0 removed"
+    lines = _lines(RNE)
+    assert "MARTINEZ" in lines[3] and "PETIT" in lines[5]
+    changed = tmp_path / "rne.csv"
+    changed.write_text("".join([*lines[:3], lines[4], lines[5].replace(";;;FRA", ";;;FR")]),
+                       encoding="utf-8")  # Martinez gone; Petit's nationality code changed
+    second = await run_import(engine, lambda w: import_rne(w, changed, set(), ORIGIN))
+    # the nationality code is read past: Petit's row is unchanged as far as the base goes
+    assert second.tally.summary() == "official(s): 0 added, 0 updated, 4 unchanged, 1 removed"
+    assert "Lucía Martinez" not in await _names(engine)
+    renamed = tmp_path / "rne-renamed.csv"
+    renamed.write_text("".join(lines).replace(";;;FRA\n", ";Conseillère municipale déléguée;03/07/2020;FRA\n", 1),
+                       encoding="utf-8")
+    third = await run_import(engine, lambda w: import_rne(w, renamed, set(), ORIGIN))
+    assert third.tally.by_kind["official"]["added"] == 1  # Martinez again, with her new function
+    assert third.tally.by_kind["official"]["removed"] == 0
+
+
+async def test_a_reimport_of_one_commune_keeps_the_others(engine, tmp_path) -> None:
+    await run_import(engine, lambda w: import_rne(w, RNE, set(), ORIGIN))
+    only_header = tmp_path / "empty.csv"
+    only_header.write_text(_lines(RNE)[0], encoding="utf-8")
+    writer = await run_import(engine, lambda w: import_rne(w, only_header, {"44143"}, ORIGIN))
+    assert writer.tally.by_kind["official"]["removed"] == 2  # Rezé's two, nobody of Nantes
+    assert await _names(engine) == ["Jeanne Dupont-Legrand", "Lucía Martinez", "Yann Le Goff"]
+
+
+async def test_removed_officials_leave_no_search_entry(engine, tmp_path) -> None:
+    delegated = tmp_path / "delegated.csv"
+    delegated.write_text(_lines(RNE)[0], encoding="utf-8")
+
+    async def with_delegation(writer) -> None:
+        await writer.add("official", {
+            "key": "rne-44109-test", "first_name": "A", "last_name": "B", "first_name_key": "a",
+            "last_name_key": "b", "last_name_rev": "b", "role": "Conseiller", "delegations": ["vélo"],
+            "areas": [], "commune_code": "44109", "commune": "Nantes", **ORIGIN.fields()})
+
+    await run_import(engine, with_delegation)
+    assert await count(engine, SearchEntry, SearchEntry.ref_key == "rne-44109-test") == 1
+    await run_import(engine, lambda w: import_rne(w, delegated, set(), ORIGIN))
+    assert await count(engine, SearchEntry, SearchEntry.ref_key == "rne-44109-test") == 0
+    assert await count(engine, Official) == 0
+
+
+async def test_a_key_read_twice_is_reported_with_both_lines(engine, tmp_path) -> None:
+    lines = _lines(RNE)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("".join([*lines, lines[2]]), encoding="utf-8")
+    writer = await run_import(engine, lambda w: import_rne(w, twice, set(), ORIGIN))
+    assert writer.warnings == [
+        "twice.csv: line 7: same official key as twice.csv: line 3 (rne-44109-le-goff-yann-1er-"
+        "adjoint-au-maire); the later row is kept"]
+    assert writer.counts["official"] == 5
+
+
+async def test_two_function_rows_of_one_person_are_both_kept(engine) -> None:
+    path = real_data("derived/rne-elus-cm-gers-loire-atlantique.csv")
+    await run_import(engine, lambda w: import_rne(w, path, {"32144"}, ORIGIN))
+    async with db.session_factory(engine)() as session:
+        roles = sorted(o.role for o in (await session.scalars(select(Official).where(
+            Official.last_name_key == "liviero"))).all())
+    rows = [line.split(";") for line in path.read_text(encoding="utf-8").splitlines()]
+    assert roles == sorted(row[13] for row in rows if row[4] == "32144" and row[6] == "LIVIERO")
+    assert len(roles) == 2
+
+
+def _settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
+                    demo_data=False)
+
+
+async def test_the_date_shown_is_the_source_s_own_or_the_import_date_said_so(
+        tmp_path, database_url) -> None:
+    bot = await CivicBot.create(_settings(tmp_path, database_url))
+    try:
+        engine = bot.engine
+        await run_import(engine, lambda w: import_rne(w, RNE, {"44143"}, ORIGIN))
+        resident = ChatTester(bot, user="resident")
+        today = dt.datetime.now(dt.UTC).date()
+        reply = await resident.say("qui est le maire de Rezé ?")
+        assert "Paul Bernard" in reply.text
+        assert f"importé le {today:%d/%m/%Y}" in reply.text
+        dated = Origin(source=ORIGIN.source, source_date=dt.date(2024, 3, 1))
+        await run_import(engine, lambda w: import_rne(w, RNE, {"44143"}, dated))
+        reply = await resident.say("qui est le maire de Rezé ?")
+        assert "(01/03/2024)" in reply.text and "importé" not in reply.text
+    finally:
+        await bot.close()

@@ -1,0 +1,161 @@
+"""Officials on the real Répertoire national des élus of two départements (Gers, Loire-Atlantique).
+
+The file is read from ``../shared/realdata`` (never copied into the repository); the tests skip
+when it is absent. Every expected name is read from the CSV here, never from the bot's output.
+Residents ask in their own words, French and English, with typos; an unknown commune, or a
+delegation the source does not give, must be said unknown — never answered with another name.
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.testing import ChatTester
+from bot.text import normalize
+from knowledge.importers import Writer
+from knowledge.importers.rne import ORIGIN, import_rne
+
+RNE = (Path(__file__).parents[2] / ".." / "shared" / "realdata" / "derived"
+       / "rne-elus-cm-gers-loire-atlantique.csv").resolve()
+pytestmark = pytest.mark.skipif(not RNE.exists(), reason=f"real data absent: {RNE}")
+
+NANTES, REZE, AUCH = "44109", "44143", "32013"
+FIRST, LAST = "Prénom de l'élu", "Nom de l'élu"
+
+
+def _rows() -> list[dict[str, str]]:
+    with RNE.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
+def _name(row: dict[str, str]) -> str:
+    return normalize(f"{row[FIRST]} {row[LAST]}")
+
+
+def _with(code: str, function: Callable[[str], bool] = lambda label: True) -> set[str]:
+    """The folded names of the commune's officials whose function label passes the test."""
+    return {_name(row) for row in _rows()
+            if row["Code de la commune"] == code and function(row["Libellé de la fonction"])}
+
+
+def _commune_code(name: str) -> str:
+    return next(row["Code de la commune"] for row in _rows() if row["Libellé de la commune"] == name)
+
+
+def mayor(code: str) -> set[str]:
+    return _with(code, lambda label: label == "Maire")
+
+
+def deputy(code: str, rank: int) -> set[str]:
+    return _with(code, lambda label: label.split(" ")[0] in (f"{rank}er", f"{rank}ème")
+                 and "adjoint" in label)
+
+
+def deputies(code: str) -> set[str]:
+    return _with(code, lambda label: "adjoint" in label)
+
+
+def councillors(code: str) -> set[str]:
+    return _with(code, lambda label: label == "")
+
+
+def every_mayor() -> set[str]:
+    return {_name(row) for row in _rows() if row["Libellé de la fonction"] == "Maire"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
+                    demo_data=False)
+
+
+@pytest.fixture
+async def resident(bot: CivicBot) -> AsyncIterator[ChatTester]:
+    async with bot.sessions() as session:
+        writer = Writer(session)
+        await import_rne(writer, RNE, set(), replace(ORIGIN, source_date=None))
+        await writer.finish()
+        await session.commit()
+    yield ChatTester(bot, user="resident")
+
+
+def names_in(text: str, names: set[str]) -> set[str]:
+    folded = f" {normalize(text)} "
+    return {name for name in names if f" {name} " in folded}
+
+
+def says_all(names: set[str], not_these: set[str] = frozenset()) -> Callable[[str], bool]:  # type: ignore[assignment]
+    assert names, "the expectation is empty: the test could not fail"
+    return lambda text: names_in(text, names) == names and not names_in(text, set(not_these))
+
+
+def unknown(place: str) -> Callable[[str], bool]:
+    """Said unknown: the place named back, and no mayor of any commune."""
+    return lambda text: normalize(place) in normalize(text) and not names_in(text, every_mayor())
+
+
+def no_official() -> Callable[[str], bool]:
+    return lambda text: "Source" not in text and not names_in(text, every_mayor() | deputies(NANTES))
+
+
+QUESTIONS: list[tuple[str, Callable[[], Callable[[str], bool]]]] = [
+    ("qui est le maire de Paris ?", lambda: unknown("Paris")),
+    ("Who is the mayor of Paris?", lambda: unknown("Paris")),
+    ("qui est le maire de Marseille", lambda: unknown("Marseille")),
+    ("maire d'Angers ?", lambda: unknown("Angers")),
+    ("le maire de Rezé", lambda: says_all(mayor(REZE), mayor(NANTES))),
+    ("maire de reze", lambda: says_all(mayor(REZE), mayor(NANTES))),
+    ("c ki le mair de rezé", lambda: says_all(mayor(REZE), mayor(NANTES))),
+    ("who is the mayor of Reze?", lambda: says_all(mayor(REZE), mayor(NANTES))),
+    ("qui est le maire ?", lambda: says_all(mayor(NANTES), mayor(REZE))),
+    ("le maire de nantes", lambda: says_all(mayor(NANTES))),
+    ("le 1er adjoint", lambda: says_all(deputy(NANTES, 1), mayor(NANTES))),
+    ("qui est le premier adjoint au maire ?", lambda: says_all(deputy(NANTES, 1), mayor(NANTES))),
+    ("who is the first deputy mayor", lambda: says_all(deputy(NANTES, 1))),
+    ("la 4ème adjointe", lambda: says_all(deputy(NANTES, 4), deputy(NANTES, 1) | mayor(NANTES))),
+    ("la 4e adjointe de nantes", lambda: says_all(deputy(NANTES, 4), deputy(NANTES, 1))),
+    ("le 4 eme adjoint", lambda: says_all(deputy(NANTES, 4), deputy(NANTES, 1))),
+    ("who is the 2nd deputy mayor", lambda: says_all(deputy(NANTES, 2), deputy(NANTES, 1))),
+    ("la deuxième adjointe de Rezé", lambda: says_all(deputy(REZE, 2), deputy(NANTES, 2))),
+    ("qui sont les adjoints ?", lambda: says_all(deputies(NANTES), deputies(REZE) | mayor(NANTES))),
+    ("les adjoints de Rezé", lambda: says_all(deputies(REZE), deputies(NANTES))),
+    ("the deputy mayors of Reze", lambda: says_all(deputies(REZE), deputies(NANTES))),
+    ("les élus de Rezé", lambda: says_all(mayor(REZE) | deputies(REZE) | councillors(REZE),
+                                          mayor(NANTES))),
+    ("elus de reze stp", lambda: says_all(mayor(REZE) | deputies(REZE), mayor(NANTES))),
+    ("conseillers municipaux de Rezé", lambda: says_all(councillors(REZE), mayor(REZE))),
+    ("le maire du Pellerin", lambda: says_all(mayor(_commune_code("Le Pellerin")))),
+    ("qui est le maire d'Auch", lambda: says_all(mayor(AUCH), mayor(NANTES))),
+    ("maire de la chapelle sur erdre", lambda: says_all(mayor(_commune_code("La Chapelle-Sur-Erdre")))),
+    ("le 3eme adjoint de Saint-Herblain",
+     lambda: says_all(deputy(_commune_code("Saint-Herblain"), 3), deputy(NANTES, 3))),
+    # two function rows for one person: both kept, both said
+    ("4e adjoint de grandchamps des fontaines",
+     lambda: says_all(deputy(_commune_code("Grandchamps-Des-Fontaines"), 4))),
+    ("le maire de Gazax-et-Baccarisse", lambda: says_all(mayor(_commune_code("Gazax-Et-Baccarisse")))),
+    ("qui est Stéphane Liviero ?", lambda: lambda text: "2ème adjoint" in text and "Maire" in text),
+    ("qui est Johanna Rolland", lambda: says_all(mayor(NANTES))),
+    ("c qui bassem aseh l elu", lambda: says_all(deputy(NANTES, 1))),
+    # the RNE gives no delegation: said unknown, never a surname that looks like the topic
+    ("l'adjointe à la culture", lambda: no_official()),
+    ("adjoint a la culture de reze", lambda: no_official()),
+    ("adjointe culture", lambda: no_official()),
+    ("the deputy mayor for culture", lambda: no_official()),
+]
+
+
+async def test_residents_questions_on_the_rne_of_two_departements(resident: ChatTester) -> None:
+    wrong = []
+    for question, expectation in QUESTIONS:
+        reply = await resident.say(question)
+        if not expectation()(reply.text):
+            wrong.append(f"{question!r} -> {reply.text[:300]!r}")
+    assert not wrong, "\n".join(wrong)
+    assert len(QUESTIONS) >= 30
+
