@@ -57,7 +57,7 @@ def main() -> None:
         size_mb = path.stat().st_size / 1e6
         print(f"file: {args.rows} rows, {size_mb:.0f} MB")
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/officials.db"
-        for label, communes in (("one commune (44109)", {"44109"}), ("every commune", set()),
+        for label, communes in (("one commune (01109)", {"01109"}), ("every commune", set()),
                                 ("every commune again", set())):
             before = peak_rss_mb()
             elapsed, writer = asyncio.run(run_import(url, path, communes))

@@ -1,6 +1,10 @@
-"""Telegram round trip: residents write to the bot through a loopback Bot API in polling mode.
+"""Telegram round trip: residents write to the bot through a loopback Bot API in polling mode,
+which enforces Telegram's flood limits (30 messages a second in all, one a second in a chat, an
+edit counting as a message) and answers 429 beyond them.
 
-Each simulated resident sends a message, waits for the bot's answer, and sends the next one.
+Each simulated resident sends a message, waits for the bot's answer, and sends the next one;
+every other time, when the answer has buttons, it presses one instead (the bot marks the
+pressed button by editing its message). Target: zero 429 answers.
 Measured from the moment the update is queued at the Bot API until the bot's sendMessage
 reaches it: messages per second for the whole pipeline (python-telegram-bot, the router, the
 NLU, the database, the reply) and its p50/p99 latency; then the same with an echo handler in
@@ -28,7 +32,7 @@ from bot.config import Settings
 from bot.messages import IncomingMessage, Reply
 from connectors.telegram import TelegramConnector
 from tests.support.scratch import scratch_database
-from tests.support.servers.telegram_api import TelegramApiServer
+from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
 
 TEXTS = ["bonjour", "quels sont les horaires de la mairie ?", "/aide", "hello, what can you do?",
          "je voudrais signaler un nid-de-poule", "qui est l'élu de mon quartier ?"]
@@ -49,6 +53,7 @@ class Result:
     messages: int
     seconds: float
     latencies: list[float]
+    rejected_429: int
 
     @property
     def rate(self) -> float:
@@ -60,10 +65,14 @@ class Result:
 
 
 async def _resident(server: TelegramApiServer, chat_id: int, count: int, latencies: list[float]) -> None:
+    answer = None
     for number in range(count):
         started = time.perf_counter()
-        server.say(chat_id, TEXTS[(chat_id + number) % len(TEXTS)])
-        await server.next_message(chat_id, timeout=120)
+        if number % 2 and answer is not None and answer.inline_buttons:
+            server.press(chat_id, answer.message_id, answer.inline_buttons[0]["callback_data"])
+        else:
+            server.say(chat_id, TEXTS[(chat_id + number) % len(TEXTS)])
+        answer = await server.next_message(chat_id, timeout=120)
         latencies.append(time.perf_counter() - started)
 
 
@@ -74,7 +83,7 @@ async def run(echo: bool, residents: int, messages: int, database_url: str) -> R
 
 async def _run(echo: bool, residents: int, messages: int, database_url: str) -> Result:
     with tempfile.TemporaryDirectory() as data_dir:
-        async with TelegramApiServer() as server:
+        async with TelegramApiServer(limits=RateLimits()) as server:
             settings = Settings(data_dir=Path(data_dir), database_url=database_url, secret="bench",
                                 telegram_token=server.token, telegram_base_url=server.base_url)
             bot = await CivicBot.create(settings)
@@ -92,12 +101,14 @@ async def _run(echo: bool, residents: int, messages: int, database_url: str) -> 
             finally:
                 await connector.stop()
                 await bot.close()
-    return Result(len(latencies), elapsed, latencies)
+            rejected = server.stats.rejected_429
+    return Result(len(latencies), elapsed, latencies, rejected)
 
 
 def _describe(name: str, result: Result) -> str:
     return (f"{name:<10} {result.rate:8.1f} msg/s   p50 {result.percentile(0.50) * 1000:7.1f} ms   "
-            f"p99 {result.percentile(0.99) * 1000:7.1f} ms   ({result.messages} messages)")
+            f"p99 {result.percentile(0.99) * 1000:7.1f} ms   ({result.messages} messages, "
+            f"{result.rejected_429} answered 429)")
 
 
 async def main(arguments: argparse.Namespace) -> None:
@@ -111,6 +122,8 @@ async def main(arguments: argparse.Namespace) -> None:
     print(f"pipeline / echo: throughput x{pipeline.rate / echo.rate:.2f}, "
           f"p99 latency x{pipeline.percentile(0.99) / echo.percentile(0.99):.2f}, "
           f"mean latency x{statistics.fmean(pipeline.latencies) / statistics.fmean(echo.latencies):.2f}")
+    verdict = "met" if pipeline.rejected_429 == echo.rejected_429 == 0 else "NOT met"
+    print(f"target (zero 429 in conversations): {verdict}")
 
 
 if __name__ == "__main__":

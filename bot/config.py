@@ -31,6 +31,7 @@ class Settings:
     database_url: str = ""  # empty: SQLite file in data_dir
     secret: str = ""  # HMAC key for pseudonymous ids; empty: generated and kept in data_dir
     retention_days: int = 365
+    location_retention_hours: float = 24.0  # the last position shared is then forgotten
     log_level: str = "INFO"
     log_format: str = "text"  # "json": one JSON object per line, for log collectors
     log_file: str = ""  # civicbot chat: where logs go (empty: standard error, WARNING and up)

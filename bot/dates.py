@@ -151,21 +151,30 @@ def _period(kind: str, phrase: str, today: dt.date) -> Period | None:
     return Period(day, day, "day", phrase)
 
 
+def _phrase(text: str) -> re.Match[str] | None:
+    folded = re.sub(r"['’`´,?!;:()]+", " ", fold(text))
+    return _PHRASE.search(re.sub(r"\s+", " ", folded).strip())
+
+
 def find_period(text: str, today: dt.date) -> Period | None:
     """The first date phrase of a message as a period, or ``None`` (no phrase, or an
     impossible date such as 31/02/2015)."""
-    folded = re.sub(r"['’`´,?!;:()]+", " ", fold(text))
-    folded = re.sub(r"\s+", " ", folded).strip()
-    match = _PHRASE.search(folded)
+    match = _phrase(text)
     if match is None or match.lastgroup is None:
         return None
     return _period(match.lastgroup, match.group(0).strip(), today)
 
 
 def extract_period(text: str, today: dt.date) -> dict[str, Any]:
-    """The NLU entities of the period a message names (none if it names none)."""
+    """The NLU entities of the period a message names (none if it names none); a day that
+    does not exist ("31/02/2015") is ``impossible_date``, so that nobody searches it as words."""
     period = find_period(text, today)
-    return period.entities() if period else {}
+    if period is not None:
+        return period.entities()
+    match = _phrase(text)
+    if match is not None and match.lastgroup in _DAY_KINDS:
+        return {"impossible_date": match.group(0).strip()}
+    return {}
 
 
 def date_extractor(timezone: str) -> Callable[[str, str], dict[str, Any]]:

@@ -6,7 +6,8 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
   ``async def resume(ctx) -> Reply | None`` to continue a multi-turn flow it started with
   ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh), and
   ``async def leave(ctx) -> None``, called when the resident leaves that flow, whichever way
-  (it ended, "annuler", another flow started), in the same transaction;
+  (it ended, "annuler", another flow started), in the same transaction; ``LISTENS = True``
+  has the flow's steps listened to (``bot.listening``: "aide", "stop", another request);
 - the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
   commands that go straight to the intent) and ``messages`` (per language, the intent's catalog).
 
@@ -49,6 +50,7 @@ class IntentSpec:
     examples: dict[str, list[str]] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    listens: bool = False  # its flow's steps are listened to (bot.listening)
 
 
 class IntentError(RuntimeError):
@@ -75,6 +77,7 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
         handle=handle,
         resume=getattr(module, "resume", None),
         leave=getattr(module, "leave", None),
+        listens=bool(getattr(module, "LISTENS", False)),
         examples={lang: list(data.get("examples", {}).get(lang, [])) for lang in LANGUAGES},
         commands=[str(command).lower() for command in data.get("commands", [])],
         messages={lang: dict(data.get("messages", {}).get(lang, {})) for lang in LANGUAGES},

@@ -177,6 +177,11 @@ class Nlu:
             self._corrections[word] = stem(corrected) if corrected else None
         return self._corrections[word]
 
+    def knows(self, word: str) -> bool:
+        """Whether a (normalised) word is one the examples use: an everyday word of requests
+        ("comment", "culture"), not a name."""
+        return stem(word) in self._column
+
     def tokens(self, text: str) -> list[str]:
         """The message's stemmed content words, misspellings corrected; unknown words kept,
         except numbers and names (a street, a quartier), which say nothing of the intent."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,11 +17,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Context
+from bot.continuation import continued, remember
 from bot.db import utcnow
 from bot.language import requested_language
+from bot.listening import Heard, Listener, remember_prompt
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
+from bot.positions import remembered, without_old_position
 from bot.text import normalize, sanitize
 
 if TYPE_CHECKING:
@@ -50,6 +55,7 @@ class Router:
         self.bot = bot
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
+        self.listener = Listener(bot)
 
     async def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message. Never raises: a failure becomes an apology that offers a human.
@@ -176,8 +182,11 @@ class Router:
                            nlu or NluResult(text, intent, 1.0), intent)
 
         if message.location:
-            location = message.location
-            conversation.data = {**conversation.data, "location": [location.latitude, location.longitude]}
+            conversation.data = remembered(conversation.data, message.location)
+        else:
+            forgotten = without_old_position(conversation.data or {}, self.bot.settings.location_retention_hours)
+            if forgotten is not None:
+                conversation.data = forgotten
 
         command = _COMMAND.match(text)
         if command and command.group(1).lower() in LANGUAGE_COMMANDS:
@@ -186,6 +195,13 @@ class Router:
         if switch:
             return self._set_language(user, switch, lang)
 
+        listened = self.bot.intents.get(conversation.flow or "")
+        if listened is not None and listened.listens and not command:
+            heard = self.listener.answer(listened.name, conversation, text, lang)
+            if heard is not None:
+                return await self._heard(heard, listened.name, session, message, user, conversation,
+                                         lang, context)
+
         if normalized in CANCEL_WORDS:
             had_flow = conversation.flow is not None
             context(UNKNOWN).end_flow()
@@ -193,10 +209,15 @@ class Router:
 
         if conversation.flow and not command:
             spec = self.bot.intents.get(conversation.flow)
+            if spec and spec.listens:
+                heard = self.listener.hear(spec.name, conversation, text, lang, picked)
+                if heard is not None:
+                    return await self._heard(heard, spec.name, session, message, user, conversation,
+                                             lang, context)
             if spec and spec.resume:
                 reply = await spec.resume(context(spec.name))
                 if reply is not None:
-                    return reply
+                    return self._prompted(spec.name, conversation, reply)
             else:
                 context(UNKNOWN).end_flow()
 
@@ -204,7 +225,8 @@ class Router:
             name = self.commands.get(command.group(1).lower(), UNKNOWN)
             spec = self.bot.intents[name]
             nlu = self.bot.nlu.classify(command.group(2) or "")
-            return await spec.handle(context(name, NluResult(text, name, 1.0, nlu.entities)))
+            reply = await spec.handle(context(name, NluResult(text, name, 1.0, nlu.entities)))
+            return self._prompted(name, conversation, reply)
 
         if not normalized or _EMOJI_ONLY.match(text):
             if message.location:
@@ -218,7 +240,40 @@ class Router:
             log.info("nlu %s %.2f for %r", nlu.intent, nlu.confidence, text)
         else:
             log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
-        return await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
+        follow_up = continued(conversation, text, nlu)
+        if follow_up is not None:
+            return await self.bot.intents[follow_up.intent].handle(Context(
+                self.bot, session, message, follow_up.text, user, conversation, lang, follow_up,
+                follow_up.intent))
+        remember(conversation, nlu.intent, text, nlu.entities)
+        reply = await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
+        return self._prompted(nlu.intent, conversation, reply)
+
+    def _prompted(self, intent: str, conversation: Conversation, reply: Reply) -> Reply:
+        """``reply`` from ``intent``: when it asks a step of a listened flow, it is kept to be
+        asked again after an interruption."""
+        if conversation.flow == intent and self.bot.intents[intent].listens:
+            remember_prompt(conversation, reply)
+        return reply
+
+    async def _heard(self, heard: Heard, flow: str, session: AsyncSession, message: IncomingMessage,
+                     user: User, conversation: Conversation, lang: str,
+                     context: Callable[..., Context]) -> Reply:
+        """What the listener decided for a message that was not the step's answer."""
+        if heard.reply is not None:
+            return heard.reply
+        if heard.leave:
+            context(UNKNOWN).end_flow()
+            if heard.route is None:
+                return self._core_reply("core.cancelled", lang)
+            return await self._route(session, replace(message, text=heard.route, location=None,
+                                                      attachment=None),
+                                     heard.route, user, conversation)
+        assert heard.answer is not None
+        answer = await self.bot.intents[heard.answer].handle(context(heard.answer))
+        again = self.listener.again(flow, conversation, lang, self.listener.still(flow, lang))
+        return Reply(f"{answer.text}\n\n{again.text}", again.choices or answer.choices,
+                     request_location=again.request_location, language=lang)
 
     def _core_reply(self, key: str, lang: str,
                     intents: tuple[str, ...] = ("help", "talk_to_human")) -> Reply:

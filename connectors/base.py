@@ -59,6 +59,9 @@ class Connector(ABC):
 
     platform: str
     limiter: PlatformLimiter | None = None  # set by the connectors that talk to a rate-limited platform
+    # True when only one process of a deployment may receive (long polling, Matrix sync): then
+    # ``civicbot serve`` runs it in the process that leads (bot.leadership).
+    exclusive: bool = False
 
     @abstractmethod
     async def start(self) -> None:

@@ -5,6 +5,7 @@ Each event is a JSON POST signed with HMAC SHA-256 (see docs/operate/contributio
 
     X-Civicbot-Event: report.created
     X-Civicbot-Delivery: 42                 (the same on every retry of one event)
+    Idempotency-Key: civicbot-42            (the same, in the IETF draft's header)
     X-Civicbot-Timestamp: 1767225600        (Unix seconds, at sending)
     X-Civicbot-Signature: sha256=<hex of HMAC(secret, "<timestamp>.<body bytes>")>
 
@@ -23,6 +24,7 @@ import aiohttp
 
 EVENT_HEADER = "X-Civicbot-Event"
 DELIVERY_HEADER = "X-Civicbot-Delivery"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 TIMESTAMP_HEADER = "X-Civicbot-Timestamp"
 SIGNATURE_HEADER = "X-Civicbot-Signature"
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -69,7 +71,8 @@ class CityWebhook:
         body = encode_event(event, delivery, data)
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json; charset=utf-8", EVENT_HEADER: event,
-                   DELIVERY_HEADER: delivery, TIMESTAMP_HEADER: timestamp,
+                   DELIVERY_HEADER: delivery, IDEMPOTENCY_HEADER: f"civicbot-{delivery}",
+                   TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, body)}
         try:
             async with (aiohttp.ClientSession(timeout=self.timeout) as session,

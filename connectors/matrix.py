@@ -6,10 +6,12 @@ in the room where the resident wrote. End-to-end encrypted rooms work when matri
 extra is installed: the keys live in ``<data_dir>/matrix/``, and every device in the room gets
 the room key without verification (a public service cannot verify its residents' devices).
 
-The sync token is kept in the database (``ConnectorState``) only once every message of a sync
-batch has been answered, so a restart resumes after the last answered batch and never answers
-old messages twice. On the very first start there is no token: history is skipped, and in a
-room the bot has just joined, only messages sent after its invitation are answered.
+Each room has its own queue, answered in order by a task of its own while the sync loop goes
+on: a resident who types fast (or a slow answer) never holds the others' replies. The sync token
+is kept in the database (``ConnectorState``) only once every message of its sync batch and of
+the batches before it has been answered, so a restart resumes after the last answered batch and
+never answers old messages twice. On the very first start there is no token: history is skipped,
+and in a room the bot has just joined, only messages sent after its invitation are answered.
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ import io
 import logging
 import random
 import re
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import ClientError
@@ -50,6 +54,7 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
+from bot.delivery.limits import limiter_for
 from bot.files import private_dir
 from bot.flood import Admission
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
@@ -66,6 +71,7 @@ TIMELINE_LIMIT = 50  # events per room and sync: enough for a new DM's creation 
 MAX_BODY_CHARS = 16_000  # a Matrix event must stay under 64 KiB, HTML and plain text together
 START_ATTEMPTS = 5
 MAX_BACKOFF_S = 60.0
+MAX_UNANSWERED_SYNCS = 50  # sync batches in hand before the sync loop waits for answers
 GONE_CODES = frozenset({"M_FORBIDDEN", "M_NOT_FOUND"})
 TRANSPORT_ERRORS = (ClientError, TimeoutError, asyncio.TimeoutError, OSError)
 
@@ -75,6 +81,14 @@ _HOMESERVER = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 _USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _MATRIX_USER_ID = re.compile(r"@[^\s:@]+:[A-Za-z0-9.\-\[\]]+(?::\d+)?")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One sync's token, and how many of its rooms are still being answered."""
+
+    token: str
+    rooms: int = 0
 
 
 class MatrixStartError(RuntimeError):
@@ -231,6 +245,7 @@ def raise_for_error(response: Any) -> None:
 
 
 class MatrixConnector(Connector):
+    exclusive = True  # one sync per account
     platform = "matrix"
 
     def __init__(self, bot: CivicBot, encryption: bool = True) -> None:
@@ -252,10 +267,16 @@ class MatrixConnector(Connector):
         )
         self.client = AsyncClient(settings.matrix_homeserver, settings.matrix_user_id,
                                   store_path=str(store), config=config)
+        self.limiter = limiter_for(self.platform, settings)
         self._task: asyncio.Task | None = None
         self._busy = False
         self._stopping = False
         self._keys_lock = asyncio.Lock()
+        self._rooms: dict[str, deque[tuple[MatrixRoom, list[Any], _Batch]]] = {}  # room -> what to answer
+        self._room_tasks: set[asyncio.Task] = set()
+        self._batches: deque[_Batch] = deque()  # in sync order, not acknowledged yet
+        self._acknowledging = asyncio.Lock()
+        self._acknowledged = asyncio.Event()
 
     # Lifecycle
 
@@ -280,13 +301,15 @@ class MatrixConnector(Connector):
                 await asyncio.sleep(_backoff(attempt))
 
     async def stop(self) -> None:
-        """Stop syncing; a batch being answered is finished and acknowledged first."""
+        """Stop syncing; the messages in hand are answered and acknowledged first."""
         self._stopping = True
         if self._task is not None:
             if not self._busy:
                 self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        while self._room_tasks:
+            await asyncio.gather(*self._room_tasks, return_exceptions=True)
         await self.client.close()
 
     async def _log_in(self) -> None:
@@ -345,11 +368,17 @@ class MatrixConnector(Connector):
         if isinstance(response, SyncError):
             raise_for_error(response)
         self._busy = True
+        batch = _Batch(response.next_batch, rooms=1)  # held until all its rooms are queued
+        self._batches.append(batch)
         try:
-            await self._handle_sync(response, answer=since is not None)
-            await self._save_state("sync_token", response.next_batch)
+            await self._handle_sync(response, batch, answer=since is not None)
         finally:
+            batch.rooms -= 1
             self._busy = False
+        await self._acknowledge()
+        while len(self._batches) >= MAX_UNANSWERED_SYNCS and not self._stopping:
+            self._acknowledged.clear()
+            await self._acknowledged.wait()
 
     async def _maintain_keys(self) -> None:
         """What matrix-nio's sync loop does for encryption between two syncs."""
@@ -367,16 +396,50 @@ class MatrixConnector(Connector):
             if self.client.olm is not None and self.client.should_query_keys:
                 await self.client.keys_query()
 
-    async def _handle_sync(self, response: SyncResponse, answer: bool) -> None:
+    async def _handle_sync(self, response: SyncResponse, batch: _Batch, answer: bool) -> None:
         for room_id, info in response.rooms.invite.items():
             await self._on_invite(room_id, info.invite_state)
         if not answer:
             return
-        await asyncio.gather(*(
-            self._answer_room(self.client.rooms[room_id],
-                              fresh_events(info.timeline.events, self.client.user_id))
-            for room_id, info in response.rooms.join.items() if room_id in self.client.rooms
-        ))
+        for room_id, info in response.rooms.join.items():
+            events = fresh_events(info.timeline.events, self.client.user_id)
+            if events and room_id in self.client.rooms:
+                self._queue(self.client.rooms[room_id], events, batch)
+
+    def _queue(self, room: MatrixRoom, events: list[Any], batch: _Batch) -> None:
+        """Hand a room's new events to its task, started when the room has none."""
+        batch.rooms += 1
+        queue = self._rooms.get(room.room_id)
+        if queue is None:
+            queue = self._rooms[room.room_id] = deque()
+            task = asyncio.create_task(self._serve_room(room.room_id, queue), name="matrix-room")
+            self._room_tasks.add(task)
+            task.add_done_callback(self._room_tasks.discard)
+        queue.append((room, events, batch))
+
+    async def _serve_room(self, room_id: str, queue: deque[tuple[MatrixRoom, list[Any], _Batch]]) -> None:
+        """Answer a room's batches in order, until its queue is empty."""
+        while queue:
+            room, events, batch = queue.popleft()
+            await self._answer_room(room, events)
+            batch.rooms -= 1
+            if not batch.rooms:
+                await self._acknowledge()
+        del self._rooms[room_id]
+
+    async def _acknowledge(self) -> None:
+        """Keep the token of the last batch answered whole, with every batch before it."""
+        async with self._acknowledging:
+            token = None
+            while self._batches and not self._batches[0].rooms:
+                token = self._batches.popleft().token
+            if token is None:
+                return
+            try:
+                await self._save_state("sync_token", token)
+            except Exception as error:  # noqa: BLE001 - the next batch answered keeps a later token
+                log.warning("matrix: the sync token was not kept (%s)", type(error).__name__)
+            self._acknowledged.set()
 
     async def _on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
         invite = next((event for event in invite_state
@@ -459,9 +522,10 @@ class MatrixConnector(Connector):
             contents = render(reply, hint)
             if reply.document is not None:
                 contents.append(await self._upload_document(chat_id, reply.document))
-            for content in contents:
-                raise_for_error(await self.client.room_send(
-                    chat_id, "m.room.message", content, ignore_unverified_devices=True))
+            for index, content in enumerate(contents):
+                async with self.part_turn(chat_id, reply, index):
+                    raise_for_error(await self.client.room_send(
+                        chat_id, "m.room.message", content, ignore_unverified_devices=True))
         except LocalProtocolError as error:
             if chat_id not in self.client.rooms and not await self._is_member(chat_id):
                 raise RecipientGone("not in this room") from None

@@ -18,6 +18,9 @@ from typing import Any
 import aiohttp
 
 MAX_DESCRIPTION_CHARS = 4000
+# The contribution's reference ends the description: the one field every GeoReport back end keeps
+# and gives back in GET requests.json, so that a post whose answer was lost can be found again.
+REFERENCE_MARKER = "[civicbot {reference}]"
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 _TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|</?[A-Za-z!?][^<>]*>", re.DOTALL)
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -199,12 +202,14 @@ class Open311Client:
     async def submit(self, service_code: str, description: str, *,
                      latitude: float | None = None, longitude: float | None = None,
                      address: str | None = None, media_url: str | None = None,
-                     attributes: Mapping[str, str | list[str]] | None = None) -> Receipt:
-        """POST requests.json; a location is a point or an address (one is required)."""
+                     attributes: Mapping[str, str | list[str]] | None = None,
+                     reference: str | None = None) -> Receipt:
+        """POST requests.json; a location is a point or an address (one is required). A
+        ``reference`` ends the description (see :meth:`find`)."""
         if latitude is None and not address:
             raise Open311Error("a request needs lat/long or an address_string")
         form = [("api_key", self.api_key), ("service_code", service_code), *self._common(),
-                ("description", clean_description(description))]
+                ("description", _with_reference(description, reference))]
         if latitude is not None and longitude is not None:
             form += [("lat", repr(latitude)), ("long", repr(longitude))]
         if address:
@@ -224,6 +229,21 @@ class Open311Client:
         return Receipt(service_request_id=_text_or_none(item.get("service_request_id")),
                        token=_text_or_none(item.get("token")),
                        service_notice=str(item.get("service_notice") or ""))
+
+    async def find(self, service_code: str, reference: str, since: datetime) -> str | None:
+        """The service_request_id of the request posted with ``reference`` since ``since``, or
+        None if the back end has none (GET requests.json filtered by service_code and
+        start_date, as GeoReport v2 defines them)."""
+        params = [("service_code", service_code), ("start_date", since.isoformat()), *self._common()]
+        data = await self._call("GET", "requests.json", params=params)
+        if not isinstance(data, list):
+            raise Open311Error("requests.json: expected a list", retryable=True)
+        marker = REFERENCE_MARKER.format(reference=reference)
+        for item in data:
+            if (isinstance(item, Mapping) and item.get("service_request_id")
+                    and marker in str(item.get("description") or "")):
+                return str(item["service_request_id"])
+        return None
 
     async def resolve_token(self, token: str) -> str | None:
         """The service_request_id a batch token became, or None while it is still pending."""
@@ -253,6 +273,14 @@ class Open311Client:
             extra={key: item.get(key) for key in ("agency_responsible", "expected_datetime")
                    if item.get(key)},
         ) for item in data if isinstance(item, Mapping) and item.get("service_request_id")]
+
+
+def _with_reference(description: str, reference: str | None) -> str:
+    """The cleaned description, ended by the reference's marker (kept within the limit)."""
+    if not reference:
+        return clean_description(description)
+    marker = REFERENCE_MARKER.format(reference=reference)
+    return f"{clean_description(description, MAX_DESCRIPTION_CHARS - len(marker) - 2)}\n\n{marker}"
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -140,6 +140,7 @@ class TelegramConnector(Connector):
         check_settings(settings)
         self.bot = bot
         self.mode = settings.telegram_mode
+        self.exclusive = self.mode == "polling"  # Telegram refuses two getUpdates at once
         self.webhook_secret = settings.telegram_webhook_secret or secrets.token_urlsafe(32)
         hide_in_logs(settings.telegram_token)  # the library logs the Bot API URL as it builds
         hide_in_logs(self.webhook_secret)

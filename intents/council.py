@@ -32,6 +32,8 @@ async def handle(ctx: Context) -> Reply:
     more = await next_page(ctx)
     if more is not None:
         return more
+    if ctx.entities.get("impossible_date"):
+        return nothing_found(ctx, ctx.t("impossible_date", date=ctx.entities["impossible_date"]))
     period = requested_period(ctx)
     if period is not None and period.grain != "now":
         return await _in_period(ctx, period)

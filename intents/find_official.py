@@ -10,13 +10,12 @@ from functools import cache
 from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
-from bot.text import normalize
+from bot.text import names, normalize
 from knowledge.answers import format_date, ignored_words, mentions, nothing_found, provenance, request_text, word_list
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import (
-    commune_phrases,
-    communes_named,
+    communes_in,
     find_by_name,
     for_area,
     in_charge_of,
@@ -41,8 +40,7 @@ async def handle(ctx: Context) -> Reply:
     if area is not None:
         return await _for_area(ctx, area)
     question = read_question(request_text(ctx), ignored_words(ctx, NAME) - _place_words(ctx))
-    communes = await communes_named(ctx.session, commune_phrases(
-        list(question.place) or [*question.rest, *question.topic]))
+    communes = await communes_in(ctx.session, request_text(ctx))
     if mentions(ctx, "official_mine") and not (communes or question.place or question.this_city
                                                or question.rank or question.function == MAYOR):
         return await _where(ctx)
@@ -72,13 +70,17 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     topical = [word for word in rest if word in _topic_words()]
     if question.place and not communes:
         return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
-    keys = tuple(key for _code, _name, key in communes) or await _city_keys(ctx)
-    commune_label = ", ".join(sorted({name for _code, name, _key in communes})) or ctx.settings.city_name
+    keys = tuple(key for _code, _name, key in communes) or _city_keys(ctx)
+    commune_label = _communes_label(communes) or ctx.settings.city_name
     if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
         found = (await _in_charge(ctx, keys, " ".join(rest)))[0] if rest else []
         return _officials_reply(ctx, ctx.t("found"), found[:SHOWN]) if found else None
     if topic or topical:
         return await _by_delegation(ctx, keys, " ".join(topic or topical), commune_label)
+    if rest:  # "adjoint voirie Rezé": a delegation said bare, when a source gives one
+        found = (await _in_charge(ctx, keys, " ".join(rest)))[0]
+        if found:
+            return _officials_reply(ctx, ctx.t("found"), found[:SHOWN])
     kind = None if question.function == COUNCIL else question.function
     officials = await of_communes(ctx.session, keys, kind, question.rank)
     asked = _asked(ctx, question)
@@ -89,32 +91,45 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
 
 
 async def _named(ctx: Context, words: list[str]) -> list[Official]:
-    """Officials these words name. A topic word alone is no evidence of a name ("culture" is
-    not Mr Culturel): it counts only beside another word of the same name."""
+    """Officials these words name. Only name-like words count: a word of everyday requests
+    ("comment", "culture": the examples use them, or a topic's) is no evidence of a name —
+    "culture" is not Mr Culturel — unless written with a capital inside the sentence."""
+    capitalised = names(request_text(ctx))
+    words = [word for word in words if word in capitalised
+             or not (ctx.bot.nlu.knows(word) or word in _topic_words())]
     if not words:
         return []
     named = await find_by_name(ctx.session, " ".join(words))
     if not named or named[0][1] < SURE_NAME:
         return []
-    best = [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
-    if len(words) == 1 and words[0] in _topic_words():
-        return []
-    return best
+    return [official for official, score in named if score >= named[0][1] - 5][:SHOWN]
+
+
+@cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    """``bot/topics.yaml``, read once (a file read and parsed per question costs 50 ms)."""
+    return {topic: tuple(synonyms) for topic, synonyms in load_topic_synonyms().items()}
 
 
 @cache
 def _topic_words() -> frozenset[str]:
     """Words that name a topic (``bot/topics.yaml``): residents' words for delegations."""
     words = set()
-    for topic, synonyms in load_topic_synonyms().items():
+    for topic, synonyms in _synonyms().items():
         for phrase in (topic, *synonyms):
             words.update(normalize(phrase).split())
     return frozenset(word for word in words if len(word) > 2)
 
 
-async def _city_keys(ctx: Context) -> tuple[str, ...]:
+def _city_keys(ctx: Context) -> tuple[str, ...]:
     """The configured city, and officials given no commune (a pack of the city's own)."""
     return ("", normalize(ctx.settings.city_name))
+
+
+def _communes_label(communes: list[tuple[str, str, str]]) -> str:
+    """The communes' names; with their INSEE codes when several share a name."""
+    homonyms = len({name for _code, name, _key in communes}) < len(communes)
+    return ", ".join(f"{name} ({code})" if homonyms else name for code, name, _key in communes)
 
 
 def _place_label(words: tuple[str, ...] | list[str]) -> str:
@@ -134,7 +149,7 @@ async def _in_charge(ctx: Context, keys: tuple[str, ...], topic: str
     its synonyms: "participation" also finds "dialogue citoyen"), and whether any of them has
     a delegation at all."""
     entity = ctx.entities.get("topic")
-    phrases = [topic, *([entity, *load_topic_synonyms().get(entity, [])] if entity else [])]
+    phrases = [topic, *([entity, *_synonyms().get(entity, ())] if entity else [])]
     officials = await of_communes(ctx.session, keys)
     return in_charge_of(officials, phrases), any(official.delegations for official in officials)
 
@@ -261,7 +276,8 @@ def _council_reply(ctx: Context, heading: str, officials: list[Official], commun
 
 
 def _describe(ctx: Context, official: Official, commune: bool = True) -> str:
-    where = f" ({official.commune})" if commune and official.commune else ""
+    code = f", {official.commune_code}" if official.commune_code else ""
+    where = f" ({official.commune}{code})" if commune and official.commune else ""
     lines = [f"• {official.full_name} — {official.role or ctx.t('asked_conseiller')}{where}"]
     if official.delegations:
         lines.append("  " + ctx.t("delegations", topics=", ".join(official.delegations)))

@@ -9,6 +9,7 @@ and unknown. Hours the parser cannot read are shown as the source wrote them, ne
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from bot.context import Context
 from bot.formatting import distance as format_distance
@@ -27,6 +28,7 @@ from knowledge.answers import (
 )
 from knowledge.hours import OpeningHours
 from knowledge.models import Service
+from knowledge.places import point_for_address
 from knowledge.services import all_of, asked_kind, distance_to, nearest
 from knowledge.when import Asked, asked_time, without_clock
 
@@ -40,7 +42,23 @@ async def handle(ctx: Context) -> Reply:
 
 
 async def resume(ctx: Context) -> Reply | None:
+    if ctx.conversation.step == "position":
+        return await _with_position(ctx)
     return await answer_the_question(ctx, _answer)
+
+
+async def _with_position(ctx: Context) -> Reply | None:
+    """The answer to "share your position": the request asked before, ranked from the position
+    shared or the address written now; anything else is treated afresh."""
+    request = ctx.flow_data.get("request", "")
+    ctx.end_flow()
+    location = ctx.message.location
+    if location is None and ctx.text.strip():
+        location = await point_for_address(ctx.session, ctx.settings, ctx.text[:200])
+    if location is None or not request:
+        return None
+    asked = replace(ctx.message, text=request, location=location)
+    return await _answer(replace(ctx, message=asked, text=request, nlu=ctx.bot.nlu.classify(request)))
 
 
 async def _answer(ctx: Context) -> Reply:
@@ -68,6 +86,7 @@ async def _answer(ctx: Context) -> Reply:
     if location is None:
         reply.text += "\n\n" + ctx.t("share_location")
         reply.request_location = True
+        ctx.start_flow("position", {"request": ctx.text})
     return reply
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.contributions.followup import add_support
 from bot.contributions.models import Contribution
-from bot.contributions.places import area_named
+from bot.contributions.places import example_place, locate_words
 from bot.contributions.store import OPEN_STATUSES, create_contribution
 from bot.messages import Choice, Reply
 from bot.text import normalize
@@ -29,6 +29,7 @@ from intents._contribution_flow import (
 )
 
 NAME = "propose_idea"
+LISTENS = True
 TITLE_MAX = 200
 LISTED_IDEAS = 8
 TOPIC_MATCH = 75
@@ -84,7 +85,15 @@ async def _area(ctx: Context) -> Reply:
         words = clean_text(ctx)[:128]
         if len(normalize(words)) < 2:
             return ctx.reply(ctx.t("ask_area"), [skip_choice(ctx)])
-        area = await area_named(ctx.session, words) or words
+        entities = ctx.bot.nlu.extractors.extract(words, normalize(words))
+        located = await locate_words(ctx.session, ctx.settings, words, entities.get("area_key"))
+        if located.place is None or located.place.area is None:
+            street, example = await example_place(ctx.session)
+            key = "outside" if located.outside else "unknown"
+            unclear = ctx.t(f"contributions.place.{key}", city=ctx.settings.city_name, street=street,
+                            area=example)
+            return ctx.reply(f"{unclear}\n\n{ctx.t('ask_area')}", [skip_choice(ctx)])
+        area = located.place.area
     ctx.set_step("link", area=area)
     return ask_link(ctx)
 

@@ -7,11 +7,13 @@ summary to confirm → receipt with a reference. Each answer can be changed from
 """
 from __future__ import annotations
 
+import re
+
 from bot.context import Context
 from bot.contributions.categories import Category, match_category, report_categories, service_attributes
 from bot.contributions.followup import add_support
 from bot.contributions.models import Contribution
-from bot.contributions.places import Place, place_at, place_named
+from bot.contributions.places import Located, Place, example_place, locate_point, locate_words
 from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
 from bot.text import normalize
@@ -29,10 +31,13 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from knowledge.geo import distance_m
 
 NAME = "report_problem"
+LISTENS = True
 MAX_CHOICES = 12
 DUPLICATE_RADIUS_M = 50.0
+_SAME = re.compile(r"^(oui|ouais|yes|yep|\+1)\b|\b(le meme|la meme|c est ca|the same|same one)\b")
 EDITABLE = ("category", "description", "location", "photo", "link")
 
 
@@ -168,14 +173,20 @@ async def _ask_location(ctx: Context, intro: str = "") -> Reply:
 
 async def _location(ctx: Context) -> Reply:
     shared = ctx.conversation.data.get("location")
+    words = clean_text(ctx)[:500]
     if ctx.message.location:
-        place = await place_at(ctx.session, ctx.message.location.latitude, ctx.message.location.longitude)
+        located = await locate_point(ctx.session, ctx.message.location.latitude,
+                                     ctx.message.location.longitude)
     elif shared and normalize(ctx.text) in ("ici", "here"):
-        place = await place_at(ctx.session, *shared)
-    elif len(normalize(ctx.text)) >= 3:
-        place = await place_named(ctx.session, clean_text(ctx)[:500])
+        located = await locate_point(ctx.session, *shared)
+    elif len(normalize(words)) >= 3 and not is_skip(ctx):
+        entities = ctx.bot.nlu.extractors.extract(words, normalize(words))
+        located = await locate_words(ctx.session, ctx.settings, words, entities.get("area_key"))
     else:
-        return await _ask_location(ctx, ctx.t("location_unclear"))
+        located = Located()
+    if located.place is None:
+        return await _ask_location(ctx, await _place_unclear(ctx, located.outside))
+    place = located.place
     ctx.set_step("location", place=place.as_flow_data(), support=None)
     if place.latitude is not None and place.longitude is not None:
         nearby = await nearby_open_reports(ctx.session, ctx.flow_data["category"], place.latitude,
@@ -183,6 +194,14 @@ async def _location(ctx: Context) -> Reply:
         if nearby:
             return _ask_duplicate(ctx, nearby)
     return await _advance(ctx, "location")
+
+
+async def _place_unclear(ctx: Context, outside: bool) -> str:
+    """Why the place is asked again: outside the city, or not found (with an example)."""
+    if outside:
+        return ctx.t("contributions.place.outside", city=ctx.settings.city_name)
+    street, area = await example_place(ctx.session)
+    return ctx.t("contributions.place.unknown", city=ctx.settings.city_name, street=street, area=area)
 
 
 def _ask_duplicate(ctx: Context, nearby: list[tuple[Contribution, float]]) -> Reply:
@@ -197,6 +216,13 @@ def _ask_duplicate(ctx: Context, nearby: list[tuple[Contribution, float]]) -> Re
     return ctx.reply(_join(ctx.t("duplicates"), "\n".join(lines)), choices)
 
 
+def _distance(place: dict, report: Contribution) -> float:
+    latitude, longitude = report.latitude, report.longitude
+    if latitude is None or longitude is None or place.get("latitude") is None:
+        return 0.0
+    return distance_m(place["latitude"], place["longitude"], latitude, longitude)
+
+
 def _excerpt(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
@@ -204,6 +230,8 @@ def _excerpt(text: str, length: int = 80) -> str:
 async def _duplicate(ctx: Context) -> Reply:
     nearby = ctx.flow_data["nearby"]
     reference = ctx.text.removeprefix("+1").strip().upper()
+    if reference not in nearby and len(nearby) == 1 and _SAME.search(normalize(ctx.text)):
+        reference = next(iter(nearby))  # "oui c'est le même": the one report shown
     if reference in nearby:
         ctx.set_step("duplicate", support={"id": nearby[reference], "reference": reference})
         return await _ask_link(ctx)
@@ -213,8 +241,10 @@ async def _duplicate(ctx: Context) -> Reply:
 
 
 async def _reask_duplicate(ctx: Context, nearby: dict[str, int]) -> Reply:
-    reports = [await ctx.session.get(Contribution, report_id) for report_id in nearby.values()]
-    reply = _ask_duplicate(ctx, [(report, 0.0) for report in reports if report is not None])
+    place = ctx.flow_data["place"]
+    reports = [report for report_id in nearby.values()
+               if (report := await ctx.session.get(Contribution, report_id)) is not None]
+    reply = _ask_duplicate(ctx, [(report, _distance(place, report)) for report in reports])
     reply.text = _join(ctx.t("duplicate_unclear"), reply.text)
     return reply
 

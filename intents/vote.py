@@ -14,6 +14,7 @@ from bot.text import normalize
 from intents._contribution_flow import ask_link, clean_text, is_skip, link_for, parse_link, run_step, skip_choice
 
 NAME = "vote"
+LISTENS = True
 OPINION_MAX = 2000
 
 

@@ -58,7 +58,7 @@ def request_words(ctx: Context, fillers: str) -> list[str]:
     """The words the request is about: no stop words, no ignored words, no year, none of the
     words that named a date ("cinéma en 2013" is about "cinéma")."""
     period = requested_period(ctx)
-    dated = frozenset(normalize(period.words).split()) if period else frozenset()
+    dated = frozenset(normalize(period.words if period else ctx.entities.get("impossible_date", "")).split())
     return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers) | dated)
             if not _YEAR.match(word)]
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import shapely
 import shapely.geometry
 from rapidfuzz import fuzz, process
 from shapely import STRtree
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
@@ -86,7 +87,9 @@ async def area_by_key(session: AsyncSession, key: str) -> Area | None:
 
 
 async def street_named(session: AsyncSession, name: str) -> Street | None:
-    """The known street closest to ``name`` ("12 rue de la Paix" finds "Rue de la Paix")."""
+    """The known street closest to ``name`` ("12 rue de la Paix" finds "Rue de la Paix"), or
+    named in a sentence that says it is a street ("je suis rue du general buat", "Victor Hugo
+    boulevard")."""
     words = normalize(name).split()
     while words and (words[0].isdigit() or words[0] in ("bis", "ter")):
         words = words[1:]
@@ -96,4 +99,34 @@ async def street_named(session: AsyncSession, name: str) -> Street | None:
     streets = (await session.execute(select(Street.name_key, Street.id))).all()
     best = process.extractOne(folded, {street_id: key for key, street_id in streets},
                               scorer=fuzz.ratio, score_cutoff=STREET_MATCH)
+    if best is None and STREET_WORDS & set(words):
+        best = _street_in(folded, streets)
     return await session.get(Street, best[2]) if best else None
+
+
+STREET_WORDS = frozenset({
+    "rue", "bd", "boulevard", "bld", "av", "ave", "avenue", "quai", "cours", "route", "rte", "place",
+    "pl", "allee", "impasse", "chemin", "square", "passage", "street", "st", "road", "rd", "lane"})
+_LINKS = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "a", "au", "aux", "the", "of"})
+_PROPER_MIN = 4  # a street's own words ("Rennes" in "Rue de Rennes") shorter than this are too vague
+PROPER_MATCH = 90
+
+
+def proper_words(name_key: str) -> str:
+    """A street's own words, without its kind and links: "rue du general buat" → "general buat"."""
+    return " ".join(word for word in name_key.split() if word not in STREET_WORDS | _LINKS)
+
+
+def _street_in(folded: str, streets: Sequence[Row[tuple[str, int]]]) -> tuple[str, float, int] | None:
+    """The street whose own words the sentence contains (typos tolerated), the longest first."""
+    found = []
+    for key, street_id in streets:
+        proper = proper_words(key)
+        if len(proper) >= _PROPER_MIN:
+            score = fuzz.partial_ratio(proper, folded)
+            if score >= PROPER_MATCH:
+                found.append((score, len(proper), key, street_id))
+    if not found:
+        return None
+    score, _length, key, street_id = max(found)
+    return key, score, street_id

@@ -12,7 +12,7 @@ from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.text import content_words, normalize, stem
+from bot.text import STOP_WORDS, content_words, normalize, stem
 from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.roles import ORDER, function_of
@@ -48,8 +48,7 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
 
 @kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
-    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}
-    (kept: :mod:`knowledge.cache`).
+    """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
 
     Words written exactly are found by index equality. For the others, the surnames sharing
     their first four letters, or their last four, or (wider) three: a first name is
@@ -133,16 +132,35 @@ async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     return [official for official in rows if area_key in official.areas]
 
 
-def commune_phrases(words: list[str]) -> tuple[str, ...]:
-    """Every run of words that could name a commune, "du Pellerin" read as "le pellerin"."""
-    phrases: set[str] = set()
+def _spans(words: list[str]) -> list[tuple[str, int, int]]:
+    """Every run of words that could name a commune, with where it lies; "du Pellerin" is also
+    read as "le pellerin"."""
+    spans = []
     for start in range(len(words)):
         for end in range(start + 1, min(len(words), start + _LONGEST_COMMUNE) + 1):
             run = words[start:end]
-            phrases.add(" ".join(run))
+            if all(word in STOP_WORDS for word in run):
+                continue
+            spans.append((" ".join(run), start, end))
             if start and words[start - 1] in _ARTICLES:
-                phrases.add(" ".join([_ARTICLES[words[start - 1]], *run]))
-    return tuple(sorted(phrases))
+                spans.append((" ".join([_ARTICLES[words[start - 1]], *run]), start - 1, end))
+    return spans
+
+
+async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, str]]:
+    """The communes a question names: (INSEE code, name, folded name). Where names overlap the
+    longest wins ("Le Pellerin" rather than a "Pellerin"); homonyms are all kept."""
+    spans = _spans(normalize(text).split())
+    found = await communes_named(session, tuple(sorted({phrase for phrase, _, _ in spans})))
+    known = {key for _code, _name, key in found}
+    chosen: set[str] = set()
+    taken: set[int] = set()
+    for phrase, start, end in sorted((span for span in spans if span[0] in known),
+                                     key=lambda span: span[1] - span[2]):
+        if taken.isdisjoint(range(start, end)):
+            chosen.add(phrase)
+            taken.update(range(start, end))
+    return [commune for commune in found if commune[2] in chosen]
 
 
 async def communes_named(session: AsyncSession, phrases: tuple[str, ...]

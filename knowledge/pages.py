@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.messages import Choice, Reply
-from bot.text import normalize
+from bot.text import STOP_WORDS, normalize
 from knowledge.answers import request_text, word_list
 
 PAGE_ITEMS = 10
@@ -61,9 +61,10 @@ def paged(ctx: Context, head: list[str], items: list[str], tail: list[str],
 
 
 async def next_page(ctx: Context) -> Reply | None:
-    """The next page when the request is "more" ("suite", "voir la suite", "more"), or
-    ``None`` when it is not."""
-    if normalize(request_text(ctx)) not in word_list("more"):
+    """The next page when the request only asks for more ("suite", "voir la suite svp",
+    "show more"), or ``None`` when it asks something else."""
+    words = set(normalize(request_text(ctx)).split()) - STOP_WORDS
+    if not words or not words <= {word for phrase in word_list("more") for word in phrase.split()}:
         return None
     stored = ctx.conversation.data.get(_KEY)
     if not stored or stored.get("intent") != ctx.intent:

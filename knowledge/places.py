@@ -22,6 +22,15 @@ async def area_for_address(session: AsyncSession, settings: Settings, address: s
     return await area_at(session, found.latitude, found.longitude) if found else None
 
 
+async def point_for_address(session: AsyncSession, settings: Settings, address: str) -> Location | None:
+    """Where an address is: a known street's point, else the geocoder's (when configured)."""
+    street = await street_named(session, address)
+    if street is not None and street.latitude is not None and street.longitude is not None:
+        return Location(street.latitude, street.longitude)
+    found = await geocode(settings, address)
+    return Location(found.latitude, found.longitude) if found else None
+
+
 async def area_for(session: AsyncSession, settings: Settings, *, area_key: str | None = None,
                    address: str | None = None, location: Location | None = None) -> Area | None:
     """The first of these that names a known area."""

@@ -74,7 +74,7 @@ def _message(error: Mapping[str, Any]) -> str:
         return "must contain visible text"
     if error["type"] == "json_invalid":
         return f"not valid JSON ({error['msg']})"
-    if not error["loc"]:
+    if not error["loc"] and error["type"] != "value_error":  # a rule across fields says its own
         return "the body must be a JSON object"
     return error["msg"].removeprefix("Value error, ")
 

@@ -25,13 +25,15 @@ from bot.contributions.documents import contribution_json
 from bot.contributions.followup import record_status
 from bot.contributions.models import Contribution, Poll
 from bot.contributions.polls import create_poll, poll_json
-from bot.contributions.store import CLOSED, OPEN
+from bot.contributions.store import CLOSED, FAILED, OPEN, RECEIVED, REFERENCE_PREFIX
 from bot.db import utcnow
 from bot.http import BOT_KEY
 
 BASE = "/api/v1"
 MAX_ID = 2 ** 31 - 1
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+KINDS = tuple(REFERENCE_PREFIX)
+STATUSES = (RECEIVED, OPEN, CLOSED, FAILED)
 
 
 class Localized(Strict):
@@ -125,8 +127,10 @@ async def list_contributions(request: web.Request) -> web.Response:
         before = whole_number("before", request.query.get("before"), None, 1, MAX_ID)
     except RequestError as error:
         return bad_request(error)
-    for name in ("kind", "status"):
+    for name, known in (("kind", KINDS), ("status", STATUSES)):
         if request.query.get(name):
+            if request.query[name] not in known:
+                return json_error(400, "invalid", f"one of {', '.join(known)}", name)
             query = query.where(getattr(Contribution, name) == request.query[name])
     if before:
         query = query.where(Contribution.id < before)

@@ -6,14 +6,24 @@ older one of the same target is still pending, so that when a back end comes bac
 outage everything arrives, in the order residents sent it. A back end that refuses a
 contribution for good (GeoReport 400/403/404, webhook 4xx) marks it ``failed`` and tells the
 author; it stays visible to the city through the API and does not block the rows after it.
+
+No duplicate when a back end is slow but succeeds. Open311: each report carries its reference
+(``R-…``) at the end of its description; before its first post, the row notes ``posted_at``;
+any later attempt (after a timeout, a lost answer, a crash) first looks the reference up with
+``GET requests.json?service_code=…&start_date=…`` and takes the id found instead of posting
+again. A report is posted a second time only if that search answers and finds nothing, or if
+the back end refuses to search (400/404: logged). Webhook: every retry of an event carries the
+same ``X-Civicbot-Delivery`` and ``Idempotency-Key`` (the row's id), for the receiver to ignore
+what it already has.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import metrics
 from bot.contributions.categories import LOCAL_PREFIX, client_for, closest_service, local_categories, open311_services
@@ -24,12 +34,14 @@ from bot.contributions.store import FAILED, FORWARD_KIND, OPEN, add_event
 from bot.db import utcnow
 from bot.outbox import OutboxEntry, PermanentFailure, RetryLater, backoff, register_handler
 from connectors.city_webhook import CityWebhook, WebhookError
-from connectors.open311 import Open311Error
+from connectors.open311 import Open311Client, Open311Error
 
 if TYPE_CHECKING:
     from bot.app import CivicBot
 
 log = logging.getLogger(__name__)
+POSTED_AT = "posted_at"  # in the row's payload: when a post to Open311 was first attempted
+LOOKUP_MARGIN = timedelta(hours=1)  # the back end's clock may differ from ours
 MAX_RETRY_SECONDS = 300.0  # a back end back after an outage gets everything within minutes
 QUEUE_STEP_SECONDS = 1.0
 TIMEOUT_SECONDS = 30.0  # one call to the back end
@@ -67,7 +79,7 @@ async def forward(bot: CivicBot, entry: OutboxEntry) -> None:
             raise PermanentFailure("the contribution no longer exists")
         try:
             if payload["target"] == "open311":
-                await _to_open311(bot, contribution)
+                await _to_open311(bot, entry, contribution)
             else:
                 await _to_webhook(bot, entry, contribution)
         except (Open311Error, WebhookError) as error:
@@ -113,7 +125,8 @@ def _media_url(contribution: Contribution) -> str | None:
     return media if media.startswith(("https://", "http://")) else None
 
 
-async def _to_open311(bot: CivicBot, contribution: Contribution) -> None:
+async def _to_open311(bot: CivicBot, entry: OutboxEntry, contribution: Contribution) -> None:
+    """Post the report once: see the guarantee in the module's docstring."""
     if contribution.remote_id or contribution.remote_token:
         return  # already accepted: a retry after a crash must not post it twice
     service_code = await _service_code(bot, contribution)
@@ -121,12 +134,44 @@ async def _to_open311(bot: CivicBot, contribution: Contribution) -> None:
     if contribution.area and not address:
         address = f"{contribution.area}, {bot.settings.city_name}"
     async with client_for(bot, timeout=TIMEOUT_SECONDS) as client:
+        if POSTED_AT in entry.payload:  # an earlier post may have reached the back end
+            found = await _find(client, service_code, contribution, entry)
+            if found:
+                contribution.remote_id = found
+                return
+        await _note_posting(bot, entry)
         receipt = await client.submit(
             service_code, contribution.description, latitude=contribution.latitude,
             longitude=contribution.longitude, address=address, media_url=_media_url(contribution),
-            attributes=contribution.attributes or None)
+            attributes=contribution.attributes or None, reference=contribution.reference)
     contribution.remote_id = receipt.service_request_id
     contribution.remote_token = receipt.token
+
+
+async def _find(client: Open311Client, service_code: str, contribution: Contribution,
+                entry: OutboxEntry) -> str | None:
+    """The back end's id of this report if an earlier post stored it (its answer was lost)."""
+    since = datetime.fromisoformat(entry.payload[POSTED_AT]) - LOOKUP_MARGIN
+    try:
+        return await client.find(service_code, contribution.reference, since)
+    except Open311Error as error:
+        if error.retryable:
+            raise
+        log.warning("the Open311 back end cannot search its requests (%s): contribution %s is "
+                    "posted again without knowing whether an earlier post reached it",
+                    error, contribution.id)
+        return None
+
+
+async def _note_posting(bot: CivicBot, entry: OutboxEntry) -> None:
+    """Record, before the first post, that one is under way: a later attempt looks it up first."""
+    if POSTED_AT in entry.payload:
+        return
+    entry.payload = {**entry.payload, POSTED_AT: utcnow().isoformat()}
+    async with bot.sessions() as session:
+        await session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id)
+                              .values(payload=entry.payload))
+        await session.commit()
 
 
 async def _to_webhook(bot: CivicBot, entry: OutboxEntry, contribution: Contribution) -> None:

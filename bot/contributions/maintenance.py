@@ -2,6 +2,7 @@
 
 - every minute: publish the results of the polls that just closed;
 - every ``open311_poll_seconds``: follow the statuses of reports in the Open311 back end;
+- every hour: forget the positions shared longer ago than ``location_retention_hours``;
 - every day: cut the links between residents and contributions older than ``retention_days``,
   and delete the messages of hand-over tickets closed more than ``handover_retention_days`` ago.
 
@@ -21,6 +22,7 @@ from bot.contributions.polls import publish_due_results
 from bot.contributions.privacy import cut_old_links
 from bot.delivery.retention import purge_delivered
 from bot.handover.store import forget_old_handover_messages
+from bot.positions import forget_old_positions
 
 if TYPE_CHECKING:
     from bot.app import CivicBot
@@ -52,7 +54,8 @@ async def run_maintenance(bot: CivicBot) -> dict[str, int]:
     return {"links_cut": await retention(bot), "polls_closed": await publish_due_results(bot),
             "statuses_changed": await poll_open311(bot),
             "handover_messages_deleted": await forget_old_handover_messages(bot),
-            "delivered_messages_purged": await purge_delivered_messages(bot)}
+            "delivered_messages_purged": await purge_delivered_messages(bot),
+            "positions_forgotten": await forget_old_positions(bot)}
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
@@ -60,7 +63,7 @@ async def run(bot: CivicBot, stop: asyncio.Event) -> None:
     last: dict[str, float] = {}
     jobs = ((retention, DAY_SECONDS), (publish_due_results, TICK_SECONDS),
             (poll_open311, float(bot.settings.open311_poll_seconds)),
-            (forget_old_handover_messages, DAY_SECONDS))
+            (forget_old_handover_messages, DAY_SECONDS), (forget_old_positions, 3600.0))
     while not stop.is_set():
         for job, period in jobs:
             if time.monotonic() - last.get(job.__name__, -period) >= period:

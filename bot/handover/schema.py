@@ -6,6 +6,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.api.requests import VISIBLE
 from bot.contributions.documents import aware
 from bot.handover.models import Ticket, TicketMessage
 from bot.text import sanitize
@@ -30,7 +31,7 @@ class AnswerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    text: Annotated[str, Field(min_length=1, max_length=ANSWER_CHARS), AfterValidator(_visible)]
+    text: Annotated[str, Field(min_length=1, max_length=ANSWER_CHARS, pattern=VISIBLE), AfterValidator(_visible)]
 
 
 class Point(BaseModel):

@@ -17,7 +17,6 @@ from bot.api.requests import RequestError, bad_request, json_model, only_paramet
 from bot.app import CivicBot
 from bot.http import BOT_KEY
 from bot.publications import service
-from bot.publications.openapi import openapi_document
 from bot.publications.schema import PublicationIn, PublicationList
 
 BASE = "/api/v1"
@@ -78,4 +77,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
+    """The one document of the whole HTTP API."""
+    from bot.api.openapi import openapi_document  # it describes this module's routes too
+
     return web.json_response(openapi_document(request.app[BOT_KEY].settings))

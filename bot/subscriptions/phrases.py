@@ -15,6 +15,8 @@ from bot.text import normalize
 WORDS_FILE = Path(__file__).with_name("words.yaml")
 _RANGE = re.compile(r"(\d{1,2})\s*(?:h|:)\s*(\d{2})?\s*(?:-|–|à|a|to|until|jusqu'?à|et)\s*"
                     r"(\d{1,2})\s*(?:h|:)?\s*(\d{2})?", re.IGNORECASE)
+_TWELVE_HOUR_RANGE = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)\s*(?:-|–|to|until|and)\s*"
+                                r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)", re.IGNORECASE)
 _CAPITALISED = r"[A-ZÀÂÉÈÊÎÔÛÇ][\w'’-]*"
 _PLACE = re.compile(rf"\b(?:à|au|aux|dans|quartier|in|near|around)\s+({_CAPITALISED}(?:\s+(?:-\s+)?{_CAPITALISED})*)")
 
@@ -42,14 +44,24 @@ def quiet_hours_in(text: str) -> QuietHours | str | None:
     """Quiet hours written in the text ("de 21h à 7h"), "" for none, or None when not said."""
     if says(text, "no_quiet"):
         return ""
-    match = _RANGE.search(text)
+    twelve = _TWELVE_HOUR_RANGE.search(text)
+    match = twelve or _RANGE.search(text)
     if match:
+        is_twelve = twelve is not None
+        start, end = _hour(match, 1, is_twelve), _hour(match, 4 if is_twelve else 3, is_twelve)
         try:
-            return QuietHours.parse(f"{match.group(1)}:{match.group(2) or '00'}-"
-                                    f"{match.group(3)}:{match.group(4) or '00'}")
+            return QuietHours.parse(f"{start}-{end}")
         except ValueError:
             return None
     return None
+
+
+def _hour(match: re.Match[str], first: int, twelve: bool) -> str:
+    """"21:00" from the groups hour, minutes (and am/pm on a 12-hour clock) starting at ``first``."""
+    hour, minutes = int(match.group(first)), match.group(first + 1) or "00"
+    if twelve:
+        hour = hour % 12 + (12 if match.group(first + 2).lower() == "pm" else 0)
+    return f"{hour}:{minutes}"
 
 
 def place_in(text: str) -> str | None:

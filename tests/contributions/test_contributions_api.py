@@ -86,7 +86,7 @@ async def test_no_token_or_a_wrong_scope_changes_nothing(bot: CivicBot, client: 
 async def test_the_city_reads_contributions_and_sets_their_status(bot: CivicBot, client: TestClient) -> None:
     headers = await _token(bot, "contributions")
     reference = await report(ChatTester(bot, "alice"), "voirie", "Trou rue Crébillon")
-    await report(ChatTester(bot, "bob"), "tags", "Tag", point=(47.3, -1.5), link="anonymous")
+    await report(ChatTester(bot, "bob"), "tags", "Tag", point=(47.238, -1.53), link="anonymous")
     listed = await (await client.get("/api/v1/contributions?kind=report&limit=1", headers=headers)).json()
     assert len(listed["contributions"]) == 1 and listed["next_before"]
     older = await (await client.get(f"/api/v1/contributions?before={listed['next_before']}",
@@ -104,3 +104,19 @@ async def test_the_city_reads_contributions_and_sets_their_status(bot: CivicBot,
     assert (await client.get("/api/v1/contributions?limit=0", headers=headers)).status == 400
     bad_type = await client.patch(f"/api/v1/contributions/{reference}", data="status=closed", headers=headers)
     assert bad_type.status == 400
+
+
+async def test_a_poll_closing_in_the_past_is_told_why(bot: CivicBot, client: TestClient) -> None:
+    """A rule across fields says its own message, not that the body is no JSON object."""
+    response = await client.post("/api/v1/polls", headers=await _token(bot, "polls"),
+                                 json=_poll(closes_at=(utcnow() - timedelta(days=1)).isoformat()))
+    assert response.status == 400
+    assert "closes_at must come after" in (await response.json())["error"]["message"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("kind", "petition"), ("status", "en cours")])
+async def test_an_unknown_kind_or_status_filter_is_a_400_naming_it(
+        bot: CivicBot, client: TestClient, name: str, value: str) -> None:
+    response = await client.get("/api/v1/contributions", params={name: value},
+                                headers=await _token(bot, "contributions"))
+    assert response.status == 400 and (await response.json())["error"]["field"] == name

@@ -20,7 +20,7 @@ from tests.support.contributions import outbox_rows
 
 
 async def test_serve_runs_the_service_which_publishes_results_and_stops(bot: CivicBot) -> None:
-    assert "bot.contributions.maintenance:run" in serve.BACKGROUND_SERVICES
+    assert "bot.contributions.maintenance:run" in serve.LEADER_SERVICES
     async with bot.sessions() as session:
         poll = await create_poll(session, question={"fr": "Q ?"}, options=[{"fr": "A"}, {"fr": "B"}],
                                  opens_at=utcnow() - timedelta(hours=2), closes_at=utcnow() + timedelta(hours=1))
@@ -51,11 +51,11 @@ async def test_a_report_in_english(bot: CivicBot) -> None:
     assert "describe the problem" in (await bob.say("pothole")).text.lower()
     assert "few words" in (await bob.say("...")).text
     await bob.say("A deep hole near the tram stop")
-    assert "photo" in (await bob.say("Place du Commerce")).text
+    assert "photo" in (await bob.say("Quai de la Fosse")).text
     await bob.say("skip")
     assert "anonymous" in (await bob.say("I am not sure")).text.lower()
     summary = await bob.say("silent")
-    assert "Shall I send it?" in summary.text and "Place du Commerce" in summary.text
+    assert "Shall I send it?" in summary.text and "Quai de la Fosse" in summary.text
     receipt = await bob.say("send")
     assert "reference S-" in receipt.text
     listing = await bob.say("/contributions")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import CivicBot
+from bot.contributions import forwarding
 from bot.testing import ChatTester
 from connectors.city_webhook import CityWebhook, WebhookError, encode_event, sign, verify
 from tests.support.contributions import contribution, drain, let_time_pass, outbox_rows, report
@@ -38,7 +39,7 @@ def test_signature_checks_body_secret_and_age() -> None:
 async def test_reports_and_ideas_arrive_signed_and_in_order(city: CivicBot, receiver: WebhookReceiver) -> None:
     receiver.failing = 503
     first = await report(ChatTester(city, "alice"), "voirie", "Trou", photo="https://p.example/1.jpg")
-    second = await report(ChatTester(city, "bob"), "tags", "Tag", point=(47.3, -1.5), link="anonymous")
+    second = await report(ChatTester(city, "bob"), "tags", "Tag", point=(47.238, -1.53), link="anonymous")
     for _ in range(5):
         await drain(city)
         await let_time_pass(city)
@@ -55,6 +56,28 @@ async def test_reports_and_ideas_arrive_signed_and_in_order(city: CivicBot, rece
     assert (await contribution(city, first)).status == "open"
     deliveries = [event["delivery"] for event in receiver.events]
     assert deliveries == sorted(set(deliveries), key=int)
+
+
+async def test_a_receiver_slow_to_answer_gets_every_retry_with_the_same_idempotency_key(
+        city: CivicBot, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It keeps the event but answers after civicbot's timeout: each retry says it is the same
+    event, so the receiver keeps one report."""
+    monkeypatch.setattr(forwarding, "TIMEOUT_SECONDS", 0.3)
+    reference = await report(ChatTester(city, "alice"), "voirie", "Trou énorme boulevard Guist'hau")
+    receiver.answer_delay = 1.0
+    for _ in range(3):
+        await drain(city)
+        await let_time_pass(city)
+    receiver.answer_delay = 0
+    for _ in range(3):
+        await drain(city)
+        await let_time_pass(city)
+    assert len(receiver.arrivals) >= 3
+    assert len(set(receiver.arrivals)) == 1
+    delivery, key = receiver.arrivals[0]
+    assert key == f"civicbot-{delivery}"
+    assert [event["data"]["contribution"]["reference"] for event in receiver.events] == [reference]
+    assert (await contribution(city, reference)).status == "open"
 
 
 async def test_idea_created_and_threshold_events(city: CivicBot, receiver: WebhookReceiver) -> None:

@@ -2,6 +2,7 @@
 back end does (errors, slowness, an outage and a restart), and its statuses come back."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -14,7 +15,7 @@ from bot import metrics
 from bot.app import CivicBot
 from bot.contributions import categories, forwarding
 from bot.contributions.followup import poll_open311
-from bot.contributions.models import ContributionEvent
+from bot.contributions.models import Contribution, ContributionEvent
 from bot.contributions.store import FORWARD_KIND
 from bot.outbox import OutboxEntry
 from bot.testing import ChatTester
@@ -105,7 +106,8 @@ async def test_an_outage_loses_nothing_and_keeps_the_order(city: CivicBot, serve
     await server.start()
     await let_time_pass(city)
     await deliver_everything(city)
-    assert [form["description"] for form in server.posts] == [f"Trou numéro {n}" for n in range(6)]
+    assert [form["description"] for form in server.posts] == [
+        f"Trou numéro {n}\n\n[civicbot {reference}]" for n, reference in enumerate(references)]
     assert all(row.status == "sent" for row in await outbox_rows(city, FORWARD_KIND))
     for reference in references:
         assert (await contribution(city, reference)).remote_id
@@ -129,6 +131,55 @@ async def test_server_errors_and_slow_answers_are_retried(city: CivicBot, server
     assert (await contribution(city, reference)).remote_id
     row = (await outbox_rows(city, FORWARD_KIND))[0]
     assert row.attempts == 3 and row.status == "sent"
+    assert len(server.posts) == 1  # the slow post was stored: found by its reference, not posted again
+
+
+async def test_a_back_end_that_stores_then_answers_too_late_gets_the_report_once(
+        city: CivicBot, server: Open311Server, monkeypatch) -> None:
+    """The audit saw 4 duplicates in 100 s: each retry after the timeout posted the report again."""
+    monkeypatch.setattr(forwarding, "TIMEOUT_SECONDS", 0.3)
+    reference = await report(ChatTester(city, "alice"), "Nid de poule",
+                             "Gros trou devant le 12 rue de la Marne, dangereux pour les vélos")
+    server.answer_delay = 1.0  # stores the report, answers after civicbot gave up waiting
+    for _ in range(4):
+        await drain(city)
+        await asyncio.sleep(1.0)  # the back end finishes storing it
+        await let_time_pass(city)
+    stored = [form for form in server.posts if reference in form["description"]]
+    assert len(stored) == 1
+    server.answer_delay = 0
+    await deliver_everything(city)
+    assert len(server.posts) == 1
+    assert (await contribution(city, reference)).remote_id == next(iter(server.requests))
+
+
+async def test_a_crash_between_the_post_and_the_commit_does_not_post_twice(
+        city: CivicBot, server: Open311Server) -> None:
+    reference = await report(ChatTester(city, "bob"), "Nid de poule", "nid de poule rue crebillon")
+    await deliver_everything(city)
+    async with city.sessions() as session:  # as if the answer had never been written down
+        await session.execute(update(OutboxEntry).values(status="pending"))
+        await session.execute(update(Contribution).values(remote_id=None, forwarded_at=None))
+        await session.commit()
+    await deliver_everything(city)
+    assert len(server.posts) == 1
+    assert (await contribution(city, reference)).remote_id == next(iter(server.requests))
+
+
+async def test_a_back_end_that_cannot_search_gets_the_report_again_with_a_warning(
+        city: CivicBot, server: Open311Server, monkeypatch, caplog) -> None:
+    """What the guarantee does not cover, as documented: no search, no way to know."""
+    monkeypatch.setattr(forwarding, "TIMEOUT_SECONDS", 0.3)
+    server.search_refused = 400
+    await report(ChatTester(city, "carol"), "Nid de poule", "Trou")
+    server.answer_delay = 1.0
+    await drain(city)
+    await asyncio.sleep(1.0)
+    server.answer_delay = 0
+    await let_time_pass(city)
+    await deliver_everything(city)
+    assert len(server.posts) == 2
+    assert "cannot search its requests" in caplog.text
 
 
 async def test_a_slow_answer_that_succeeded_is_not_posted_twice(city: CivicBot, server: Open311Server) -> None:
@@ -149,14 +200,14 @@ def forwards(outcome: str) -> float:
 async def test_a_refusal_fails_that_report_only_and_tells_its_author(city: CivicBot,
                                                                      server: Open311Server) -> None:
     first = await report(ChatTester(city, "alice"), "Dépôt sauvage", "Encombrants")
-    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.3, -1.5))
+    second = await report(ChatTester(city, "bob"), "Nid de poule", "Autre trou", point=(47.238, -1.53))
     server.services = [s for s in server.services if s["service_code"] != "depot"]  # withdrawn: 404
     refused, accepted = forwards("refused"), forwards("accepted")
     await deliver_everything(city)
     assert (forwards("refused") - refused, forwards("accepted") - accepted) == (1, 1)  # as /metrics shows
     failed, sent = await contribution(city, first), await contribution(city, second)
     assert failed.status == "failed" and failed.remote_id is None
-    assert sent.status == "open" and [p["description"] for p in server.posts] == ["Autre trou"]
+    assert sent.status == "open" and [p["description"] for p in server.posts] == [f"Autre trou\n\n[civicbot {second}]"]
     news = await outbox_rows(city, "message")
     assert [row.chat_id for row in news] == ["alice"] and first in news[0].payload["text"]
 

@@ -142,7 +142,7 @@ async def test_forget_asks_first_and_keeps_everything_when_refused(bot: CivicBot
 async def test_maintenance_cuts_old_links_only(bot: CivicBot, settings, monkeypatch) -> None:
     resident = ChatTester(bot, CHAT)
     old = await report(resident, "voirie", "Trou ancien")
-    recent = await report(resident, "tags", "Tag récent", point=(47.2, -1.5))
+    recent = await report(resident, "tags", "Tag récent", point=(47.2025, -1.545))
     async with bot.sessions() as session:
         await session.execute(update(Contribution).where(Contribution.reference == old)
                               .values(created_at=utcnow() - timedelta(days=settings.retention_days + 1)))

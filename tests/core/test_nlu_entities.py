@@ -59,10 +59,17 @@ def test_dates(text: str, expected: dict) -> None:
     assert dates(text) == expected
 
 
-@pytest.mark.parametrize("text", ["31/02/2024", "le 45 mars", "je peux venir", "rue 12", "3000 euros",
+@pytest.mark.parametrize(("text", "impossible"), [("le conseil du 31/02/2024", "31/02/2024"),
+                                                 ("seance du 30 fevrier 2015", "30 fevrier 2015"),
+                                                 ("le 45 mars", "45 mars")])
+def test_a_day_that_does_not_exist_is_named_as_such(text: str, impossible: str) -> None:
+    assert extract_period(text, TODAY) == {"impossible_date": impossible}
+
+
+@pytest.mark.parametrize("text", ["je peux venir", "rue 12", "3000 euros",
                                   "can we meet", "1 234 567 €", "j'habite au 12 rue de la paix",
                                   "may I ask", "0,4 km"])
-def test_impossible_or_absent_dates_give_nothing(text: str) -> None:
+def test_absent_dates_give_nothing(text: str) -> None:
     assert dates(text) == {}
 
 

@@ -182,7 +182,7 @@ async def test_the_description_is_valid_openapi(client: TestClient) -> None:
     response = await client.get("/api/v1/handover/openapi.json")
     document = await response.json()
     validate(document)
-    assert set(document["paths"]) == {BASE, f"{BASE}/{{id}}", f"{BASE}/{{id}}/messages", f"{BASE}/{{id}}/close"}
+    assert {BASE, f"{BASE}/{{id}}", f"{BASE}/{{id}}/messages", f"{BASE}/{{id}}/close"} <= set(document["paths"])
     assert "Nantes" in document["info"]["title"]
 
 

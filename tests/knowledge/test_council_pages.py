@@ -55,3 +55,11 @@ async def test_the_pages_in_english(council: CivicBot) -> None:
     assert "12 March 2024" in reply.text and "(page 1 of" in reply.text
     more = next(choice for choice in reply.choices if choice.label == "See more")
     assert "Délibération numéro 11 " in (await resident.say(more.value)).text
+    assert "Délibération numéro 21 " in (await resident.say("more")).text  # typed, no button
+
+
+@pytest.mark.parametrize("typed", ["voir la suite", "la suite svp", "suite", "afficher la suite"])
+async def test_the_next_page_typed_in_french(council: CivicBot, typed: str) -> None:
+    resident = ChatTester(council, user="lecteur")
+    await resident.say("le conseil du 12 mars 2024")
+    assert "Délibération numéro 11 " in (await resident.say(typed)).text

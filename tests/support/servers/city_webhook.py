@@ -1,12 +1,19 @@
 """A city's webhook receiver on loopback: checks each signature as a real receiver would."""
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp import web
 
-from connectors.city_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from connectors.city_webhook import (
+    DELIVERY_HEADER,
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify,
+)
 from tests.support.servers.open311 import LoopbackServer
 
 SECRET = "webhook-test-secret"
@@ -19,6 +26,8 @@ class WebhookReceiver(LoopbackServer):
         self.events: list[dict[str, Any]] = []  # the bodies accepted, in order
         self.rejected = 0  # bad signatures
         self.failing: int | None = None
+        self.arrivals: list[tuple[str, str]] = []  # (X-Civicbot-Delivery, Idempotency-Key) of each
+        self.answer_delay = 0.0  # seconds between keeping an event and answering
 
     @property
     def url(self) -> str:
@@ -37,5 +46,10 @@ class WebhookReceiver(LoopbackServer):
                       request.headers.get(SIGNATURE_HEADER, "")):
             self.rejected += 1
             return web.Response(status=401)
-        self.events.append(json.loads(body))
+        delivery = request.headers.get(DELIVERY_HEADER, "")
+        self.arrivals.append((delivery, request.headers.get(IDEMPOTENCY_HEADER, "")))
+        if all(event["delivery"] != delivery for event in self.events):  # as a receiver dedupes
+            self.events.append(json.loads(body))
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return web.Response(status=204)

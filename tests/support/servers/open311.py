@@ -49,13 +49,14 @@ class StoredRequest:
     status_notes: str = ""
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
     token: str | None = None
+    requested: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def as_json(self) -> dict[str, Any]:
         return {"service_request_id": self.service_request_id, "status": self.status,
                 "status_notes": self.status_notes or None,
                 "service_code": self.form.get("service_code"),
                 "description": self.form.get("description"),
-                "requested_datetime": self.updated.isoformat(),
+                "requested_datetime": self.requested.isoformat(),
                 "updated_datetime": self.updated.isoformat()}
 
 
@@ -90,6 +91,8 @@ class Open311Server(LoopbackServer):
         self.calls: list[str] = []  # "METHOD path" of every call
         self.failing: int | None = None  # answer every call with this HTTP status
         self.delay = 0.0  # seconds to wait before answering
+        self.answer_delay = 0.0  # seconds between storing a posted request and answering
+        self.search_refused: int | None = None  # answer GET requests.json without ids with this status
         self.batch_ready = True  # whether a batch token resolves to an id yet
         self._ids = itertools.count(1001)
 
@@ -152,19 +155,28 @@ class Open311Server(LoopbackServer):
         fields = {key: (form.getall(key) if key.endswith("[]") else form.get(key)) for key in form}
         stored = StoredRequest(str(next(self._ids)), fields)
         self.posts.append(fields)
+        self.requests[stored.service_request_id] = stored
+        if self.answer_delay:  # slow, but it has the report: the answer may come too late
+            await asyncio.sleep(self.answer_delay)
         if service.get("type") == "batch":
             stored.token = f"tok-{stored.service_request_id}"
             self.tokens[stored.token] = stored
-            self.requests[stored.service_request_id] = stored
             return web.json_response([{"token": stored.token}], status=201)
-        self.requests[stored.service_request_id] = stored
         return web.json_response([{"service_request_id": stored.service_request_id,
                                    "service_notice": "Merci"}], status=201)
 
     async def _requests(self, request: web.Request) -> web.Response:
+        """By ids, or (GeoReport's search) by service_code and start_date."""
         ids = [value for value in request.query.get("service_request_id", "").split(",") if value]
-        found = [self.requests[i].as_json() for i in ids if i in self.requests]
-        return web.json_response(found)
+        if ids:
+            return web.json_response([self.requests[i].as_json() for i in ids if i in self.requests])
+        if self.search_refused is not None:
+            return self._errors(self.search_refused, self.search_refused, "search not supported")
+        code, since = request.query.get("service_code"), request.query.get("start_date")
+        start = datetime.fromisoformat(since) if since else datetime.min.replace(tzinfo=UTC)
+        return web.json_response([stored.as_json() for stored in self.requests.values()
+                                  if (code is None or stored.form.get("service_code") == code)
+                                  and stored.requested >= start])
 
     async def _token(self, request: web.Request) -> web.Response:
         stored = self.tokens.get(request.match_info["token"])

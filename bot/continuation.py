@@ -1,0 +1,49 @@
+"""Follow-ups in context: "et à Doulon ?" after the officials of Malakoff, "et son mail ?" after
+the mayor, "and on Sunday?" after a service's hours.
+
+The last information request (its intent and words) is kept in the conversation; a short
+message opening with "et" / "and" that the NLU does not clearly take elsewhere continues it:
+the same intent answers again, with what the new words name (a quartier, a topic, a day)
+replacing what the first ones named.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.models import Conversation
+from bot.nlu import UNKNOWN, NluResult
+from bot.text import normalize
+
+CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council"})
+MAX_WORDS = 7  # longer messages are requests of their own
+SURE = 0.7  # the NLU's confidence from which a message is another request
+_OPENING = re.compile(r"^(et|and|what about|how about)\b\s*")
+_WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
+                   r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
+                   r"|ce soir|tonight|week end|weekend|\d{4})\b")
+_LAST = "last"
+
+
+def remember(conversation: Conversation, intent: str, text: str, entities: dict[str, Any]) -> None:
+    """Keep an information request, for the follow-ups that continue it."""
+    if intent in CONTINUED:
+        conversation.data = {**conversation.data,
+                             _LAST: {"intent": intent, "text": text, "entities": entities}}
+
+
+def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResult | None:
+    """The last request continued by ``text`` ("et à Doulon ?"), or None when it is not a
+    follow-up of it."""
+    last = conversation.data.get(_LAST)
+    folded = normalize(text)
+    opening = _OPENING.match(folded)
+    if not last or not opening or len(folded.split()) > MAX_WORDS:
+        return None
+    if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
+        return None
+    if nlu.intent == last["intent"] and nlu.entities.get("topic"):
+        return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
+    rest = folded[opening.end():]
+    words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
+    return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})

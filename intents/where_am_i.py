@@ -1,0 +1,50 @@
+"""where_am_i: which quartier a position or an address is in ("je suis dans quel quartier ?").
+
+With a position shared now or earlier, or an address in the message, it answers at once;
+otherwise it asks for one and the next position or address answers. Nothing is remembered:
+keeping the resident's quartier is find_official's offer, made only with their yes.
+"""
+from __future__ import annotations
+
+from bot.context import Context
+from bot.messages import Location, Reply
+from bot.text import normalize
+from knowledge.geo import area_at
+from knowledge.places import area_for, point_for_address
+
+NAME = "where_am_i"
+
+
+async def handle(ctx: Context) -> Reply:
+    address = ctx.entities.get("address")
+    location = ctx.location or (await point_for_address(ctx.session, ctx.settings, address)
+                                if address else None)
+    if ctx.entities.get("area_key") and location is None:
+        area = await area_for(ctx.session, ctx.settings, area_key=ctx.entities["area_key"])
+        if area is not None:
+            return _answer(ctx, area.name)
+    if location is not None:
+        return await _at(ctx, location)
+    ctx.start_flow("where")
+    return ctx.reply(ctx.t("ask_where"), [ctx.intent_choice("help")], request_location=True)
+
+
+async def resume(ctx: Context) -> Reply | None:
+    """The position or the address asked for; anything else is treated afresh."""
+    ctx.end_flow()
+    location = ctx.message.location
+    if location is None and normalize(ctx.text):
+        location = await point_for_address(ctx.session, ctx.settings, ctx.text[:200])
+    return await _at(ctx, location) if location is not None else None
+
+
+async def _at(ctx: Context, location: Location) -> Reply:
+    area = await area_at(ctx.session, location.latitude, location.longitude)
+    if area is None:
+        return ctx.reply(ctx.t("outside", city=ctx.settings.city_name), [ctx.intent_choice("help")])
+    return _answer(ctx, area.name)
+
+
+def _answer(ctx: Context, area: str) -> Reply:
+    return ctx.reply(ctx.t("in_area", area=area),
+                     [ctx.intent_choice("find_official"), ctx.intent_choice("find_service")])
