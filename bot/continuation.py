@@ -26,6 +26,14 @@ _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mond
 _DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|adresse|address"
                      r"|tel|telephone|phone|numero|number|site|website)\b")
 MAX_DETAIL_WORDS = 4
+# Words that may come with a detail asked alone ("c'est quoi son mail ?", "are they open on sunday?"):
+# any other word names a subject of its own ("hairdresser open on monday" is a new request).
+_DETAIL_FILLER = frozenset({
+    "l", "le", "la", "les", "son", "sa", "ses", "leur", "leurs", "c", "est", "quoi", "quel",
+    "quels", "quelle", "quelles", "ils", "elle", "il", "elles", "sont", "y", "a", "de", "du",
+    "des", "on", "at", "the", "its", "their", "they", "it", "is", "are", "what", "whats", "when",
+    "quand"
+})
 _LAST = "last"
 
 
@@ -44,7 +52,7 @@ def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResul
     opening = _OPENING.match(folded)
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
-    if not opening and not _DETAIL.search(folded):
+    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
         return None
     if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
         return None
@@ -53,3 +61,9 @@ def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResul
     rest = folded[opening.end():] if opening else folded
     words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+
+
+def _names_a_subject(folded: str) -> bool:
+    """True when a detail question also names what it is about ("hairdresser open on monday")."""
+    rest = _WHEN.sub(" ", _DETAIL.sub(" ", folded))
+    return any(word not in _DETAIL_FILLER for word in rest.split())
