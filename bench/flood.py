@@ -52,7 +52,8 @@ async def run(burst: int, residents: int, messages: int, database_url: str) -> t
                 finally:
                     await connector.stop()
                     await bot.close()
-    return Result(len(latencies), elapsed, latencies), flooder
+            rejected = server.stats.rejected_429
+    return Result(len(latencies), elapsed, latencies, rejected), flooder
 
 
 async def main(arguments: argparse.Namespace) -> None:
