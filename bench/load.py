@@ -24,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.telegram_roundtrip import TEXTS, Result, _describe
@@ -33,27 +31,13 @@ from bot import serve
 from bot.app import CivicBot
 from bot.config import Settings
 from tests.support.delivery import add_subscribers, publish
-from tests.support.network import free_port
+from tests.support.network import free_port, until_answers
 from tests.support.scratch import scratch_database
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
 
 FLOODER = 5_000
 RESIDENTS_FROM = 10_000
 SUBSCRIBERS_FROM = 100_000
-
-
-async def until_ready(port: int, task: asyncio.Task) -> None:
-    async with aiohttp.ClientSession() as http:
-        while True:
-            if task.done():
-                task.result()
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
 
 
 async def converse(server: TelegramApiServer, chat_id: int, messages: int, think: float,
@@ -80,7 +64,8 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
         stop = asyncio.Event()
         serving = asyncio.create_task(serve.serve(settings, stop))
         try:
-            await until_ready(settings.http_port, serving)
+            await until_answers(f"http://127.0.0.1:{settings.http_port}/readyz",
+                                lambda: serving.result() if serving.done() else None)
             if subscribers:
                 await publish(setup)
             broadcast_started = time.perf_counter()
