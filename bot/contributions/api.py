@@ -128,7 +128,7 @@ async def list_contributions(request: web.Request) -> web.Response:
     except RequestError as error:
         return bad_request(error)
     for name, known in (("kind", KINDS), ("status", STATUSES)):
-        if request.query.get(name):
+        if name in request.query:  # given empty, it is no filter but a mistake
             if request.query[name] not in known:
                 return json_error(400, "invalid", f"one of {', '.join(known)}", name)
             query = query.where(getattr(Contribution, name) == request.query[name])

@@ -93,6 +93,9 @@ async def test_the_city_reads_contributions_and_sets_their_status(bot: CivicBot,
                                     headers=headers)).json()
     assert older["contributions"][0]["reference"] == reference and older["next_before"] is None
     assert "alice" not in str(older) and "user" not in str(older)
+    for query in ("kind=", "status=", "kind=rapport", "status=ouvert"):  # an empty filter is a mistake too
+        refused = await client.get(f"/api/v1/contributions?{query}", headers=headers)
+        assert refused.status == 400 and query.split("=")[0] in (await refused.json())["error"]["field"]
     response = await client.patch(f"/api/v1/contributions/{reference.lower()}", headers=headers,
                                   json={"status": "closed", "notes": "Rebouché le 3 mars"})
     assert response.status == 200 and (await response.json())["status"] == "closed"
