@@ -1,5 +1,5 @@
 """Follow-ups in context: "et à Doulon ?" after the officials of Malakoff, "et son mail ?" after
-the mayor, "and on Sunday?" after a service's hours.
+the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the town hall.
 
 The last information request (its intent and words) is kept in the conversation; a short
 message opening with "et" / "and" that the NLU does not clearly take elsewhere continues it:
@@ -22,6 +22,18 @@ _OPENING = re.compile(r"^(et|and|what about|how about)\b\s*")
 _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
                    r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
                    r"|ce soir|tonight|week end|weekend|\d{4})\b")
+# A detail of what was just answered, asked alone: "opening hours?", "son mail ?", "l'adresse ?"
+_DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|adresse|address"
+                     r"|tel|telephone|phone|numero|number|site|website)\b")
+MAX_DETAIL_WORDS = 4
+# Words that may come with a detail asked alone ("c'est quoi son mail ?", "are they open on sunday?"):
+# any other word names a subject of its own ("hairdresser open on monday" is a new request).
+_DETAIL_FILLER = frozenset({
+    "l", "le", "la", "les", "son", "sa", "ses", "leur", "leurs", "c", "est", "quoi", "quel",
+    "quels", "quelle", "quelles", "ils", "elle", "il", "elles", "sont", "y", "a", "de", "du",
+    "des", "on", "at", "the", "its", "their", "they", "it", "is", "are", "what", "whats", "when",
+    "quand"
+})
 _LAST = "last"
 
 
@@ -33,17 +45,25 @@ def remember(conversation: Conversation, intent: str, text: str, entities: dict[
 
 
 def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResult | None:
-    """The last request continued by ``text`` ("et à Doulon ?"), or None when it is not a
+    """The last request continued by ``text`` ("et à Doulon ?", "horaires ?"), or None when it is not a
     follow-up of it."""
     last = conversation.data.get(_LAST)
     folded = normalize(text)
     opening = _OPENING.match(folded)
-    if not last or not opening or len(folded.split()) > MAX_WORDS:
+    if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
+        return None
+    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
         return None
     if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
         return None
     if nlu.intent == last["intent"] and nlu.entities.get("topic"):
         return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
-    rest = folded[opening.end():]
+    rest = folded[opening.end():] if opening else folded
     words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+
+
+def _names_a_subject(folded: str) -> bool:
+    """True when a detail question also names what it is about ("hairdresser open on monday")."""
+    rest = _WHEN.sub(" ", _DETAIL.sub(" ", folded))
+    return any(word not in _DETAIL_FILLER for word in rest.split())

@@ -7,9 +7,13 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
   ``ctx.start_flow(...)`` (returning None lets the router treat the message afresh), and
   ``async def leave(ctx) -> None``, called when the resident leaves that flow, whichever way
   (it ended, "annuler", another flow started), in the same transaction; ``LISTENS = True``
-  has the flow's steps listened to (``bot.listening``: "aide", "stop", another request);
+  has the flow's steps listened to (``bot.listening``: "aide", "stop", another request); and
+  ``async def consent(ctx) -> str | None`` when it acts on the resident's behalf: the question
+  asked before acting on a request that is not unambiguous (see :mod:`bot.consent`);
 - the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
-  commands that go straight to the intent) and ``messages`` (per language, the intent's catalog).
+  commands that go straight to the intent), optional ``requests`` (words that make a request
+  for the intent's action explicit: see :mod:`bot.consent`) and ``messages`` (per language,
+  the intent's catalog).
 
 Nothing else needs to change to add an intent.
 """
@@ -23,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from bot.text import normalize
 from bot.yamlfile import load_file
 
 if TYPE_CHECKING:
@@ -39,6 +44,7 @@ LANGUAGES = ("fr", "en")
 Handler = Callable[["Context"], Awaitable["Reply"]]
 Resumer = Callable[["Context"], Awaitable["Reply | None"]]
 Leaver = Callable[["Context"], Awaitable[None]]
+Asker = Callable[["Context"], Awaitable["str | None"]]
 
 
 @dataclass
@@ -47,8 +53,10 @@ class IntentSpec:
     handle: Handler
     resume: Resumer | None = None
     leave: Leaver | None = None
+    consent: Asker | None = None
     examples: dict[str, list[str]] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
     listens: bool = False  # its flow's steps are listened to (bot.listening)
 
@@ -77,9 +85,11 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
         handle=handle,
         resume=getattr(module, "resume", None),
         leave=getattr(module, "leave", None),
+        consent=getattr(module, "consent", None),
         listens=bool(getattr(module, "LISTENS", False)),
         examples={lang: list(data.get("examples", {}).get(lang, [])) for lang in LANGUAGES},
         commands=[str(command).lower() for command in data.get("commands", [])],
+        requests=[normalize(str(words)) for words in data.get("requests", [])],
         messages={lang: dict(data.get("messages", {}).get(lang, {})) for lang in LANGUAGES},
     )
 

@@ -23,6 +23,7 @@ LANGUAGES = ("fr", "en")
 SWITCH_WORDS = 4  # real words a message needs to switch the conversation's language
 SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language to switch
 FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
+FAIR_FIRST_CONFIDENCE = 0.6  # ... or of a first message of several words, each in that language
 COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
 
 _LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
@@ -117,7 +118,12 @@ class LanguageDetector:
             command = _COMMAND.match(text)
             if not guess.words and command:  # "/council": the command's own word, if it tells
                 guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
-            return guess.language if guess.confidence >= needed else None
+            if guess.confidence >= needed:
+                return guess.language
+            # fairly sure, and word by word in that language: "data on cycle lanes"
+            fairly = (guess.language is not None and guess.words >= SWITCH_WORDS
+                      and guess.confidence >= FAIR_FIRST_CONFIDENCE and self._mostly(text, guess.language))
+            return guess.language if fairly else None
         other = guess.language
         if (other is not None and other != current and guess.words >= SWITCH_WORDS
                 and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import consent
 from bot.context import Context
 from bot.continuation import continued, remember
 from bot.db import Committer, utcnow
@@ -182,6 +183,7 @@ class Router:
             return Context(self.bot, session, message, text, user, conversation, lang,
                            nlu or NluResult(text, intent, 1.0), intent)
 
+        pending = consent.take_pending(conversation)
         if message.location:
             conversation.data = remembered(conversation.data, message.location)
         else:
@@ -207,6 +209,13 @@ class Router:
             had_flow = conversation.flow is not None
             context(UNKNOWN).end_flow()
             return self._core_reply("core.cancelled" if had_flow else "core.nothing_to_cancel", lang)
+
+        if pending and not command:
+            reply = await consent.answer(context(UNKNOWN), pending)
+            if reply is not None:
+                return reply
+            text = consent.read_with(pending, text, self.bot.nlu.classify(text).intent)
+            normalized = normalize(text)
 
         if conversation.flow and not command:
             spec = self.bot.intents.get(conversation.flow)
@@ -243,11 +252,11 @@ class Router:
             log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
         follow_up = continued(conversation, text, nlu)
         if follow_up is not None:
-            return await self.bot.intents[follow_up.intent].handle(Context(
+            return await consent.handle(Context(
                 self.bot, session, message, follow_up.text, user, conversation, lang, follow_up,
-                follow_up.intent))
+                follow_up.intent), self.bot.intents[follow_up.intent])
         remember(conversation, nlu.intent, text, nlu.entities)
-        reply = await self.bot.intents[nlu.intent].handle(context(nlu.intent, nlu))
+        reply = await consent.handle(context(nlu.intent, nlu), self.bot.intents[nlu.intent])
         return self._prompted(nlu.intent, conversation, reply)
 
     def _prompted(self, intent: str, conversation: Conversation, reply: Reply) -> Reply:

@@ -14,10 +14,10 @@ from knowledge.answers import (
     mentions,
     nothing_found,
     provenance,
-    request_text,
     request_words,
     requested_period,
     requested_year,
+    subject,
     when,
 )
 from knowledge.geo import area_by_key
@@ -87,7 +87,7 @@ async def _publications(ctx: Context) -> Reply:
     # a question about money without a figure: only documents about all of it, never a look-alike
     hits = relevant(found, share=1.0 if mentions(ctx, "money") else 0.5)
     if not hits:
-        return nothing_found(ctx, ctx.t("not_found", question=" ".join(request_words(ctx, NAME)) or request_text(ctx)))
+        return nothing_found(ctx, ctx.t("not_found", question=subject(ctx, NAME)))
     loaded = {row.key: row for model in (Dataset, Document)
               for row in await rows_of(ctx.session, model, hits)}
     rows = [loaded[hit.key] for hit in hits if hit.key in loaded]

@@ -18,6 +18,7 @@ from knowledge.answers import (
     provenance,
     request_words,
     requested_period,
+    subject,
     when,
 )
 from knowledge.models import Document
@@ -175,12 +176,12 @@ async def _none_when(ctx: Context, moment: str) -> str:
 async def _deliberations(ctx: Context) -> Reply:
     hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("document",), limit=20,
                                  ignore=ignored_words(ctx, NAME)))
-    subject = " ".join(request_words(ctx, NAME))
+    what = subject(ctx, NAME)
     documents = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.key.in_([hit.key for hit in hits])
     ).order_by(Document.date.desc()).limit(SHOWN))).all())
     if not documents:
-        return nothing_found(ctx, ctx.t("no_deliberations", subject=subject))
-    lines = [ctx.t("deliberations_on", subject=subject), *_deliberation_items(ctx, documents),
+        return nothing_found(ctx, ctx.t("no_deliberations", subject=what))
+    lines = [ctx.t("deliberations_on", subject=what), *_deliberation_items(ctx, documents),
              "", provenance(ctx, documents)]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])

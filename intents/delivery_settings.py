@@ -3,22 +3,20 @@ en pause", "reprendre", "chaque semaine", "plutôt une fois par jour", "heures c
 
 The change and its answer are my_subscriptions' (one place), which also says so, and changes
 nothing, when the resident follows nothing. A question ("je peux avoir un résumé chaque
-semaine ?") changes nothing either: it is answered with the settings and their buttons.
+semaine ?") changes nothing before the resident says yes (see :mod:`bot.consent`).
 """
-import re
-
 from bot.context import Context
 from bot.messages import Reply
-from bot.subscriptions import conversation
-from bot.text import normalize
 from intents import my_subscriptions
 
 NAME = "delivery_settings"
-_QUESTION = re.compile(r"^(est ce qu|est ce que|peut on|on peut|je peux|puis je|comment|c est possible"
-                       r"|can i|could i|is it possible|how)\b")
 
 
 async def handle(ctx: Context) -> Reply:
-    if "?" in ctx.text or _QUESTION.match(normalize(ctx.text)):
-        return await conversation.overview(ctx)
     return await my_subscriptions.handle(ctx)
+
+
+async def consent(ctx: Context) -> str | None:
+    """Asked before a change that is not plainly requested (bot.consent): "je peux avoir un
+    résumé chaque semaine ?" is answered with a yes/no question, nothing is changed before a yes."""
+    return await my_subscriptions.consent(ctx)

@@ -11,7 +11,16 @@ from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.text import names, normalize
-from knowledge.answers import format_date, ignored_words, mentions, nothing_found, provenance, request_text, word_list
+from knowledge.answers import (
+    format_date,
+    ignored_words,
+    mentions,
+    nothing_found,
+    provenance,
+    request_text,
+    subject,
+    word_list,
+)
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import (
@@ -49,7 +58,7 @@ async def handle(ctx: Context) -> Reply:
         return reply
     asked_something = question.function or question.rest or question.topic or question.place
     if asked_something and not mentions(ctx, "official_mine"):
-        return nothing_found(ctx, ctx.t("not_found", query=request_text(ctx)))
+        return nothing_found(ctx, ctx.t("not_found", query=subject(ctx, NAME)))
     return await _where(ctx)
 
 

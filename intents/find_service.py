@@ -23,6 +23,7 @@ from knowledge.answers import (
     now,
     provenance,
     request_text,
+    subject,
     week_hours,
     weekday_name,
 )
@@ -64,7 +65,7 @@ async def _with_position(ctx: Context) -> Reply | None:
 async def _answer(ctx: Context) -> Reply:
     kind = await asked_kind(ctx.session, without_clock(request_text(ctx)), ignored_words(ctx, NAME))
     if not kind:
-        return nothing_found(ctx, ctx.t("not_found", need=request_text(ctx)))
+        return nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     location = ctx.location
     asked = asked_time(request_text(ctx), now(ctx))
     lines = [ctx.t("found")]

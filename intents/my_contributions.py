@@ -15,12 +15,12 @@ from bot.messages import Choice, Reply
 
 NAME = "my_contributions"
 PAGE_SIZE = 15
-_REFERENCE = re.compile(r"\b([SI]-[A-Z0-9]{6})\b", re.IGNORECASE)
+REFERENCE = re.compile(r"\b([SI]-[A-Z0-9]{6})\b", re.IGNORECASE)
 _PAGE = re.compile(r"\bpage\s+(\d{1,4})\b", re.IGNORECASE)
 
 
 async def handle(ctx: Context) -> Reply:
-    reference = _REFERENCE.search(ctx.text)
+    reference = REFERENCE.search(ctx.text)
     if reference:
         return await _history(ctx, reference.group(1).upper())
     page = _PAGE.search(ctx.text)

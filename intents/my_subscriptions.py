@@ -16,3 +16,10 @@ async def handle(ctx: Context) -> Reply:
         return conversation.no_subscription(ctx)
     # The command itself may be the request ("/pause", "/reprendre").
     return await conversation.overview(ctx, await conversation.change_preferences(ctx, ctx.text, subscriber))
+
+
+async def consent(ctx: Context) -> str | None:
+    """Showing asks nothing; changing how they receive (pause, frequency, quiet hours) does."""
+    if await subscriber_of(ctx.session, ctx.user.id) is None:
+        return None
+    return conversation.preferences_question(ctx, ctx.text)

@@ -16,3 +16,7 @@ async def handle(ctx: Context) -> Reply:
                       [ctx.intent_choice("privacy_forget"), ctx.intent_choice("help")])
     reply.document = Document("civicbot-donnees.json", export_bytes(document))
     return reply
+
+
+async def consent(ctx: Context) -> str:
+    return ctx.t("consent")

@@ -6,6 +6,7 @@ only to deliver; "stop" removes it with the subscriptions.
 """
 from __future__ import annotations
 
+from bot.consent import is_question
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.subscriptions import conversation, phrases
@@ -40,8 +41,32 @@ async def handle(ctx: Context) -> Reply:
     return _ask(ctx)
 
 
+async def consent(ctx: Context) -> str | None:
+    """The question for what :func:`handle` would subscribe to; None when it would only ask."""
+    text = request_text(ctx)
+    if phrases.says(text, "follow"):
+        official = await _official(ctx, phrases.after_follow_word(text))
+        return _question(ctx, official) if official else None
+    topic, place = ctx.entities.get("topic"), await _place(ctx, ctx.entities, text)
+    if topic or place:
+        return _question(ctx, _choice(topic, place))
+    if phrases.says(text, "home_area"):  # without a quartier known, it is only asked
+        return ctx.t("subscriptions.consent.home_area") if ctx.user.home_area else None
+    if await subscriber_of(ctx.session, ctx.user.id) is None:
+        return None
+    return conversation.preferences_question(ctx, text)
+
+
+def _question(ctx: Context, choice: Subscription) -> str:
+    return ctx.t("subscriptions.consent.subscribe", what=conversation.describe(ctx, choice))
+
+
 async def resume(ctx: Context) -> Reply | None:
-    """The answer to "which topic?" or "which quartier?"; anything else is treated afresh."""
+    """The answer to "which topic?" or "which quartier?"; anything else, a question above all
+    ("c'est quand le prochain conseil ?"), is treated afresh."""
+    if is_question(ctx.text):
+        ctx.end_flow()
+        return None
     entities = ctx.bot.nlu.extractors.extract(ctx.text, normalize(ctx.text))
     place = await _place(ctx, entities, ctx.text)
     topic = ctx.flow_data.get("topic") or entities.get("topic")
@@ -85,24 +110,33 @@ async def _home_area(ctx: Context) -> Reply:
 
 
 async def _subscribe(ctx: Context, topic: str | None, place: Place | None) -> Reply:
+    return await _confirm(ctx, _choice(topic, place))
+
+
+def _choice(topic: str | None, place: Place | None) -> Subscription:
     if topic:
         key, label = place or ("", "")
-        choice = Subscription(kind=TOPIC, value=topic, label=topic, area=key, area_label=label)
-    else:
-        assert place is not None  # the callers give a topic or a place
-        choice = Subscription(kind=AREA, value=place[0], label=place[1], area="", area_label="")
-    return await _confirm(ctx, choice)
+        return Subscription(kind=TOPIC, value=topic, label=topic, area=key, area_label=label)
+    assert place is not None  # the callers give a topic or a place
+    return Subscription(kind=AREA, value=place[0], label=place[1], area="", area_label="")
+
+
+async def _official(ctx: Context, name: str) -> Subscription | None:
+    """Following the elected official ``name``, if one is surely meant."""
+    found = await find_by_name(ctx.session, name) if name else []
+    if not found or found[0][1] < SURE_NAME:
+        return None
+    official = found[0][0]
+    full_name = f"{official.first_name} {official.last_name}"
+    return Subscription(kind=OFFICIAL, value=name_key(full_name), label=full_name, area="", area_label="")
 
 
 async def _follow(ctx: Context, name: str) -> Reply:
-    found = await find_by_name(ctx.session, name) if name else []
-    if not found or found[0][1] < SURE_NAME:
+    official = await _official(ctx, name)
+    if official is None:
         return ctx.reply(ctx.t("official_unknown", name=name or "…"),
                          [ctx.intent_choice("find_official"), ctx.intent_choice("help")])
-    official = found[0][0]
-    full_name = f"{official.first_name} {official.last_name}"
-    return await _confirm(ctx, Subscription(kind=OFFICIAL, value=name_key(full_name), label=full_name,
-                                            area="", area_label=""))
+    return await _confirm(ctx, official)
 
 
 async def _confirm(ctx: Context, choice: Subscription) -> Reply:

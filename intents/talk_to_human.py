@@ -32,6 +32,13 @@ async def handle(ctx: Context) -> Reply:
     return ctx.reply("\n\n".join(parts))
 
 
+async def consent(ctx: Context) -> str | None:
+    """Asked before opening a ticket; an open one is only recalled."""
+    if await store.open_ticket_of(ctx.session, ctx.user.id) is not None:
+        return None
+    return ctx.t("consent", city=ctx.settings.city_name)
+
+
 async def resume(ctx: Context) -> Reply | None:
     ticket = await store.open_ticket_of(ctx.session, ctx.user.id)
     if ticket is None:  # an agent closed it: this message is for the bot again

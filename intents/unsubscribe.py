@@ -1,5 +1,6 @@
 """unsubscribe: "stop" in any form. Without a subject it stops everything and forgets the chat
-address; naming a topic, quartier or official stops only that; "pause" keeps the choices."""
+address; naming a topic, quartier or official stops only that; "pause", "pas de messages entre
+22h et 8h" or "chaque semaine" change how they are received and keep the choices."""
 from __future__ import annotations
 
 from sqlalchemy import delete
@@ -22,7 +23,7 @@ async def handle(ctx: Context) -> Reply:
     subscriptions = await subscriptions_of(ctx.session, ctx.user.id)
     if subscriber is None or not subscriptions:
         return conversation.no_subscription(ctx)
-    if phrases.says(text, "pause") or phrases.says(text, "resume"):
+    if conversation.preferences_question(ctx, text):  # "pas de messages la nuit": a setting
         return await conversation.overview(ctx, await conversation.change_preferences(ctx, text, subscriber))
     if not phrases.says(text, "everything"):
         named = _named(ctx, text, subscriptions)
@@ -31,6 +32,26 @@ async def handle(ctx: Context) -> Reply:
         if _names_something(ctx, text):
             return _which(ctx, subscriptions)
     return await _stop_all(ctx, subscriber, subscriptions)
+
+
+async def consent(ctx: Context) -> str | None:
+    """The question for what :func:`handle` would stop or change; None when it would only show."""
+    text = request_text(ctx)
+    subscriber = await subscriber_of(ctx.session, ctx.user.id)
+    subscriptions = await subscriptions_of(ctx.session, ctx.user.id)
+    if subscriber is None or not subscriptions:
+        return None
+    question = conversation.preferences_question(ctx, text)
+    if question:
+        return question
+    stopped = subscriptions
+    if not phrases.says(text, "everything"):
+        named = _named(ctx, text, subscriptions)
+        if not named and _names_something(ctx, text):
+            return None
+        stopped = named or subscriptions
+    what = ", ".join(conversation.describe(ctx, subscription) for subscription in stopped)
+    return ctx.t("subscriptions.consent.unsubscribe", what=what)
 
 
 def _named(ctx: Context, text: str, subscriptions: list[Subscription]) -> list[Subscription]:

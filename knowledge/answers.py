@@ -21,6 +21,7 @@ from knowledge.search import query_words
 WORDS_FILE = Path(__file__).parent / "query_words.yaml"
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?\s*")
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a word as written, apostrophes cut ("l'élu": l, élu)
 
 
 @cache
@@ -60,6 +61,16 @@ def request_words(ctx: Context, fillers: str) -> list[str]:
     dated = frozenset(normalize(period.words if period else ctx.entities.get("impossible_date", "")).split())
     return [word for word in query_words(request_text(ctx), ignored_words(ctx, fillers) | dated)
             if not _YEAR.match(word)]
+
+
+def subject(ctx: Context, fillers: str) -> str:
+    """What the request is about, in the resident's spelling, to quote back instead of their
+    whole sentence: "qui s'occupe du vélo ?" is about « vélo »; the whole request when no word
+    is left."""
+    kept = set(request_words(ctx, fillers)) - word_list("asking")
+    words = [word for word in _WORD.findall(request_text(ctx))
+             if normalize(word) and set(normalize(word).split()) <= kept]
+    return " ".join(words) or request_text(ctx)
 
 
 def requested_period(ctx: Context) -> Period | None:
@@ -150,10 +161,20 @@ Answer = Callable[[Context], Awaitable[Reply]]
 async def answer_or_ask(ctx: Context, answer: Answer, question: str) -> Reply:
     """Answer the request, or, when it names nothing to look for, ask what (the ``question``
     message) and answer the next message."""
-    if request_words(ctx, ctx.intent):
+    if _besides_place(ctx, request_words(ctx, ctx.intent)):
         return await answer(ctx)
     ctx.start_flow("question")
     return ctx.reply(ctx.t(question), [ctx.intent_choice("talk_to_human")])
+
+
+def _besides_place(ctx: Context, words: list[str]) -> list[str]:
+    """The words that are not the quartier named: "quels services dans le quartier Malakoff ?"
+    names nothing to look for yet."""
+    area = ctx.entities.get("area")
+    if not area:
+        return words
+    place = set(normalize(str(area)).split()) | word_list("place_words") | word_list("asking")
+    return [word for word in words if word not in place]
 
 
 async def answer_the_question(ctx: Context, answer: Answer) -> Reply | None:

@@ -91,8 +91,8 @@ def provenance_options(default: Origin | None = None):
     return decorate
 
 
-ENCODING = click.option("--encoding", default="utf-8-sig", show_default=True,
-                        help="Text encoding of the file, e.g. latin-1.")
+ENCODING = click.option("--encoding", default=None,
+                        help="Text encoding of the file, e.g. latin-1 [default: detected].")
 
 
 @click.group(name="import")
@@ -107,7 +107,7 @@ def import_group() -> None:
 @ENCODING
 @provenance_options(RNE_ORIGIN)
 @click.pass_obj
-def rne(settings: Settings, path: Path, communes: tuple[str, ...], encoding: str,
+def rne(settings: Settings, path: Path, communes: tuple[str, ...], encoding: str | None,
         origin: Origin) -> None:
     """Elected officials from the Répertoire national des élus (elus-conseillers-municipaux-cm.csv)."""
     run_import(settings, lambda writer: import_rne(writer, path, set(communes), origin, encoding),
@@ -120,7 +120,7 @@ def rne(settings: Settings, path: Path, communes: tuple[str, ...], encoding: str
 @ENCODING
 @provenance_options()
 @click.pass_obj
-def deliberations(settings: Settings, path: Path, body: str, encoding: str, origin: Origin) -> None:
+def deliberations(settings: Settings, path: Path, body: str, encoding: str | None, origin: Origin) -> None:
     """Council deliberations in the SCDL CSV format."""
     run_import(settings, lambda writer: import_deliberations(writer, path, origin, body, encoding),
                "deliberations")
@@ -129,11 +129,16 @@ def deliberations(settings: Settings, path: Path, body: str, encoding: str, orig
 @import_group.command()
 @click.argument("path", type=FILE)
 @click.option("--city", help="Only the features of this commune (property libcom).")
+@click.option("--name-property", metavar="PROPERTY",
+              help="The feature property holding the name, e.g. LIBQUART [default: toponyme, "
+                   "nom, name, NOM or libelle].")
 @provenance_options()
 @click.pass_obj
-def areas(settings: Settings, path: Path, city: str | None, origin: Origin) -> None:
-    """Neighbourhoods from GeoJSON (e.g. the Opendatasoft quartiers export)."""
-    run_import(settings, lambda writer: import_areas(writer, path, origin, city), "areas")
+def areas(settings: Settings, path: Path, city: str | None, name_property: str | None,
+          origin: Origin) -> None:
+    """Neighbourhoods, or the communes of a metropolis, from GeoJSON (e.g. Opendatasoft exports)."""
+    run_import(settings, lambda writer: import_areas(writer, path, origin, city, name_property),
+               "areas")
 
 
 def _plain_command(kind: str, help_text: str) -> None:
@@ -142,7 +147,7 @@ def _plain_command(kind: str, help_text: str) -> None:
     @ENCODING
     @provenance_options()
     @click.pass_obj
-    def command(settings: Settings, path: Path, encoding: str, origin: Origin) -> None:
+    def command(settings: Settings, path: Path, encoding: str | None, origin: Origin) -> None:
         run_import(settings, lambda writer: import_plain(writer, kind, path, origin, encoding),
                    f"{kind}s")
 

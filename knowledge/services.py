@@ -17,14 +17,22 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
 from bot.yamlfile import load_file
 from knowledge.geo import EARTH_RADIUS_M, distance_m
 from knowledge.models import Service
-from knowledge.search import CANDIDATES, matched_words, query_words, relevant, rows_of, search
+from knowledge.search import (
+    CANDIDATES,
+    correct,
+    matched_words,
+    query_words,
+    relevant,
+    rows_of,
+    search,
+)
 
 FIRST_RADIUS_M = 1_000.0
 KINDS_FILE = Path(__file__).parent / "service_kinds.yaml"
@@ -42,8 +50,16 @@ class Kind:
         return bool(self.matches or self.categories)
 
 
+# The distinct categories by skipping along the (category, …) index: one probe per category,
+# not a scan of every service (SELECT DISTINCT reads them all on PostgreSQL).
+_CATEGORIES = text(
+    "WITH RECURSIVE c(category) AS (SELECT min(category) FROM kb_services UNION ALL "
+    "SELECT (SELECT min(category) FROM kb_services WHERE category > c.category) FROM c "
+    "WHERE c.category IS NOT NULL) SELECT category FROM c WHERE category IS NOT NULL")
+
+
 async def _categories(session: AsyncSession) -> list[str]:
-    return list((await session.scalars(select(Service.category).distinct())).all())
+    return list((await session.scalars(_CATEGORIES)).all())
 
 
 @cache
@@ -53,24 +69,45 @@ def _residents_words() -> dict[str, tuple[str, ...]]:
     return {category: tuple(normalize(word) for word in words) for category, words in kinds.items()}
 
 
-def _names(category: str, words: tuple[str, ...]) -> bool:
-    """Whether the request's words name the category: every word of the category or of one
-    of its residents' names, spelt close enough ("supermarche" names ``supermarket``,
-    "boulangerie" names ``bakery``; "mairie" does not name ``mairie annexe``)."""
+def _names_of(category: str) -> str:
+    """The category and the words residents use for it, folded."""
+    return normalize(" ".join((category.replace("_", " "), *_residents_words().get(category, ()))))
+
+
+def _named(category: str, words: tuple[str, ...]) -> int:
+    """How many words the request uses to name the category: every word of the category or
+    of one of its residents' names, spelt close enough ("supermarche" names ``supermarket``,
+    "boulangerie" names ``bakery``); 0 if it does not name it."""
     joined = " ".join(words)
+    best = 0
     for name in (category.replace("_", " "), *_residents_words().get(category, ())):
         own = tuple(word for word in normalize(name).split() if word not in STOP_WORDS)
         if own and len(matched_words(own, joined, "")) == len(own):
-            return True
-    return False
+            best = max(best, len(own))
+    return best
 
 
 async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]) -> Kind:
+    """The services a request asks for. A request that only names categories ("pharmacie la
+    plus proche") is those categories, without a full-text search; one with other words too
+    ("piscine Léo Lagrange") also gets the services its words match."""
+    words = tuple(await correct(session, query_words(request, ignore)))
+    named = {category: count for category in await _categories(session)
+             if category and (count := _named(category, words))}
+    categories = _most_specific(named)
+    names = " ".join(_names_of(category) for category in categories)
+    if categories and len(matched_words(words, names, "")) == len(words):
+        return Kind((), categories)
     hits = relevant(await search(session, request, ("service",), limit=CANDIDATES, ignore=ignore))
-    words = hits[0].words if hits else tuple(query_words(request, ignore))
-    categories = frozenset(category for category in await _categories(session)
-                           if category and _names(category, words))
     return Kind(tuple(await rows_of(session, Service, hits)), categories)
+
+
+def _most_specific(named: dict[str, int]) -> frozenset[str]:
+    """The categories named with the most words: "mairie annexe" names ``mairie annexe`` and
+    ``mairie``, and asks for the first; "restauration rapide" is ``fast_food``, not
+    ``restaurant``."""
+    most = max(named.values(), default=0)
+    return frozenset(category for category, count in named.items() if count == most)
 
 
 async def all_of(session: AsyncSession, kind: Kind) -> list[Service]:

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 
-# Windows and spacings are 1 % wider than the nominal limit, against rounding on either side.
-SPACING_MARGIN = 1.01
+# Windows and spacings are 0.2 % wider than the nominal limit, against rounding on either side
+# (a window already counts from the end of a send, after the platform counted it).
+SPACING_MARGIN = 1.002
 _PRUNE_EVERY = 4096  # forget chats whose spacing has passed, so memory stays bounded
 _ROUND_TRIP_WEIGHT = 0.1  # of each new measure in the typical round trip
 

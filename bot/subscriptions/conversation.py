@@ -90,6 +90,23 @@ async def set_paused(ctx: Context, subscriber: Subscriber, paused: bool) -> str:
     return ctx.t("subscriptions.paused" if paused else "subscriptions.resumed")
 
 
+def preferences_question(ctx: Context, text: str) -> str | None:
+    """What :func:`change_preferences` would change, as a yes/no question (None: nothing)."""
+    frequency = phrases.frequency_in(text)  # first: "un résumé chaque semaine" is no "resume"
+    if frequency:
+        return ctx.t("subscriptions.consent.frequency", when=when(ctx, frequency))
+    if phrases.says(text, "resume"):
+        return ctx.t("subscriptions.consent.resume")
+    if phrases.says(text, "pause"):
+        return ctx.t("subscriptions.consent.pause")
+    hours = phrases.quiet_hours_in(text)
+    if isinstance(hours, str):
+        return ctx.t("subscriptions.consent.quiet_removed")
+    if hours is not None:
+        return ctx.t("subscriptions.consent.quiet", start=f"{hours.start:%H:%M}", end=f"{hours.end:%H:%M}")
+    return None
+
+
 async def change_preferences(ctx: Context, text: str, subscriber: Subscriber) -> list[str]:
     """Apply what ``text`` asks (pause, resume, frequency, quiet hours); what was done, in words."""
     done: list[str] = []

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from knowledge import store
+from knowledge.importers.encoding import detect_encoding
 from knowledge.importers.sync import Seen, Tally, changed_rows, remove_unseen
 from knowledge.models import MODELS
 
@@ -179,10 +180,12 @@ def parse_number(value: str | None, where: str, column: str, integer: bool = Fal
     return number
 
 
-def read_csv(path: Path, required: tuple[str, ...], encoding: str = "utf-8-sig"
+def read_csv(path: Path, required: tuple[str, ...], encoding: str | None = None
              ) -> Iterator[tuple[str, dict[str, str]]]:
-    """Stream a CSV file (``;``, ``,`` or tab separated) as (``"file:line"``, record) pairs."""
+    """Stream a CSV file (``;``, ``,`` or tab separated) as (``"file:line"``, record) pairs;
+    its encoding detected unless given."""
     try:
+        encoding = encoding or detect_encoding(path)
         handle = path.open(encoding=encoding, newline="")
     except OSError as error:
         raise ImportFailed(f"{path}: {error.strerror}") from None
@@ -202,8 +205,9 @@ def read_csv(path: Path, required: tuple[str, ...], encoding: str = "utf-8-sig"
                 if None in record:
                     raise ImportFailed(f"{where}: more fields than columns")
                 yield where, {name: (value or "").strip() for name, value in record.items()}
-        except UnicodeDecodeError:
-            raise ImportFailed(f"{path}: not {encoding} text (try --encoding latin-1)") from None
+        except UnicodeDecodeError as error:
+            raise ImportFailed(f"{path}: not {encoding} text at byte {error.start} (it looks like "
+                               f"{detect_encoding(path)} text)") from None
         except csv.Error as error:
             raise ImportFailed(f"{path}: {error}") from None
 

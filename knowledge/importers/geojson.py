@@ -1,9 +1,12 @@
 """Areas from GeoJSON, e.g. the Opendatasoft quartiers export (properties ``libcom``, ``nom``,
-``idobj``, ``codcom``). Features without a geometry are reported and skipped."""
+``idobj``, ``codcom``), the communes of a metropolis (``toponyme``, ``id_insee``), or any file
+whose name property is given (``--name-property LIBQUART``). Names written in capitals are shown
+in ordinary case. Features without a geometry are reported and skipped."""
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +18,12 @@ from bot.text import normalize
 from knowledge.importers import ImportFailed, Origin, Writer
 from knowledge.store import slug
 
-NAME_PROPERTIES = ("nom", "name", "NOM", "libelle")
+NAME_PROPERTIES = ("toponyme", "nom", "name", "NOM", "libelle")
 CITY_PROPERTIES = ("libcom", "commune", "city", "LIBCOM")
-CODE_PROPERTIES = ("idobj", "code", "id")
+CODE_PROPERTIES = ("id_insee", "code_insee", "insee", "idobj", "code", "id")
+_SMALL_WORDS = frozenset({"de", "du", "des", "la", "le", "les", "sur", "sous", "en", "et", "aux",
+                          "au", "d", "l", "lès", "lez"})
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 AREA_TYPES = ("Polygon", "MultiPolygon", "Point")
 
 
@@ -25,12 +31,26 @@ def _first(properties: dict[str, Any], names: tuple[str, ...]) -> str:
     return next((str(properties[name]).strip() for name in names if properties.get(name)), "")
 
 
+def readable(name: str) -> str:
+    """A name written in capitals in ordinary case: ``LA CHAPELLE-SUR-ERDRE`` → ``La
+    Chapelle-sur-Erdre``, ``PRES D'ARENE`` → ``Pres d'Arene`` (other names unchanged)."""
+    if not name.isupper():
+        return name
+
+    def word(match: re.Match) -> str:
+        lower = match.group().lower()
+        return lower if match.start() and lower in _SMALL_WORDS else lower.capitalize()
+
+    return _WORD.sub(word, name)
+
+
 def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where: str,
-             origin: Origin) -> dict[str, Any] | None:
-    """The row of one feature, or None when it has no geometry."""
-    name = _first(properties, NAME_PROPERTIES)
+             origin: Origin, names: tuple[str, ...] = NAME_PROPERTIES) -> dict[str, Any] | None:
+    """The row of one feature (its name in the first of ``names`` it has), or None when it has
+    no geometry."""
+    name = readable(_first(properties, names))
     if not name:
-        raise ImportFailed(f"{where}: no name (properties {', '.join(NAME_PROPERTIES)})")
+        raise ImportFailed(f"{where}: no name (properties {', '.join(names)})")
     if not geometry:
         return None
     if geometry.get("type") not in AREA_TYPES:
@@ -52,8 +72,11 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
     }
 
 
-async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | None = None) -> None:
-    """Import the features of a GeoJSON file, only those of ``city`` if given."""
+async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | None = None,
+                       name_property: str | None = None) -> None:
+    """Import the features of a GeoJSON file, only those of ``city`` if given, named by
+    ``name_property`` if given."""
+    names = (name_property,) if name_property else NAME_PROPERTIES
     try:
         collection = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -70,8 +93,8 @@ async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | N
         properties = feature["properties"]
         if city and normalize(_first(properties, CITY_PROPERTIES)) != normalize(city):
             continue
-        row = area_row(properties, feature.get("geometry"), where, origin)
+        row = area_row(properties, feature.get("geometry"), where, origin, names)
         if row is None:
-            writer.warn(f"{where} ({_first(properties, NAME_PROPERTIES)}): no geometry, skipped")
+            writer.warn(f"{where} ({_first(properties, names)}): no geometry, skipped")
             continue
         await writer.add("area", row, where)

@@ -16,7 +16,7 @@ from bot.text import normalize
 from knowledge.geo import AreaIndex, area_index
 from knowledge.hours import OpeningHours
 from knowledge.importers import ImportFailed, Origin, Writer, parse_number, read_csv, split_list
-from knowledge.models import Area
+from knowledge.models import Area, Service
 from knowledge.store import slug
 
 REQUIRED = {"service": ("name",), "fact": ("label", "value"), "street": ("name",)}
@@ -125,11 +125,14 @@ def unreadable_hours(row: dict[str, Any], where: str) -> str | None:
 
 
 async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
-                       encoding: str = "utf-8-sig", areas: AreaResolver | None = None) -> None:
+                       encoding: str | None = None, areas: AreaResolver | None = None) -> None:
     """Import a plain CSV file of services, facts or streets (``areas``: the known areas, if
-    the caller has them already)."""
+    the caller has them already). Services: the file replaces the services of its source —
+    those it no longer lists are removed."""
     areas = areas or await AreaResolver.load(writer.session)
     build = BUILDERS[kind]
+    if kind == "service" and origin.source:  # the file is the whole truth about its source
+        writer.replaces("service", Service.source == origin.source)
     for where, record in read_csv(path, REQUIRED[kind], encoding):
         row = build(record, where, origin, areas)
         if kind == "service" and (warning := unreadable_hours(row, where)):

@@ -44,17 +44,19 @@ async def _get_json(http: aiohttp.ClientSession, url: str, params: dict[str, Any
 
 async def _pages(url: str, params: dict[str, Any], total_of, results_of, offset_name: str,
                  limit_name: str, window: int | None = None) -> AsyncIterator[list[dict]]:
-    """Every page of a paginated JSON API, as lists of records."""
+    """Every page of a paginated JSON API, as lists of records; a total beyond the API's
+    ``window`` is refused on the first page, before any other is downloaded."""
     offset = 0
     async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
         while True:
-            if window is not None and offset + PAGE > window:
-                raise ImportFailed(f"{url}: more than {window} records; use the portal's export")
             body = await _get_json(http, url, {**params, limit_name: PAGE, offset_name: offset})
             try:
                 total, results = int(total_of(body)), list(results_of(body))
             except (KeyError, TypeError, ValueError):
                 raise ImportFailed(f"{url}: unexpected answer at offset {offset}") from None
+            if window is not None and total > window:
+                raise ImportFailed(f"{url}: {total} records, more than the {window} this API "
+                                   "pages through; use the portal's export")
             yield results
             offset += len(results)
             if not results or offset >= total:
@@ -85,7 +87,8 @@ async def import_ods_catalog(writer: Writer, base_url: str, origin: Origin) -> N
         where = f"dataset {number} ({identifier or 'no dataset_id'})"
         meta = ((record.get("metas") or {}).get("default") or {}) if identifier else {}
         if not identifier or not meta.get("title"):
-            raise ImportFailed(f"{where}: no dataset_id or no title")
+            writer.warn(f"{where}: no dataset_id or no title, skipped")
+            continue
         keywords = meta.get("keyword") or []
         modified = parse_date(meta.get("modified"), where, "modified")
         await writer.add("dataset", {
@@ -150,7 +153,8 @@ async def import_ckan(writer: Writer, base_url: str, origin: Origin) -> None:
         name = record.get("name") if isinstance(record, dict) else None
         where = f"package {number} ({name or 'no name'})"
         if not name or not record.get("title"):
-            raise ImportFailed(f"{where}: no name or no title")
+            writer.warn(f"{where}: no name or no title, skipped")
+            continue
         organization = record.get("organization") or {}
         modified = parse_date(record.get("metadata_modified"), where, "metadata_modified")
         await writer.add("dataset", {

@@ -38,7 +38,7 @@ def display_name(name: str) -> str:
 
 
 async def import_rne(writer: Writer, path: Path, communes: set[str] | None, origin: Origin,
-                     encoding: str = "utf-8-sig") -> None:
+                     encoding: str | None = None) -> None:
     """The officials of the file (of these communes only, if given). The file is the whole truth
     about the RNE officials (of those communes): the others are removed."""
     scope = Official.key.startswith("rne-")

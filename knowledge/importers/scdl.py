@@ -54,7 +54,7 @@ class _Identifiers:
 
 
 async def import_deliberations(writer: Writer, path: Path, origin: Origin,
-                               body: str = DEFAULT_BODY, encoding: str = "utf-8-sig") -> None:
+                               body: str = DEFAULT_BODY, encoding: str | None = None) -> None:
     identifiers = _Identifiers()
     for where, record in read_csv(path, REQUIRED, encoding):
         collectivity, identifier = record["COLL_NOM"], record["DELIB_ID"]

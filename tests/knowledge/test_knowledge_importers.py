@@ -62,9 +62,9 @@ async def test_a_file_without_the_expected_columns_is_refused(engine, tmp_path) 
         await run_import(engine, lambda w: import_rne(w, wrong, set(), ORIGIN))
     latin = tmp_path / "latin.csv"
     latin.write_bytes((DATA / "rne-cm.csv").read_text(encoding="utf-8").encode("latin-1"))
-    with pytest.raises(ImportFailed, match="latin-1"):
-        await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN))
-    await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN, encoding="latin-1"))
+    with pytest.raises(ImportFailed, match="not utf-8 text .*looks like cp1252"):
+        await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN, encoding="utf-8"))
+    await run_import(engine, lambda w: import_rne(w, latin, set(), ORIGIN))  # detected
     assert await count(engine, Official) == 5
 
 

@@ -130,3 +130,7 @@ async def test_street_look_up(engine) -> None:
         assert (await street_named(session, "rue crebilon")).name == "Rue Crébillon"
         assert await street_named(session, "avenue des Champs") is None
         assert await street_named(session, "12") is None
+        # named inside a sentence that says it is a street
+        assert (await street_named(session, "je suis rue de strasbourg")).name == "Rue de Strasbourg"
+        assert (await street_named(session, "c'est au 3 quai de la fosse")).name == "Quai de la Fosse"
+        assert await street_named(session, "j'habite a Strasbourg") is None  # not said to be a street

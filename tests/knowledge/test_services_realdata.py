@@ -168,3 +168,23 @@ def test_the_kinds_asked_are_in_the_data() -> None:
     rows = _rows()
     for _question, categories in NEAREST:
         assert _of(rows, *categories), categories
+
+
+async def test_importing_the_source_again_replaces_its_services(engine, tmp_path) -> None:
+    from knowledge.models import Service
+    from tests.support.knowledge import count, run_import
+
+    source = real_data(FILES[0])
+    lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    first = await run_import(engine, lambda w: import_plain(w, "service", source, ORIGIN))
+    assert first.tally.by_kind["service"]["added"] == len(rows)
+    gone, changed = rows[:10], rows[10].replace("\n", "").rstrip("\r") + "Mo-Fr 09:00-12:00\n"
+    assert changed.count(";") == header.count(";")  # the hours column was empty
+    trimmed = tmp_path / "services.csv"
+    trimmed.write_text(header + changed + "".join(rows[11:]), encoding="utf-8")
+    again = await run_import(engine, lambda w: import_plain(w, "service", trimmed, ORIGIN))
+    counts = again.tally.by_kind["service"]
+    assert (counts["added"], counts["updated"], counts["removed"]) == (0, 1, len(gone))
+    assert counts["unchanged"] == len(rows) - 11
+    assert await count(engine, Service) == len(rows) - len(gone)

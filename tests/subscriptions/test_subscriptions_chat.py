@@ -29,13 +29,15 @@ async def subscriber(bot: CivicBot, user: str = "alice") -> Subscriber | None:
 
 
 async def test_plain_words_subscribe_to_a_topic_in_a_quartier(bot: CivicBot, alice: ChatTester) -> None:
-    reply = await alice.say("Prévenez-moi des travaux à Malakoff")
+    question = await alice.say("Prévenez-moi des travaux à Malakoff")  # asked first: see bot.consent
+    assert "« travaux » à Malakoff - Saint-Donatien" in question.text and await subscriptions(bot) == []
+    reply = await alice.say("oui")
     assert (await subscriptions(bot)) == [("topic", "travaux", "malakoff saint donatien")]
     assert "« travaux » à Malakoff - Saint-Donatien" in reply.text
     assert "dès leur parution" in reply.text and "22:00" in reply.text and "« stop »" in reply.text
     found = await subscriber(bot)
     assert (found.platform, found.chat_id, found.frequency, found.paused) == ("test", "alice", "immediate", False)
-    again = await alice.say("prévenez moi des travaux à Malakoff")
+    again = await alice.say("abonnez moi aux travaux à Malakoff")
     assert "déjà abonné" in again.text and len(await subscriptions(bot)) == 1
 
 

@@ -83,6 +83,9 @@ def test_frequencies_in_words(text: str, frequency: str | None) -> None:
 
 def test_other_requests_in_words() -> None:
     assert str(quiet_hours_in("heures calmes de 21h à 6h30")) == "21:00-06:30"
+    assert str(quiet_hours_in("no notifications between 9pm and 7am please")) == "21:00-07:00"
+    assert str(quiet_hours_in("quiet hours 10:30pm to 6am")) == "22:30-06:00"
+    assert str(quiet_hours_in("from 12am to 12pm")) == "00:00-12:00"
     assert quiet_hours_in("pas d'heures calmes") == "" and quiet_hours_in("les travaux") is None
     assert says("Mettez tout en PAUSE", "pause") and says("je reprends", "resume")
     assert place_in("Prévenez-moi des travaux à Malakoff") == "Malakoff"
