@@ -2,32 +2,36 @@
 while one of them floods and a publication goes to thousands of subscribers, all through
 ``civicbot serve``'s own code path (connectors, limiters, delivery engine, HTTP server).
 
+Residents converse as people do: each starts at a random moment of the first ``--think``
+seconds and reads each answer for about ``--think`` seconds (half to one and a half times)
+before writing again; ``--think 0`` makes them all write at once and back to back, which no
+platform limit can serve in 2 s (Telegram sends 30 messages a second in all).
+
 Prints the other residents' reply latency p50/p99 (target: p99 under 2 s), what the flooder
 got, the broadcast's rate against Telegram's 30 messages/s, and the 429s the server answered.
 
-    python bench/load.py [--residents 200] [--messages 3] [--burst 300] [--subscribers 3000]
-                         [--database-url URL]
+    python bench/load.py [--residents 200] [--messages 3] [--think 10] [--burst 300]
+                         [--subscribers 3000] [--database-url URL]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.telegram_roundtrip import TEXTS, Result, _describe, _resident
+from bench.telegram_roundtrip import TEXTS, Result, _describe
 from bot import serve
 from bot.app import CivicBot
 from bot.config import Settings
 from tests.support.delivery import add_subscribers, publish
-from tests.support.network import free_port
+from tests.support.network import free_port, until_answers
 from tests.support.scratch import scratch_database
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
 
@@ -36,18 +40,17 @@ RESIDENTS_FROM = 10_000
 SUBSCRIBERS_FROM = 100_000
 
 
-async def until_ready(port: int, task: asyncio.Task) -> None:
-    async with aiohttp.ClientSession() as http:
-        while True:
-            if task.done():
-                task.result()
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
+async def converse(server: TelegramApiServer, chat_id: int, messages: int, think: float,
+                   latencies: list[float]) -> None:
+    """One resident: a first message at a random moment, then one after reading each answer."""
+    pace = random.Random(chat_id)
+    await asyncio.sleep(pace.uniform(0, think))
+    for number in range(messages):
+        started = time.perf_counter()
+        server.say(chat_id, TEXTS[(chat_id + number) % len(TEXTS)])
+        await server.next_message(chat_id, timeout=600)
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(pace.uniform(think / 2, think * 1.5))
 
 
 async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
@@ -61,7 +64,8 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
         stop = asyncio.Event()
         serving = asyncio.create_task(serve.serve(settings, stop))
         try:
-            await until_ready(settings.http_port, serving)
+            await until_answers(f"http://127.0.0.1:{settings.http_port}/readyz",
+                                lambda: serving.result() if serving.done() else None)
             if subscribers:
                 await publish(setup)
             broadcast_started = time.perf_counter()
@@ -69,7 +73,7 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
                 server.say(FLOODER, TEXTS[number % len(TEXTS)])
             latencies: list[float] = []
             started = time.perf_counter()
-            await asyncio.gather(*(_resident(server, chat, arguments.messages, latencies)
+            await asyncio.gather(*(converse(server, chat, arguments.messages, arguments.think, latencies)
                                    for chat in range(RESIDENTS_FROM, RESIDENTS_FROM + arguments.residents)))
             conversing = time.perf_counter() - started
             reached = set(subscribers)
@@ -87,14 +91,16 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
     if subscribers:
         rate = len(subscribers) / broadcast
         print(f"broadcast {len(subscribers)} subscribers reached in {broadcast:.1f} s: {rate:.1f} msg/s "
-              f"({rate / 30 * 100:.1f} % of Telegram's 30/s, conversations included in the same limit); "
-              f"{server.stats.rejected_429} answered 429 in all")
+              f"while the conversations took their share of the same limit")
+    print(f"all sends {server.stats.delivered} at {server.stats.rate():.1f} msg/s "
+          f"({server.stats.rate() / 30 * 100:.1f} % of Telegram's 30/s); {server.stats.rejected_429} answered 429")
 
 
 async def main(arguments: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
     database = arguments.database_url or "(SQLite in a temporary directory)"
-    print(f"{arguments.residents} residents x {arguments.messages} messages, a burst of {arguments.burst}, "
+    print(f"{arguments.residents} residents x {arguments.messages} messages, ~{arguments.think:g} s to read each "
+          f"answer, a burst of {arguments.burst}, "
           f"{arguments.subscribers} subscribers; Telegram's limits; database {database}")
     with tempfile.TemporaryDirectory() as data_dir:
         async with scratch_database(arguments.database_url or f"sqlite+aiosqlite:///{data_dir}/load.db") as url:
@@ -105,6 +111,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--messages", type=int, default=3, help="per resident")
+    parser.add_argument("--think", type=float, default=10.0, help="seconds a resident reads an answer")
     parser.add_argument("--burst", type=int, default=300, help="messages the flooder sends at once")
     parser.add_argument("--subscribers", type=int, default=3000)
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")

@@ -7,8 +7,10 @@ The rows are imported from a generated elus-conseillers-municipaux-cm.csv (every
 then 20,000 delegated councillors are given a delegation, through the importers' writer (so
 that they are indexed as an import would). Name queries are names of officials drawn from the
 table: half as written, half with a typo in the surname (a letter dropped, doubled or replaced),
-some with the first name too; they time ``find_by_name``. Function and delegation questions
-("qui est le 2e adjoint de Saint-Marbou ?", "qui s'occupe de la culture à Marbou ?") go through
+some with the first name too; they time ``find_by_name``, its kept look-ups
+(``knowledge.cache``) dropped before each query so that every one reaches the database.
+Function and delegation questions ("qui est le 2e adjoint de Saint-Marbou ?",
+"qui s'occupe de la culture à Marbou ?") go through
 the whole answer (``CivicBot.handle``: language, NLU, the find_official intent) and count as
 right only when the person meant is in the reply.
 """
@@ -34,6 +36,7 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.testing import ChatTester
 from bot.text import normalize
+from knowledge.cache import forget_all
 from knowledge.importers import Writer
 from knowledge.models import Official
 from knowledge.officials import find_by_name
@@ -71,6 +74,7 @@ async def measure(url: str, count: int, rng: random.Random) -> tuple[list[float]
         for first, last in people:
             surname = typo(last, rng) if rng.random() < 0.5 else last
             query = f"{first} {surname}" if rng.random() < 0.5 else surname
+            forget_all(engine.sync_engine)
             began = time.perf_counter()
             results = await find_by_name(session, query)
             latencies.append((time.perf_counter() - began) * 1000)

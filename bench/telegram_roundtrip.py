@@ -10,7 +10,7 @@ reaches it: messages per second for the whole pipeline (python-telegram-bot, the
 NLU, the database, the reply) and its p50/p99 latency; then the same with an echo handler in
 place of the core, so the ratio shows what civicbot itself costs.
 
-    python bench/telegram_roundtrip.py [--residents 50] [--messages 20] [--database-url URL]
+    python bench/telegram_roundtrip.py [--residents 50] [--messages 10] [--database-url URL]
 """
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ async def main(arguments: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=20, help="per resident, after one warm-up")
+    parser.add_argument("--messages", type=int, default=10,
+                        help="per resident, after one warm-up (flood control answers 15 in 30 s)")
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
     asyncio.run(main(parser.parse_args()))

@@ -72,7 +72,8 @@ def read_with(pending: dict, text: str, alone: str) -> str:
     """The message to understand after a question that got neither yes nor no: a short fragment
     ("les horaires" after "la mairie") goes on from the message the question was about; a
     question, a longer message, thanks or a call for help (``alone``: its intent) stand alone."""
-    if is_question(text) or len(normalize(text).split()) > FRAGMENT_WORDS or alone in STANDALONE:
+    words = len(normalize(text).split())
+    if not words or words > FRAGMENT_WORDS or is_question(text) or alone in STANDALONE:
         return text
     return f"{pending.get('text', '')} {text}".strip()
 

@@ -6,7 +6,6 @@ Every subsystem declares its tables on :class:`Base` and ships an Alembic revisi
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,40 +100,6 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(parsed, **kwargs)
-
-
-class Committer:
-    """Commits sessions; on SQLite, those that have not written yet take turns.
-
-    A SQLite file has one writer at a time, and a writer that finds it taken waits in SQLite's
-    busy loop, which sleeps longer at each try (up to 100 ms): at ten messages at once that
-    loop, not the work, sets the pace. So in this process commits queue here instead. A
-    session whose transaction already wrote holds SQLite's lock: it commits at once (waiting
-    here for a commit that waits for its lock would stall both). PostgreSQL locks rows: every
-    session commits at once."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-
-    async def commit(self, session: AsyncSession) -> None:
-        if self._turns is None or not _flushes(session) or await _writing(session):
-            await session.commit()
-            return
-        async with self._turns:
-            await session.commit()
-
-
-def _flushes(session: AsyncSession) -> bool:
-    """Whether committing will write rows the session holds (added, changed or deleted)."""
-    sync = session.sync_session
-    return bool(sync.new or sync.deleted or any(sync.is_modified(instance) for instance in sync.dirty))
-
-
-async def _writing(session: AsyncSession) -> bool:
-    """Whether the session's SQLite connection is in a write transaction (the driver starts
-    one at the first statement that writes, not at a read)."""
-    connection = await (await session.connection()).get_raw_connection()
-    return bool(getattr(connection.driver_connection, "in_transaction", False))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import consent
 from bot.context import Context
 from bot.continuation import continued, remember
-from bot.db import Committer, utcnow
+from bot.db import utcnow
 from bot.language import requested_language
 from bot.listening import Heard, Listener, remember_prompt
 from bot.messages import Choice, IncomingMessage, Reply
@@ -54,7 +54,6 @@ def _aware(moment: datetime) -> datetime:
 class Router:
     def __init__(self, bot: CivicBot) -> None:
         self.bot = bot
-        self.committer = Committer(bot.engine)
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
         self.listener = Listener(bot)
@@ -102,7 +101,7 @@ class Router:
                 conversation.choices = choices
             if conversation.language != reply.language:
                 conversation.language = reply.language
-            await self.committer.commit(session)
+            await session.commit()
         return reply
 
     def _platform_language(self, message: IncomingMessage) -> str:

@@ -52,6 +52,7 @@ from nio import (
 from nio.crypto import ENCRYPTION_ENABLED
 from sqlalchemy import select
 
+from bot import metrics
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
 from bot.delivery.limits import limiter_for
@@ -238,6 +239,7 @@ def raise_for_error(response: Any) -> None:
         return
     status = getattr(response.transport_response, "status", None)
     if response.status_code == "M_LIMIT_EXCEEDED" or status == 429:
+        metrics.RATE_LIMITED.labels("matrix").inc()
         raise RateLimited((response.retry_after_ms or 5000) / 1000)
     if response.status_code in GONE_CODES:
         raise RecipientGone(response.status_code)

@@ -46,6 +46,7 @@ from telegram.error import (
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
 from bot.app import CivicBot
 from bot.config import ConfigError, Settings
 from bot.delivery.limits import limiter_for
@@ -85,6 +86,7 @@ def _retry_seconds(error: RetryAfter) -> float:
 def send_error(error: TelegramError) -> SendError:
     """The neutral error for a failed Bot API send."""
     if isinstance(error, RetryAfter):
+        metrics.RATE_LIMITED.labels("telegram").inc()
         return RateLimited(_retry_seconds(error))
     if isinstance(error, ChatMigrated):
         return ChatMoved(str(error.new_chat_id))

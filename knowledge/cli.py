@@ -17,6 +17,7 @@ from tqdm import tqdm
 from bot import db
 from bot.config import Settings
 from bot.files import private_dir
+from knowledge.cache import note_change
 from knowledge.importers import ImportFailed, Origin, Writer, prepare_bulk
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.pack import import_pack
@@ -214,6 +215,7 @@ def remove_demo(settings: Settings) -> None:
     """Delete the demonstration data (set CIVICBOT_DEMO_DATA=false so it is not loaded again)."""
 
     async def work(writer: Writer) -> None:
+        note_change(writer.session)
         for kind, model in MODELS.items():
             keys = select(model.key).where(model.demo.is_(True))
             await writer.session.execute(delete(SearchEntry).where(

@@ -13,6 +13,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import normalize
+from knowledge.cache import kept
 from knowledge.models import Area, Street
 
 EARTH_RADIUS_M = 6_371_000
@@ -80,6 +81,7 @@ async def area_at(session: AsyncSession, latitude: float, longitude: float) -> A
     return await area_by_key(session, key) if key else None
 
 
+@kept
 async def area_by_key(session: AsyncSession, key: str) -> Area | None:
     return await session.scalar(select(Area).where(Area.key == key))
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.text import STOP_WORDS, content_words, normalize, stem
+from knowledge.cache import kept
 from knowledge.models import Official
 from knowledge.roles import ORDER, function_of
 
@@ -45,6 +46,7 @@ _BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev,
            (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
 
 
+@kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
     """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
 
@@ -110,6 +112,7 @@ def _name_score(words: list[str], name: str) -> float:
     return sum(max(fuzz.ratio(word, part) for part in names) for word in words) / len(words)
 
 
+@kept
 async def with_role(session: AsyncSession, role: str, commune: str = "") -> list[Official]:
     """Officials whose role is exactly this one (case and accents aside), e.g. "Maire"; of
     this commune only if given (officials with no commune are kept)."""
@@ -121,6 +124,7 @@ async def with_role(session: AsyncSession, role: str, commune: str = "") -> list
             if normalize(official.role) == wanted]
 
 
+@kept
 async def for_area(session: AsyncSession, area_key: str) -> list[Official]:
     """Officials in charge of this area (their ``areas`` name it)."""
     rows = (await session.scalars(select(Official).where(

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
+from knowledge.cache import kept
 from knowledge.models import SearchTerm
 
 CANDIDATES = 40
@@ -162,9 +163,10 @@ def matched_words(words: list[str] | tuple[str, ...], title: str, body: str) -> 
     return frozenset(found)
 
 
+@kept
 async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KINDS,
                  limit: int = 5, ignore: frozenset[str] = frozenset()) -> list[Hit]:
-    """The best hits for a query among the given kinds, best first."""
+    """The best hits for a query among the given kinds, best first (kept: :mod:`knowledge.cache`)."""
     words = await correct(session, query_words(query, ignore))
     if not words:
         return []
@@ -190,6 +192,7 @@ def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
     return [hit for hit in hits if len(hit.matched) == best]
 
 
+@kept
 async def rows_of(session: AsyncSession, model: type[Any], hits: list[Hit]) -> list:
     """The rows of ``model`` the hits point to, in the hits' order."""
     keys = [hit.key for hit in hits]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Base, utcnow
 from bot.text import normalize
+from knowledge.cache import note_change
 from knowledge.models import MODELS, SearchEntry, SearchTerm
 
 MAX_INDEXED_CHARS = 4000
@@ -33,6 +34,7 @@ async def upsert(session: AsyncSession, model: type[Base], rows: list[dict[str, 
     """Insert the rows, or update those whose ``conflict`` columns already exist."""
     if not rows:
         return
+    note_change(session)
     statement = _dialect_insert(session, model.__table__)
     updated = {name: statement.excluded[name] for name in rows[0] if name not in conflict}
     statement = (statement.on_conflict_do_update(index_elements=list(conflict), set_=updated)

@@ -237,7 +237,6 @@ class DeliveryEngine:
                 outcome = Outcome.sent(entries)
                 metrics.DELIVERIES.labels(entry.platform, "sent").inc()
             except RateLimited as error:
-                metrics.RATE_LIMITED.labels(entry.platform).inc()
                 limiter.pause(error.retry_after)
                 continue
             except ChatMoved as error:

@@ -17,7 +17,7 @@ from bot import serve as serve_module
 from bot.config import Settings
 from connectors import registry
 from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH
-from tests.support.network import free_port
+from tests.support.network import free_port, until_answers
 from tests.support.servers.telegram_api import TelegramApiServer
 
 SERVICE_EVENTS: list[str] = []
@@ -49,18 +49,12 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def _until_healthy(http: aiohttp.ClientSession, port: int, task: asyncio.Task | None = None) -> None:
-    for _ in range(300):
+async def _until_healthy(port: int, task: asyncio.Task | None = None) -> None:
+    def still_running() -> None:
         if task is not None and task.done():
             task.result()  # raises what stopped it
-        try:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("the HTTP server never answered")
+
+    await until_answers(f"http://127.0.0.1:{port}/healthz", still_running, timeout=30)
 
 
 def test_configured_connectors_follow_the_credentials() -> None:
@@ -83,7 +77,7 @@ async def test_serve_runs_polling_with_the_http_server_and_services(
     _telegram_settings(settings, telegram_api)
     stop = asyncio.Event()
     task = asyncio.create_task(serve_module.serve(settings, stop))
-    await _until_healthy(http, settings.http_port, task)
+    await _until_healthy(settings.http_port, task)
     update_id = telegram_api.say(4001, "bonjour")
     assert "Bonjour" in (await telegram_api.next_message(4001)).text
     assert registry.running("telegram") is not None
@@ -103,7 +97,7 @@ async def test_serve_takes_webhook_updates_on_its_http_server(
     stop = asyncio.Event()
     task = asyncio.create_task(serve_module.serve(settings, stop))
     try:
-        await _until_healthy(http, settings.http_port, task)
+        await _until_healthy(settings.http_port, task)
         await telegram_api.wait_until(lambda: telegram_api.webhook is not None)
         url = f"http://127.0.0.1:{settings.http_port}{WEBHOOK_PATH}"
         update = {"update_id": 9, **telegram_api.message_update(4002, "/aide")}
@@ -197,7 +191,7 @@ async def test_serve_runs_without_a_chat_connector(
     stop = asyncio.Event()
     task = asyncio.create_task(serve_module.serve(settings, stop))
     try:
-        await _until_healthy(http, settings.http_port, task)
+        await _until_healthy(settings.http_port, task)
         async with http.get(f"http://127.0.0.1:{settings.http_port}/api/v1/polls") as response:
             assert response.status == 401  # the API is there, and wants a token
         await asyncio.sleep(0.2)
@@ -214,7 +208,7 @@ async def test_without_a_connector_serve_says_so_and_serves(settings: Settings,
     environment = _environment(settings)
     process = await _civicbot("serve", environment=environment)
     try:
-        await _until_healthy(http, int(environment["CIVICBOT_HTTP_PORT"]))
+        await _until_healthy(int(environment["CIVICBOT_HTTP_PORT"]))
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 40)
     finally:

@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from bot import metrics
 from bot.app import CivicBot
 from bot.config import ConfigError
 from bot.messages import Reply
@@ -28,10 +29,13 @@ async def _active(bot: CivicBot, chat_id: str) -> bool:
 
 async def test_send_maps_each_refusal_to_a_neutral_error(
         telegram: TelegramConnector, telegram_api: TelegramApiServer) -> None:
+    refused = metrics.REGISTRY.get_sample_value("civicbot_rate_limited_total", {"platform": "telegram"}) or 0
     telegram_api.rate_limit_next(retry_after=3)
     with pytest.raises(RateLimited) as limited:
         await telegram.send("2001", Reply("un"))
     assert limited.value.retry_after == 3.0
+    # /metrics counts it, for replies and broadcasts alike
+    assert metrics.REGISTRY.get_sample_value("civicbot_rate_limited_total", {"platform": "telegram"}) == refused + 1
 
     telegram_api.block(2002)
     with pytest.raises(RecipientGone):

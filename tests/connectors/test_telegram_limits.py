@@ -35,15 +35,16 @@ async def test_button_presses_and_a_reply_in_two_messages_draw_no_429(
     greeting = await telegram_api.next_message(chat, timeout=20)
     menu = await press(telegram_api, chat, greeting, "/aide")
     assert len(menu.inline_buttons) >= 8  # the help menu
-    telegram_api.say(chat, "mes donnees svp")  # the export: a text, then the JSON document
-    text = await telegram_api.next_message(chat, timeout=20)
+    telegram_api.say(chat, "mes donnees svp")  # the export, once confirmed: a text, then the JSON document
+    question = await telegram_api.next_message(chat, timeout=20)
+    text = await press(telegram_api, chat, question, "oui")
     document = await telegram_api.next_message(chat, timeout=20)
     assert text.method == "sendMessage" and document.method == "sendDocument"
     assert document.document is not None and document.document[0] == "civicbot-donnees.json"
     telegram_api.say(chat, "hello, what can u do?")
     english = await telegram_api.next_message(chat, timeout=20)
     assert english.inline_buttons[-1]["text"] == "What I can do"
-    await telegram_api.wait_until(lambda: len(telegram_api.calls_to("editMessageText")) == 1, timeout=20)
+    await telegram_api.wait_until(lambda: len(telegram_api.calls_to("editMessageText")) == 2, timeout=20)
 
     assert telegram_api.stats.rejected_429 == 0
     assert all(call.error is None for call in telegram_api.calls)

@@ -68,12 +68,6 @@ def test_nlu_reads_json_lines_and_reports_bad_ones(tmp_path: Path) -> None:
     assert lines[3]["intent"] == "unknown"
 
 
-def test_serve_without_connectors_says_what_to_configure(tmp_path: Path) -> None:
-    result = civicbot(tmp_path, "serve", CIVICBOT_TELEGRAM_TOKEN="", CIVICBOT_MATRIX_HOMESERVER="")
-    assert result.returncode != 0
-    assert "CIVICBOT_TELEGRAM_TOKEN" in result.stderr and "Traceback" not in result.stderr
-
-
 @pytest.mark.parametrize("value", ["abc", "-1x"])
 def test_a_bad_setting_is_a_clear_error(tmp_path: Path, value: str) -> None:
     result = civicbot(tmp_path, "nlu", "bonjour", CIVICBOT_NLU_THRESHOLD=value)

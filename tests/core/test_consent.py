@@ -90,5 +90,6 @@ def test_a_short_reply_goes_on_from_the_message_asked_about() -> None:
     pending = {"intent": "talk_to_human", "text": "la mairie"}
     assert read_with(pending, "les horaires", "find_service") == "la mairie les horaires"
     assert read_with(pending, "merci", "greet") == "merci"
+    assert read_with(pending, "", "unknown") == ""  # a shared position alone
     assert read_with(pending, "et le budget ?", "ask_data") == "et le budget ?"
     assert read_with(pending, "je cherche le budget de la culture", "ask_data").startswith("je cherche")

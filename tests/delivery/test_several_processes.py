@@ -25,7 +25,7 @@ from bot.app import CivicBot
 from bot.config import Settings
 from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.support.delivery import add_subscribers, publish
-from tests.support.network import free_port
+from tests.support.network import free_port, until_answers
 from tests.support.servers.telegram_api import TelegramApiServer
 
 pytestmark = pytest.mark.subprocess
@@ -86,17 +86,11 @@ async def _read_logs(process: Process) -> None:
         process.stderr.append(line.decode(errors="replace"))
 
 
-async def until_ready(http: aiohttp.ClientSession, process: Process, timeout: float = 120) -> None:
-    for _ in range(int(timeout * 10)):
+async def until_ready(process: Process) -> None:
+    def still_running() -> None:
         assert process.alive, "".join(process.stderr)[-3000:]
-        try:
-            async with http.get(f"http://127.0.0.1:{process.port}/readyz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("the process never got ready")
+
+    await until_answers(f"http://127.0.0.1:{process.port}/readyz", still_running)
 
 
 async def stop(process: Process) -> None:
@@ -144,7 +138,7 @@ async def test_three_processes_answer_everyone_once_and_survive_a_kill(
         processes = []
         for _ in range(3):  # one after the other: the first leads
             processes.append(await start(settings, api, "webhook"))
-            await until_ready(http, processes[-1])
+            await until_ready(processes[-1])
         bot = await CivicBot.create(settings)  # the city publishes once all three serve
         try:
             assert (await publish(bot)).targeted == SUBSCRIBERS
@@ -192,19 +186,18 @@ async def test_three_processes_answer_everyone_once_and_survive_a_kill(
 @pytest.mark.usefixtures("postgresql_only")
 async def test_in_polling_mode_one_process_polls_and_another_takes_over(
         settings: Settings, api: TelegramApiServer) -> None:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        leader = await start(settings, api, "polling")
-        await until_ready(http, leader)
-        api.say(801, "bonjour")
-        assert "Bonjour" in (await api.next_message(801, timeout=60)).text
-        standby = await start(settings, api, "polling")
-        await until_ready(http, standby)  # ready to take webhooks and API calls, standing by
-        assert any("standing by" in line for line in standby.stderr)
-        assert api.received["getUpdates"] > 0
+    leader = await start(settings, api, "polling")
+    await until_ready(leader)
+    api.say(801, "bonjour")
+    assert "Bonjour" in (await api.next_message(801, timeout=60)).text
+    standby = await start(settings, api, "polling")
+    await until_ready(standby)  # ready to take webhooks and API calls, standing by
+    assert any("standing by" in line for line in standby.stderr)
+    assert api.received["getUpdates"] > 0
 
-        leader.handle.send_signal(signal.SIGKILL)
-        await leader.handle.wait()
-        api.say(802, "bonjour")
-        assert "Bonjour" in (await api.next_message(802, timeout=60)).text  # the standby polls now
-        assert any("leads now" in line for line in standby.stderr)
-        await stop(standby)
+    leader.handle.send_signal(signal.SIGKILL)
+    await leader.handle.wait()
+    api.say(802, "bonjour")
+    assert "Bonjour" in (await api.next_message(802, timeout=60)).text  # the standby polls now
+    assert any("leads now" in line for line in standby.stderr)
+    await stop(standby)

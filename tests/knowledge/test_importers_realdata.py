@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot import db
@@ -108,21 +106,6 @@ async def test_a_utf16_file_is_never_told_to_be_latin1(engine, tmp_path) -> None
     with pytest.raises(ImportFailed) as failure:
         await run_import(engine, lambda w: import_plain(w, "service", path, ORIGIN, encoding="utf-8"))
     assert "utf-16" in str(failure.value) and "latin-1" not in str(failure.value)
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable]:
-    servers = []
-
-    async def start(app: web.Application) -> str:
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        servers.append(server)
-        return str(server.make_url("")).rstrip("/")
-
-    yield start
-    for server in servers:
-        await server.close()
 
 
 async def test_an_opendatasoft_dataset_over_the_window_is_refused_at_once(engine, serve) -> None:

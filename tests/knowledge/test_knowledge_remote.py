@@ -2,11 +2,8 @@
 tests run on loopback."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot import db
@@ -87,21 +84,6 @@ def ckan_app() -> web.Application:
     app = web.Application()
     app.router.add_get("/api/3/action/package_search", package_search)
     return app
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable]:
-    servers = []
-
-    async def start(app: web.Application) -> str:
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        servers.append(server)
-        return str(server.make_url("")).rstrip("/")
-
-    yield start
-    for server in servers:
-        await server.close()
 
 
 async def test_opendatasoft_catalogue_over_several_pages(engine, serve) -> None:
