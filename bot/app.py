@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import db, metrics
@@ -23,6 +22,7 @@ from bot.messages import Choice, IncomingMessage, Reply
 from bot.nlu import Nlu
 from bot.pseudonym import Pseudonymizer, load_or_create_secret
 from bot.router import Router
+from bot.yamlfile import load_file
 
 log = logging.getLogger(__name__)
 TOPIC_SYNONYMS_FILE = Path(__file__).parent / "topics.yaml"
@@ -33,7 +33,7 @@ STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.sta
 
 
 def load_topic_synonyms() -> dict[str, list[str]]:
-    return yaml.safe_load(TOPIC_SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+    return load_file(TOPIC_SYNONYMS_FILE) or {}
 
 
 @dataclass

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-
 from bot.intent import LANGUAGES, IntentSpec
+from bot.yamlfile import load_file
 
 log = logging.getLogger(__name__)
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -38,7 +37,7 @@ class Catalog:
             table: dict[str, str] = {}
             for path in sorted(locale_dir.glob(f"*.{lang}.yaml")):
                 domain = path.name.split(".")[0]
-                table.update(_flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {},
+                table.update(_flatten(load_file(path) or {},
                                       f"{domain}."))
             for spec in intents.values():
                 table.update(_flatten(spec.messages.get(lang, {}), f"{spec.name}."))

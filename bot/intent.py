@@ -27,9 +27,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-import yaml
-
 from bot.text import normalize
+from bot.yamlfile import load_file
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -69,7 +68,7 @@ class IntentError(RuntimeError):
 def _load_data(path: Path) -> dict:
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_file(path) or {}
     if not isinstance(data, dict):
         raise IntentError(f"{path}: expected a mapping with examples/commands/messages")
     return data

@@ -8,13 +8,12 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from bot.context import Context
 from bot.dates import Period
 from bot.formatting import long_date, month
 from bot.messages import Reply
 from bot.text import normalize
+from bot.yamlfile import load_file
 from knowledge.hours import OpeningHours
 from knowledge.models import Provenance
 from knowledge.search import query_words
@@ -28,14 +27,14 @@ _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a word as written, apostrophes cu
 @cache
 def word_list(name: str) -> frozenset[str]:
     """A list of ``query_words.yaml``, folded."""
-    words = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))[name]
+    words = load_file(WORDS_FILE)[name]
     return frozenset(normalize(str(word)) for word in words)
 
 
 @cache
 def weekdays() -> dict[str, int]:
     return {normalize(word): day for word, day in
-            yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))["weekdays"].items()}
+            load_file(WORDS_FILE)["weekdays"].items()}
 
 
 def request_text(ctx: Context) -> str:

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
 from bot.text import STOP_WORDS, normalize
+from bot.yamlfile import load_file
 from knowledge.answers import WORDS_FILE, word_list
 
 MAYOR, DELEGATE_MAYOR, DEPUTY, DELEGATE, COUNCILLOR, COUNCIL = (
@@ -57,7 +56,7 @@ def _rank(word: str) -> int | None:
 
 @cache
 def _ordinals() -> dict[tuple[str, ...], int]:
-    values = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))["ordinals"]
+    values = load_file(WORDS_FILE)["ordinals"]
     return {tuple(normalize(word).split()): int(rank) for word, rank in values.items()}
 
 

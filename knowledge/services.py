@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
+from bot.yamlfile import load_file
 from knowledge.geo import EARTH_RADIUS_M, distance_m
 from knowledge.models import Service
 from knowledge.search import (
@@ -65,7 +65,7 @@ async def _categories(session: AsyncSession) -> list[str]:
 @cache
 def _residents_words() -> dict[str, tuple[str, ...]]:
     """OSM category → the words residents use for it (``service_kinds.yaml``)."""
-    kinds = yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8"))
+    kinds = load_file(KINDS_FILE)
     return {category: tuple(normalize(word) for word in words) for category, words in kinds.items()}
 
 

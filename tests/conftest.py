@@ -19,6 +19,7 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.testing import ChatTester
 from tests.support.scratch import scratch_database
+from tests.support.templates import SqliteTemplates
 
 # Fixtures of the support modules, for every test: the loopback Bot API and a Telegram connector
 # polling it, the loopback Open311 server.
@@ -54,8 +55,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret")
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """Migrated SQLite databases each test's file starts as a copy of (``tests/support/templates.py``)."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def engine(settings: Settings, sqlite_templates: SqliteTemplates) -> AsyncIterator[AsyncEngine]:
+    sqlite_templates.seed(settings.effective_database_url, demo=False)
     engine = db.create_engine(settings.effective_database_url)
     await db.migrate(engine)
     yield engine
@@ -63,7 +71,8 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[CivicBot]:
+async def bot(settings: Settings, sqlite_templates: SqliteTemplates) -> AsyncIterator[CivicBot]:
+    sqlite_templates.seed(settings.effective_database_url, demo=settings.demo_data)
     bot = await CivicBot.create(settings)
     yield bot
     await bot.close()

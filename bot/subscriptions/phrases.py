@@ -6,11 +6,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from bot.subscriptions.models import DAILY, IMMEDIATE, WEEKLY
 from bot.subscriptions.schedule import QuietHours
 from bot.text import normalize
+from bot.yamlfile import load_file
 
 WORDS_FILE = Path(__file__).with_name("words.yaml")
 _RANGE = re.compile(r"(\d{1,2})\s*(?:h|:)\s*(\d{2})?\s*(?:-|–|à|a|to|until|jusqu'?à|et)\s*"
@@ -23,7 +22,7 @@ _PLACE = re.compile(rf"\b(?:à|au|aux|dans|quartier|in|near|around)\s+({_CAPITAL
 
 @cache
 def word_lists() -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    data = load_file(WORDS_FILE)
     return {name: tuple(normalize(word) for word in words) for name, words in data.items()}
 
 

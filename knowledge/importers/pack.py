@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot.yamlfile import load_file
 from knowledge.importers import ImportFailed, Origin, Writer, parse_date
 from knowledge.importers.geojson import import_areas
 from knowledge.importers.plain import AreaResolver, import_plain
@@ -94,7 +95,7 @@ def dataset_row(item: dict[str, Any], where: str, origin: Origin) -> dict[str, A
 async def import_pack(writer: Writer, folder: Path) -> None:
     manifest = folder / "pack.yaml"
     try:
-        pack = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        pack = load_file(manifest)
     except OSError as error:
         raise ImportFailed(f"{manifest}: {error.strerror}") from None
     except yaml.YAMLError as error:
