@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from bot.app import CivicBot
 from bot.config import Settings
 from bot.delivery.engine import DeliveryEngine
+from bot.features import create_bot
 from bot.outbox import SENT, OutboxEntry
 from bot.publications import service
 from bot.publications.schema import parse_publication
@@ -57,7 +58,7 @@ async def throughput(url: str, count: int, connector_for) -> float:
     """Messages per second from the start of the workers until every row is recorded as sent."""
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(data_dir=Path(directory), database_url=url, **UNLIMITED)
-        bot = await CivicBot.create(settings)
+        bot = await create_bot(settings)
         try:
             async with bot.sessions() as session:
                 await add_subscribers(session, [str(200000 + n) for n in range(count)], topic="conseil municipal")

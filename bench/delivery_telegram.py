@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot.app import CivicBot
 from bot.config import Settings
 from bot.delivery.engine import DeliveryEngine
+from bot.features import create_bot
 from bot.outbox import notify
 from bot.publications import service
 from bot.publications.schema import parse_publication
@@ -77,7 +77,7 @@ async def civicbot_way(settings: Settings, count: int,
     civicbot while ``residents`` converse."""
     async with TelegramApiServer(limits=RateLimits(), record=False) as server:
         settings.telegram_token, settings.telegram_base_url = server.token, server.base_url
-        bot = await CivicBot.create(settings)
+        bot = await create_bot(settings)
         connector = TelegramConnector(bot)
         await connector.start()
         stop = asyncio.Event()

@@ -25,6 +25,7 @@ from aiohttp import ClientSession, web
 from bot.api.tokens import create_token
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.http import create_app
 from bot.messages import IncomingMessage
 from tests.support.scratch import scratch_database
@@ -96,7 +97,7 @@ async def agent_api(bot: CivicBot, args: argparse.Namespace) -> None:
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         async with scratch_database(args.database_url, prefix="bench") as url:
-            bot = await CivicBot.create(Settings(data_dir=Path(directory), database_url=url, secret="bench"))
+            bot = await create_bot(Settings(data_dir=Path(directory), database_url=url, secret="bench"))
             print(f"backend {bot.engine.dialect.name}, {args.residents} residents, concurrency {args.concurrency}")
             try:
                 await residents_relay(bot, args)

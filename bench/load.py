@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.telegram_roundtrip import TEXTS, Result, _describe
 from bot import serve
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from tests.support.delivery import add_subscribers, publish
 from tests.support.network import free_port, until_answers
 from tests.support.scratch import scratch_database
@@ -58,7 +58,7 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
         settings = Settings(data_dir=data_dir, database_url=url, secret="bench", http_port=free_port(),
                             telegram_token=server.token, telegram_base_url=server.base_url)
         subscribers = [str(SUBSCRIBERS_FROM + n) for n in range(arguments.subscribers)]
-        setup = await CivicBot.create(settings)
+        setup = await create_bot(settings)
         async with setup.sessions() as session:
             await add_subscribers(session, subscribers)
         stop = asyncio.Event()

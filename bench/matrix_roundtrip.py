@@ -33,6 +33,7 @@ from nio import AsyncClient, InviteMemberEvent, MatrixRoom, RoomMessageText
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from tests.support.synapse import BotAccount, Resident, Synapse, synapse_missing_reason
 
 CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
@@ -178,7 +179,7 @@ async def main() -> None:
         print(f"Synapse started in {synapse.start():.1f}s; {args.residents} residents x "
               f"{args.messages} messages", flush=True)
         try:
-            civicbot = await CivicBot.create(Settings(data_dir=workdir / "data", secret="bench",
+            civicbot = await create_bot(Settings(data_dir=workdir / "data", secret="bench",
                                                       matrix_homeserver=synapse.base_url))
             try:
                 p50: dict[tuple[str, bool], float] = {}

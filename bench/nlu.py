@@ -15,11 +15,11 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.app import load_topic_synonyms
+from bot.app import load_intents, load_topic_synonyms
 from bot.config import Settings
 from bot.dates import date_extractor
 from bot.entities import EntityExtractors, topic_extractor
-from bot.intent import discover
+from bot.features import FEATURES
 from bot.language import LanguageDetector
 from bot.nlu import Nlu
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     args = parser.parse_args()
     settings = Settings()
-    intents = discover()
+    intents = load_intents(FEATURES)
     started = time.perf_counter()
     nlu = Nlu(intents, settings.nlu_threshold,
               EntityExtractors([date_extractor(settings.timezone),

@@ -16,8 +16,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 
+from bot.app import load_intents
 from bot.config import Settings
-from bot.intent import discover
+from bot.features import FEATURES
 from bot.nlu import Nlu
 from bot.text import normalize
 
@@ -32,7 +33,7 @@ def load(name: str) -> list[dict]:
 
 def training_data() -> tuple[list[str], list[str]]:
     texts, labels = [], []
-    for spec in discover().values():
+    for spec in load_intents(FEATURES).values():
         for phrases in spec.examples.values():
             texts += [normalize(phrase) for phrase in phrases]
             labels += [spec.name] * len(phrases)
@@ -62,7 +63,7 @@ def main() -> None:
             right = sum(p == r["intent"] for p, r in zip(predicted, records, strict=True))
             scores.append(f"{name} {right / len(records):.3f} ({right}/{len(records)})")
         print(f"{title}: " + ", ".join(scores))
-    nlu = Nlu(discover(), Settings().nlu_threshold)
+    nlu = Nlu(load_intents(FEATURES), Settings().nlu_threshold)
     for name, records in sets.items():
         results = [nlu.classify(record["text"]) for record in records]
         right = sum(result.intent == r["intent"] for result, r in zip(results, records, strict=True))

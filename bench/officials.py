@@ -32,8 +32,8 @@ from sqlalchemy import func, select
 from bench.import_rne import run_import
 from bench.rne_data import write_file
 from bot import db
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.testing import ChatTester
 from bot.text import normalize
 from knowledge.cache import forget_all
@@ -145,7 +145,7 @@ async def ask(url: str, folder: Path, asked: dict[str, list[tuple[str, str]]]
               ) -> dict[str, tuple[list[float], int]]:
     """Each question through the whole answer; latencies and how many named the person meant."""
     settings = Settings(data_dir=folder / "bot", database_url=url, secret="bench", demo_data=False)
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     resident = ChatTester(bot, user="bench")
     await resident.say("qui est le maire ?")  # warm up
     results = {}

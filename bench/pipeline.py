@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.messages import IncomingMessage
 from tests.support.scratch import scratch_database
 
@@ -62,7 +63,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as directory:
         async with scratch_database(args.database_url, prefix="bench") as url:
             settings = Settings(data_dir=Path(directory), database_url=url, secret="bench")
-            bot = await CivicBot.create(settings)
+            bot = await create_bot(settings)
             backend = bot.engine.dialect.name
             try:
                 await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.outbox import OutboxEntry
 from bot.publications import service
 from bot.publications.schema import parse_publication
@@ -52,7 +52,7 @@ async def run(url: str, count: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(data_dir=Path(directory), database_url=url, secret="bench", demo_data=False,
                             log_level="WARNING")
-        bot = await CivicBot.create(settings)
+        bot = await create_bot(settings)
         try:
             began = time.perf_counter()
             start = 0

@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.messages import IncomingMessage, Reply
 from connectors.telegram import TelegramConnector
 from tests.support.scratch import scratch_database
@@ -86,7 +86,7 @@ async def _run(echo: bool, residents: int, messages: int, database_url: str) -> 
         async with TelegramApiServer(limits=RateLimits()) as server:
             settings = Settings(data_dir=Path(data_dir), database_url=database_url, secret="bench",
                                 telegram_token=server.token, telegram_base_url=server.base_url)
-            bot = await CivicBot.create(settings)
+            bot = await create_bot(settings)
             if echo:
                 bot.router = EchoRouter()
             connector = TelegramConnector(bot)

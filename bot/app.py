@@ -2,11 +2,11 @@
 chat connectors use (:class:`bot.ports.ChatCore`)."""
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
@@ -16,6 +16,7 @@ from bot import db, metrics
 from bot.config import Settings
 from bot.dates import date_extractor
 from bot.entities import EntityExtractors, topic_extractor
+from bot.feature import Feature, collisions
 from bot.files import private_dir
 from bot.flood import FloodControl
 from bot.i18n import Catalog
@@ -24,6 +25,7 @@ from bot.language import LanguageDetector
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import ConnectorState, User
 from bot.nlu import Nlu
+from bot.outbox import Handler as OutboxHandler
 from bot.pseudonym import Pseudonymizer, load_or_create_secret
 from bot.router import Router
 from bot.yamlfile import load_file
@@ -31,13 +33,25 @@ from bot.yamlfile import load_file
 log = logging.getLogger(__name__)
 TOPIC_SYNONYMS_FILE = Path(__file__).parent / "topics.yaml"
 
-# Subsystems that need the assembled bot at start (entity extractors backed by the database,
-# demo data, ...): "module:function" names of ``async def setup(bot) -> None``, run in order.
-STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.startup:setup"]
+
+
+class FeatureError(RuntimeError):
+    """The list of features cannot make one bot (two claim the same thing); the message says what."""
 
 
 def load_topic_synonyms() -> dict[str, list[str]]:
     return load_file(TOPIC_SYNONYMS_FILE) or {}
+
+
+def load_intents(features: tuple[Feature, ...]) -> dict[str, IntentSpec]:
+    """The intents the features list, by name."""
+    return discover(name for feature in features for name in feature.intents)
+
+
+def load_catalog(features: tuple[Feature, ...], intents: dict[str, IntentSpec]) -> Catalog:
+    """The features' shared texts and the intents' own."""
+    return Catalog.load({name: spec.messages for name, spec in intents.items()},
+                        [(feature.locale_dir, domain) for feature in features for domain in feature.texts])
 
 
 @dataclass
@@ -49,7 +63,9 @@ class CivicBot:
     catalog: Catalog
     nlu: Nlu
     pseudonymizer: Pseudonymizer
+    features: tuple[Feature, ...] = ()
     languages: LanguageDetector = field(default_factory=LanguageDetector)
+    outbox_handlers: dict[str, OutboxHandler] = field(default_factory=dict)  # by kind, for this bot
     router: Router = field(init=False)
     flood: FloodControl = field(init=False)
 
@@ -59,12 +75,17 @@ class CivicBot:
                                   self.catalog, self.settings.default_language)
 
     @classmethod
-    async def create(cls, settings: Settings, engine: AsyncEngine | None = None) -> CivicBot:
-        """Open (and migrate) the database and load intents, catalogs and the NLU."""
+    async def create(cls, settings: Settings, engine: AsyncEngine | None = None, *,
+                     features: tuple[Feature, ...]) -> CivicBot:
+        """Open (and migrate) the database and load the features' intents, catalogs, outbox
+        handlers and the NLU, then run the features' start-up hooks in order."""
+        clashes = collisions(features)
+        if clashes:
+            raise FeatureError("features claim the same thing: " + "; ".join(clashes))
         private_dir(settings.data_dir)
         engine = engine or db.create_engine(settings.effective_database_url)
         await db.migrate(engine)
-        intents = discover()
+        intents = load_intents(features)
         extractors = EntityExtractors(
             [date_extractor(settings.timezone), topic_extractor(settings.topics, load_topic_synonyms())]
         )
@@ -73,13 +94,16 @@ class CivicBot:
             engine=engine,
             sessions=db.session_factory(engine),
             intents=intents,
-            catalog=Catalog.load({name: spec.messages for name, spec in intents.items()}),
+            catalog=load_catalog(features, intents),
             nlu=Nlu(intents, settings.nlu_threshold, extractors),
             pseudonymizer=Pseudonymizer(load_or_create_secret(settings.data_dir, settings.secret)),
+            features=features,
         )
-        for hook in STARTUP_HOOKS:
-            module, function = hook.split(":")
-            await getattr(importlib.import_module(module), function)(bot)
+        bot.outbox_handlers = {kind: partial(handler, bot) for feature in features
+                               for kind, handler in feature.outbox_handlers.items()}
+        for feature in features:
+            for hook in feature.startup:
+                await hook(bot)
         return bot
 
     def intent_choice(self, intent: str, lang: str) -> Choice:
@@ -97,6 +121,11 @@ class CivicBot:
         await self.engine.dispose()
 
     # The port of the chat connectors (bot.ports.ChatCore)
+
+    @property
+    def extractors(self) -> EntityExtractors:
+        """The NLU's entity extractors, which start-up hooks may add to."""
+        return self.nlu.extractors
 
     @property
     def commands(self) -> Collection[str]:

@@ -1,51 +1,21 @@
 """The ``civicbot`` command line."""
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from bot import logs
 from bot.app import CivicBot
+from bot.command_line import FEATURES_KEY, run_with_bot
 from bot.config import ConfigError, Settings, load_settings
-
-T = TypeVar("T")
-
-
-def run_with_bot(work: Callable[[CivicBot], Awaitable[T]], settings: Settings | None = None) -> T:
-    """Open the bot (migrating the database), run ``work``, and close it."""
-
-    async def main() -> T:
-        bot = await CivicBot.create(settings or load_settings())
-        try:
-            return await work(bot)
-        finally:
-            await bot.close()
-
-    return asyncio.run(main())
+from bot.feature import Feature
+from bot.features import FEATURES
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """civicbot: the civic assistant a city runs for its residents.
-
-    Settings come from CIVICBOT_* environment variables and an optional TOML file
-    (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see docs/operate/configuration.md.
-    """
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    logs.configure(settings)
-    ctx.obj = settings
-
-
-@cli.command()
+@click.command()
 @click.option("--user", default="terminal", show_default=True,
               help="Who is talking: one script can play several residents.")
 @click.pass_obj
@@ -93,7 +63,7 @@ def _utterances(texts: tuple[str, ...], jsonl: bool) -> list[tuple[str | None, A
     return items
 
 
-@cli.command()
+@click.command()
 @click.argument("texts", nargs=-1)
 @click.option("--jsonl", is_flag=True, help='Read JSON lines {"text": ...} from standard input.')
 @click.pass_obj
@@ -111,9 +81,9 @@ def nlu(settings: Settings, texts: tuple[str, ...], jsonl: bool) -> None:
     run_with_bot(work, settings)
 
 
-@cli.command()
-@click.pass_obj
-def serve(settings: Settings) -> None:
+@click.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
     """Run every configured connector (Telegram, Matrix) and the HTTP API until stopped.
 
     Without any chat connector configured, the HTTP API, the agent console and the background
@@ -123,20 +93,36 @@ def serve(settings: Settings) -> None:
     from bot.serve import StartError, run
 
     try:
-        run(settings)
+        run(ctx.obj, ctx.meta[FEATURES_KEY])
     except (ConfigError, StartError) as error:
         raise click.ClickException(str(error)) from None
 
 
-from bot.api.cli import token as token_command  # noqa: E402  (subcommand modules import cli's helpers)
-from bot.contributions.cli import maintenance  # noqa: E402
-from bot.publications.cli import publish  # noqa: E402
-from knowledge.cli import import_group  # noqa: E402
+def build_cli(features: tuple[Feature, ...] = FEATURES) -> click.Group:
+    """The ``civicbot`` command: the core's subcommands and those of ``features``."""
 
-cli.add_command(token_command)
-cli.add_command(publish)
-cli.add_command(import_group)
-cli.add_command(maintenance)
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    @click.pass_context
+    def civicbot(ctx: click.Context) -> None:
+        """civicbot: the civic assistant a city runs for its residents.
+
+        Settings come from CIVICBOT_* environment variables and an optional TOML file
+        (CIVICBOT_CONFIG, default civicbot.toml in the data directory); see docs/operate/configuration.md.
+        """
+        try:
+            settings = load_settings()
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
+        logs.configure(settings)
+        ctx.obj = settings
+        ctx.meta[FEATURES_KEY] = features
+
+    for command in (chat, nlu, serve, *(command for feature in features for command in feature.commands)):
+        civicbot.add_command(command)
+    return civicbot
+
+
+cli = build_cli()
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The metrics that describe the database, read afresh each time ``/metrics`` is scraped."""
+"""The core's metrics that describe the database, read afresh each time ``/metrics`` is scraped
+(each feature reads its own: ``Feature.gauges``)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -6,14 +7,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handover.models import OPEN, Ticket
-from bot.metrics import ACTIVE_FLOWS, OPEN_TICKETS, OUTBOX_AGE, OUTBOX_DEPTH
+from bot.metrics import ACTIVE_FLOWS, OUTBOX_AGE, OUTBOX_DEPTH
 from bot.models import Conversation
 from bot.outbox import PENDING, OutboxEntry
 
 
 async def read_gauges(session: AsyncSession) -> None:
-    """Outbox depth and age per kind, conversations in a flow, open hand-over tickets."""
+    """Outbox depth and age per kind, conversations in a flow."""
     now = datetime.now(UTC)
     OUTBOX_DEPTH.clear()
     OUTBOX_AGE.clear()
@@ -29,5 +29,3 @@ async def read_gauges(session: AsyncSession) -> None:
                                   .where(Conversation.flow.is_not(None)).group_by(Conversation.flow))
     for flow, count in flows:
         ACTIVE_FLOWS.labels(flow).set(count)
-    OPEN_TICKETS.set(await session.scalar(select(func.count()).select_from(Ticket)
-                                          .where(Ticket.status == OPEN)) or 0)

@@ -1,7 +1,8 @@
-"""The project's aiohttp server: health, readiness and metrics, and the routes each subsystem adds.
+"""The project's aiohttp server: health, readiness and metrics, and the routes each feature adds.
 
-A subsystem adds routes with a ``setup_routes(app, bot)`` function named in ``ROUTE_MODULES``
-(e.g. the Telegram webhook, the publications API).
+A feature adds routes with its ``Feature.routes`` (``setup_routes(app, bot)``, e.g. the
+publications API); ``civicbot serve`` mounts the connectors that receive over HTTP (the
+Telegram webhook).
 
 ``/healthz`` says the process is alive; ``/readyz`` that it can serve: the database answers,
 every migration is applied and the connectors have started (``civicbot serve`` says so through
@@ -9,7 +10,6 @@ every migration is applied and the connectors have started (``civicbot serve`` s
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 
@@ -21,7 +21,6 @@ from bot.app import CivicBot
 from bot.gauges import read_gauges
 
 BOT_KEY = web.AppKey("bot", CivicBot)
-ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,9 @@ async def ready(request: web.Request) -> web.Response:
 async def metrics_page(request: web.Request) -> web.Response:
     async with request.app[BOT_KEY].sessions() as session:
         await read_gauges(session)
+        for feature in request.app[BOT_KEY].features:
+            for gauges in feature.gauges:
+                await gauges(session)
     return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
@@ -66,6 +68,7 @@ def create_app(bot: CivicBot) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     app.router.add_get("/metrics", metrics_page)
-    for name in ROUTE_MODULES:
-        importlib.import_module(name).setup_routes(app, bot)
+    for feature in bot.features:
+        if feature.routes is not None:
+            feature.routes(app, bot)
     return app

@@ -7,7 +7,7 @@ up under ``<intent>.<key>``. A key missing in English falls back to French.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from bot.yamlfile import load_file
@@ -32,15 +32,18 @@ class Catalog:
         self.messages = messages  # lang -> key -> text
 
     @classmethod
-    def load(cls, intent_messages: Mapping[str, Mapping[str, dict]], locale_dir: Path = LOCALE_DIR) -> Catalog:
-        """The shared texts of ``locale_dir`` and each intent's own (intent -> language -> texts)."""
+    def load(cls, intent_messages: Mapping[str, Mapping[str, dict]],
+             domains: Iterable[tuple[Path, str]]) -> Catalog:
+        """Each intent's texts (intent -> language -> texts) and the shared texts of each
+        ``(locale_dir, domain)``: ``<locale_dir>/<domain>.<lang>.yaml``, French required."""
         messages: dict[str, dict[str, str]] = {}
+        domains = list(domains)
         for lang in LANGUAGES:
             table: dict[str, str] = {}
-            for path in sorted(locale_dir.glob(f"*.{lang}.yaml")):
-                domain = path.name.split(".")[0]
-                table.update(_flatten(load_file(path) or {},
-                                      f"{domain}."))
+            for locale_dir, domain in sorted(domains, key=lambda pair: pair[1]):
+                path = locale_dir / f"{domain}.{lang}.yaml"
+                if lang == LANGUAGES[0] or path.is_file():
+                    table.update(_flatten(load_file(path) or {}, f"{domain}."))
             for intent, texts in intent_messages.items():
                 table.update(_flatten(texts.get(lang, {}), f"{intent}."))
             messages[lang] = table

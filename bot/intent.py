@@ -15,13 +15,13 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
   for the intent's action explicit: see :mod:`bot.consent`) and ``messages`` (per language,
   the intent's catalog).
 
-Nothing else needs to change to add an intent.
+A feature lists its intents (``bot.feature.Feature.intents``); nothing else needs to change.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -35,11 +35,6 @@ if TYPE_CHECKING:
     from bot.context import Context
     from bot.messages import Reply
 
-INTENT_NAMES = (
-    "greet", "help", "ask_data", "council", "find_official", "find_service", "subscribe",
-    "unsubscribe", "my_subscriptions", "report_problem", "propose_idea", "vote",
-    "my_contributions", "privacy_export", "privacy_forget", "talk_to_human", "unknown",
-)
 
 Handler = Callable[["Context"], Awaitable["Reply"]]
 Resumer = Callable[["Context"], Awaitable["Reply | None"]]
@@ -94,18 +89,25 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
     )
 
 
-def discover(package: str = "intents") -> dict[str, IntentSpec]:
-    """Every intent module of the package, by intent name."""
+def intent_modules(package: str = "intents") -> list[str]:
+    """The names of the intent modules in ``package`` (not the shared ``_`` ones)."""
     root = importlib.import_module(package)
+    return [info.name for info in pkgutil.iter_modules(root.__path__) if not info.name.startswith("_")]
+
+
+def discover(names: Iterable[str], package: str = "intents") -> dict[str, IntentSpec]:
+    """The intents of the modules ``package.<name>`` (the features list them), by intent name."""
     specs: dict[str, IntentSpec] = {}
-    for info in pkgutil.iter_modules(root.__path__):
-        if info.name.startswith("_"):
-            continue
-        spec = spec_from_module(importlib.import_module(f"{package}.{info.name}"))
+    for module_name in sorted(names):
+        try:
+            module = importlib.import_module(f"{package}.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{package}.{module_name}":
+                raise
+            raise IntentError(f"a feature lists the intent {module_name!r}, but there is no "
+                              f"{package}/{module_name}.py") from None
+        spec = spec_from_module(module)
         if spec.name in specs:
             raise IntentError(f"two intent modules are named {spec.name!r}")
         specs[spec.name] = spec
-    missing = set(INTENT_NAMES) - specs.keys()
-    if missing:
-        raise IntentError(f"missing intent modules: {', '.join(sorted(missing))}")
     return specs

@@ -12,7 +12,8 @@ work, and *record* the outcome:
 A worker that dies leaves its rows claimed until their lease expires; they are then claimed
 again. On PostgreSQL claims skip rows another worker has locked (``FOR UPDATE SKIP LOCKED``), so
 several processes share the work. The delivery engine (:mod:`bot.delivery`) runs the workers;
-other subsystems add a kind with :func:`register_handler` (e.g. forwards to the city's back end).
+a feature adds a kind with a handler (``Feature.outbox_handlers``, e.g. forwards to the city's
+back end).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,12 +81,7 @@ class PermanentFailure(Exception):
 
 
 Handler = Callable[[OutboxEntry], Awaitable[None]]
-HANDLERS: dict[str, Handler] = {}
 _wakers: set[asyncio.Event] = set()
-
-
-def register_handler(kind: str, handler: Handler) -> None:
-    HANDLERS[kind] = handler
 
 
 def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *,
@@ -199,9 +195,9 @@ class Outcome:
         return cls.of(entries, None, attempt=False)
 
 
-async def run_handler(entry: OutboxEntry) -> Outcome:
-    """Run the handler registered for the row's kind and say what became of it."""
-    handler = HANDLERS.get(entry.kind)
+async def run_handler(entry: OutboxEntry, handlers: Mapping[str, Handler]) -> Outcome:
+    """Run the handler of the row's kind (``handlers``: the features' ones) and say what became of it."""
+    handler = handlers.get(entry.kind)
     if handler is None:
         return Outcome.final([entry], FAILED, f"no handler for kind {entry.kind!r}")
     try:
@@ -254,11 +250,6 @@ async def record(session: AsyncSession, outcomes: Iterable[Outcome]) -> None:
             statement = statement.where(OutboxEntry.claimed_by == outcome.claim)
         await session.execute(statement.values(**_values(outcome, now))
                               .execution_options(synchronize_session=False))
-
-
-async def process(session: AsyncSession, entry: OutboxEntry) -> None:
-    """Run the row's handler and record the outcome (the caller commits)."""
-    await record(session, [await run_handler(entry)])
 
 
 async def release_claims(session: AsyncSession, worker: str | None = None) -> int:

@@ -1,9 +1,9 @@
 """``civicbot serve``: the configured connectors, the HTTP server and background services.
 
-Background services are ``async def run(bot, stop: asyncio.Event) -> None`` functions named in
-``BACKGROUND_SERVICES`` (every process: e.g. the outbox workers) or ``LEADER_SERVICES`` (the one
-process that leads: e.g. the daily maintenance), as "module:function"; each runs until ``stop``
-is set. They start once the connectors run (find one with ``connectors.registry.running``).
+Background services are ``async def run(bot, stop: asyncio.Event) -> None`` functions that the
+features declare (``Feature.services``: every process, e.g. the outbox workers;
+``Feature.leader_services``: the one process that leads, e.g. the daily maintenance); each runs
+until ``stop`` is set. They start once the connectors run (find one with ``connectors.registry.running``).
 
 Several processes may serve one PostgreSQL database (``bot.leadership``): each runs the HTTP
 server, the connectors that receive over it (Telegram webhook) and the outbox workers; the one
@@ -18,7 +18,6 @@ has ``SHUTDOWN_GRACE_SECONDS``; what is cut short was not acknowledged and comes
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import signal
 from collections.abc import Awaitable
@@ -27,6 +26,8 @@ from aiohttp import web
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.feature import Feature, Service
+from bot.features import FEATURES
 from bot.http import READINESS_KEY, create_app
 from bot.leadership import Leadership
 from connectors.base import Connector
@@ -35,8 +36,6 @@ from connectors.registry import create_connectors, set_running
 NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
                 "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
                 "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
-BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run"]
-LEADER_SERVICES: list[str] = ["bot.contributions.maintenance:run"]
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0
@@ -59,10 +58,13 @@ class _Services:
         self.tasks: list[asyncio.Task] = []
         self.stopping = asyncio.Event()
 
-    def start(self, names: list[str]) -> None:
+    def start(self, leader: bool) -> None:
+        """Start the features' services of every process, and those of the leader if ``leader``."""
         self.stopping = asyncio.Event()
-        self.tasks = [asyncio.create_task(_run_service(name, self.bot, self.stopping), name=name)
-                      for name in names]
+        services = [service for feature in self.bot.features
+                    for service in (*feature.services, *(feature.leader_services if leader else ()))]
+        self.tasks = [asyncio.create_task(_run_service(service, self.bot, self.stopping),
+                                          name=service.__qualname__) for service in services]
 
     async def stop(self) -> None:
         self.stopping.set()
@@ -70,7 +72,7 @@ class _Services:
         self.tasks = []
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, features: tuple[Feature, ...] = FEATURES) -> None:
     """Serve until SIGTERM or SIGINT."""
 
     async def main() -> None:
@@ -78,14 +80,15 @@ def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signal_number, stop.set)
-        await serve(settings, stop)
+        await serve(settings, stop, features)
 
     asyncio.run(main())
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the connectors, the HTTP server and the background services until ``stop`` is set."""
-    bot = await CivicBot.create(settings)
+async def serve(settings: Settings, stop: asyncio.Event, features: tuple[Feature, ...] = FEATURES) -> None:
+    """Run the connectors, the HTTP server and the features' background services until ``stop``
+    is set."""
+    bot = await CivicBot.create(settings, features=features)
     try:
         await _serve(bot, stop)
     finally:
@@ -112,7 +115,7 @@ async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
             return
         if not await leadership.try_once():
             set_running(started)
-            services.start(BACKGROUND_SERVICES)
+            services.start(leader=False)
             app[READINESS_KEY].serving = True
             log.info("standing by: another process leads (polling, Matrix sync, maintenance)")
             if not await leadership.acquire(stop):
@@ -122,7 +125,7 @@ async def _serve(bot: CivicBot, stop: asyncio.Event) -> None:
         if not await _start_all([c for c in connectors if c.exclusive], started, stop):
             return
         set_running(started)
-        services.start(BACKGROUND_SERVICES + LEADER_SERVICES)
+        services.start(leader=True)
         app[READINESS_KEY].serving = True
         if connectors:
             log.info("civicbot is serving (%s)", ", ".join(c.platform for c in connectors))
@@ -183,12 +186,11 @@ async def _stop(connector: Connector) -> None:
         log.exception("%s: stopping failed", connector.platform)
 
 
-async def _run_service(name: str, bot: CivicBot, stop: asyncio.Event) -> None:
-    module, function = name.split(":")
+async def _run_service(service: Service, bot: CivicBot, stop: asyncio.Event) -> None:
     try:
-        await getattr(importlib.import_module(module), function)(bot, stop)
+        await service(bot, stop)
     except Exception:
-        log.exception("background service %s failed", name)
+        log.exception("background service %s.%s failed", service.__module__, service.__qualname__)
 
 
 async def _within_grace(step: Awaitable, what: str) -> None:

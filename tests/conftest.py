@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import db
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.testing import ChatTester
 from tests.support.scratch import scratch_database
 from tests.support.templates import SqliteTemplates
@@ -73,7 +74,7 @@ async def engine(settings: Settings, sqlite_templates: SqliteTemplates) -> Async
 @pytest.fixture
 async def bot(settings: Settings, sqlite_templates: SqliteTemplates) -> AsyncIterator[CivicBot]:
     sqlite_templates.seed(settings.effective_database_url, demo=settings.demo_data)
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     yield bot
     await bot.close()
 

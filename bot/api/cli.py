@@ -5,15 +5,10 @@ import click
 
 from bot.api import tokens
 from bot.app import CivicBot
+from bot.command_line import run_with_bot
 from bot.config import Settings
 
 SCOPE_HELP = "; ".join(f"{name}: {what}" for name, what in tokens.SCOPES.items())
-
-
-def _run(settings: Settings, work):
-    from bot.cli import run_with_bot  # bot.cli registers this module's commands
-
-    return run_with_bot(work, settings)
 
 
 @click.group("token")
@@ -39,7 +34,7 @@ def create(settings: Settings, scopes: tuple[str, ...], name: str) -> None:
             click.echo(f"token {row.id} ({row.name}) with scopes {', '.join(row.scopes)}:", err=True)
             return secret
 
-    click.echo(_run(settings, work))
+    click.echo(run_with_bot(work, settings))
     click.echo("Keep it now: only its hash is stored.", err=True)
 
 
@@ -59,7 +54,7 @@ def list_(settings: Settings) -> None:
             click.echo(f"{row.id}\t{row.prefix}…\t{row.name}\t{','.join(row.scopes)}\t"
                        f"created {row.created_at:%Y-%m-%d}\tlast used {used}\t{state}")
 
-    _run(settings, work)
+    run_with_bot(work, settings)
 
 
 @token.command("revoke")
@@ -74,6 +69,6 @@ def revoke(settings: Settings, token_id: int) -> None:
             await session.commit()
             return done
 
-    if not _run(settings, work):
+    if not run_with_bot(work, settings):
         raise click.ClickException(f"no active token with id {token_id}")
     click.echo(f"token {token_id} revoked")

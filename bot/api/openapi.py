@@ -1,27 +1,25 @@
 """The one OpenAPI 3.1 document of civicbot's HTTP API, served at ``/api/v1/openapi.json``
-(and, for the agents' console, at ``/api/v1/handover/openapi.json``): every subsystem's paths
-and schemas under one bearer security scheme whose scopes say who may call what."""
+(and, for the agents' console, at ``/api/v1/handover/openapi.json``): every feature's paths
+and schemas (``Feature.openapi``) under one bearer security scheme whose scopes say who may call
+what."""
 from __future__ import annotations
 
 from typing import Any
 
 from bot.config import Settings
-from bot.contributions import openapi as contributions
-from bot.handover import openapi as handover
-from bot.publications import openapi as publications
+from bot.feature import Feature
 
 SCOPES = "publish, read, polls, contributions, agent"
 
 
-def openapi_document(settings: Settings) -> dict[str, Any]:
-    parts = [publications.openapi_document(settings), handover.openapi_document(settings)]
+def openapi_document(settings: Settings, features: tuple[Feature, ...]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for part in parts:
-        paths.update(part["paths"])
-        schemas.update(part["components"]["schemas"])
-    paths.update(contributions.paths())
-    schemas.update(contributions.schemas())
+    for feature in features:
+        if feature.openapi is not None:
+            part = feature.openapi(settings)
+            paths.update(part["paths"])
+            schemas.update(part["components"]["schemas"])
     return {
         "openapi": "3.1.0",
         "info": {"title": f"civicbot HTTP API ({settings.city_name})", "version": "1",

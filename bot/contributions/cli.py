@@ -6,7 +6,9 @@ import json
 import click
 
 from bot.app import CivicBot
+from bot.command_line import run_with_bot
 from bot.config import Settings
+from bot.contributions.maintenance import run_maintenance
 
 
 @click.command()
@@ -17,8 +19,6 @@ def maintenance(settings: Settings) -> None:
     delivered messages past their retention; print what was done as JSON.
 
     civicbot serve does the same by itself (daily for the retention limit)."""
-    from bot.cli import run_with_bot  # bot.cli registers this command
-    from bot.contributions.maintenance import run_maintenance
 
     async def work(bot: CivicBot) -> dict[str, int]:
         return await run_maintenance(bot)

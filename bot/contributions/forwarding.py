@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -32,7 +31,7 @@ from bot.contributions.followup import record_status
 from bot.contributions.models import Contribution
 from bot.contributions.store import FAILED, FORWARD_KIND, OPEN, add_event
 from bot.db import utcnow
-from bot.outbox import OutboxEntry, PermanentFailure, RetryLater, backoff, register_handler
+from bot.outbox import OutboxEntry, PermanentFailure, RetryLater, backoff
 from connectors.city_webhook import CityWebhook, WebhookError
 from connectors.open311 import Open311Client, Open311Error
 
@@ -49,11 +48,6 @@ TIMEOUT_SECONDS = 30.0  # one call to the back end
 
 class _Refused(Exception):
     """The back end will never take this contribution."""
-
-
-async def setup(bot: CivicBot) -> None:
-    """Startup hook: handle forwards with this bot (before any worker claims a row)."""
-    register_handler(FORWARD_KIND, partial(forward, bot))
 
 
 async def _wait_for_older(bot: CivicBot, entry: OutboxEntry) -> None:

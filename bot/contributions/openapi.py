@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from bot.config import Settings
 from bot.contributions.api import KINDS, MAX_ID, MAX_PAGE_SIZE, STATUSES, PollIn, StatusIn
 
 SCHEMAS = "#/components/schemas/{model}"
@@ -133,3 +134,8 @@ def paths() -> dict[str, Any]:
                                 parameters=[REFERENCE], requestBody=request("StatusIn")),
         },
     }
+
+
+def openapi_part(settings: Settings) -> dict[str, Any]:
+    """The polls' and contributions' share of the one document (``Feature.openapi``)."""
+    return {"paths": paths(), "components": {"schemas": schemas()}}

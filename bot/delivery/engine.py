@@ -19,7 +19,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -58,10 +58,12 @@ class Lane:
 
 class DeliveryEngine:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings,
-                 catalog: Catalog, connectors: dict[str, Connector], worker: str | None = None) -> None:
+                 catalog: Catalog, connectors: dict[str, Connector], worker: str | None = None,
+                 handlers: Mapping[str, outbox.Handler] | None = None) -> None:
         self.sessions = sessions
         self.settings = settings
         self.connectors = connectors
+        self.handlers = handlers or {}  # the features' outbox handlers, by kind
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.limiters: dict[str, PlatformLimiter] = {name: limiter_for(name, settings) for name in connectors}
         self.composer = Composer(sessions, catalog, DeliveryClock.from_settings(settings))
@@ -131,7 +133,7 @@ class DeliveryEngine:
     def _open_lanes(self) -> None:
         wanted: list[tuple[str, str | None]] = [(kind, platform) for platform in self.connectors
                                                 for kind in DELIVERY_KINDS]
-        wanted += [(kind, None) for kind in outbox.HANDLERS if kind not in DELIVERY_KINDS]
+        wanted += [(kind, None) for kind in self.handlers if kind not in DELIVERY_KINDS]
         for key in wanted:
             if key not in self.lanes:
                 work = self._deliver if key[1] is not None else self._handle
@@ -200,7 +202,7 @@ class DeliveryEngine:
     async def _handle(self, unit: list[OutboxEntry]) -> Outcome:
         """A row for a registered handler: it runs to its end even when a stop comes."""
         with self._in_flight():
-            return await outbox.run_handler(unit[0])
+            return await outbox.run_handler(unit[0], self.handlers)
 
     def _lease_ending(self, entry: OutboxEntry) -> bool:
         """True when the claim may expire before a send ends (another worker could take the row)."""

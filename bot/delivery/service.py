@@ -1,7 +1,7 @@
-"""The delivery worker of ``civicbot serve`` (listed in ``bot.serve.BACKGROUND_SERVICES``).
+"""The delivery worker of ``civicbot serve`` (a service of every process: ``bot.delivery.feature``).
 
 It delivers through the connectors serve runs (``connectors.registry.running``) and runs the
-handlers other subsystems registered (``bot.outbox.register_handler``).
+outbox handlers the features declare (``Feature.outbox_handlers``).
 """
 from __future__ import annotations
 
@@ -14,4 +14,5 @@ from connectors.registry import CONNECTORS, running
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
     connectors = {entry.name: connector for entry in CONNECTORS if (connector := running(entry.name))}
-    await DeliveryEngine(bot.sessions, bot.settings, bot.catalog, connectors).run(stop)
+    await DeliveryEngine(bot.sessions, bot.settings, bot.catalog, connectors,
+                         handlers=bot.outbox_handlers).run(stop)

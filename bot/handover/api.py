@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.api.auth import TOKEN_KEY, require_scope
 from bot.api.errors import json_error
+from bot.api.openapi import openapi_document
 
 # The request helpers of the city's other API, so that errors read the same everywhere.
 from bot.api.requests import RequestError, bad_request, read_model, whole_number
@@ -162,9 +163,8 @@ async def close(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     """The one document of the whole HTTP API (the agents' routes are in it)."""
-    from bot.api.openapi import openapi_document  # it describes this module's routes too
-
-    return web.json_response(openapi_document(request.app[BOT_KEY].settings))
+    bot = request.app[BOT_KEY]
+    return web.json_response(openapi_document(bot.settings, bot.features))
 
 
 async def console(request: web.Request) -> web.StreamResponse:

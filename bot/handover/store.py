@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,7 @@ from bot.handover.models import (
 )
 from bot.i18n import Catalog
 from bot.messages import PRIORITY_REPLY, IncomingMessage
+from bot.metrics import OPEN_TICKETS
 from bot.models import User
 from bot.outbox import PENDING, OutboxEntry, enqueue
 
@@ -152,3 +153,9 @@ async def forget_old_handover_messages(bot: CivicBot) -> int:
     if deleted:
         log.info("retention: %d hand-over messages of closed tickets deleted", deleted)
     return deleted
+
+
+async def count_open_tickets(session: AsyncSession) -> None:
+    """The gauge of the tickets waiting for or talking with an agent (``/metrics``)."""
+    OPEN_TICKETS.set(await session.scalar(select(func.count()).select_from(Ticket)
+                                          .where(Ticket.status == OPEN)) or 0)

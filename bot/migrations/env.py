@@ -1,15 +1,8 @@
 """Alembic environment: runs on the connection that :func:`bot.db.migrate` hands over."""
 from alembic import context
 
-import bot.api.tokens
-import bot.contributions.models
-import bot.handover.models
-import bot.models
-import bot.outbox
-import bot.publications.models
-import bot.subscriptions.models  # noqa: F401
-import knowledge.models  # noqa: F401
 from bot.db import Base
+from bot.features import FEATURES  # noqa: F401 - the features bring their models' tables into Base.metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

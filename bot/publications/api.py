@@ -13,6 +13,7 @@ from aiohttp import web
 from bot import outbox
 from bot.api.auth import TOKEN_KEY, require_scope
 from bot.api.errors import json_error
+from bot.api.openapi import openapi_document
 from bot.api.requests import RequestError, bad_request, json_model, only_parameters, read_model, whole_number
 from bot.app import CivicBot
 from bot.http import BOT_KEY
@@ -78,6 +79,5 @@ async def show(request: web.Request) -> web.Response:
 
 async def openapi(request: web.Request) -> web.Response:
     """The one document of the whole HTTP API."""
-    from bot.api.openapi import openapi_document  # it describes this module's routes too
-
-    return web.json_response(openapi_document(request.app[BOT_KEY].settings))
+    bot = request.app[BOT_KEY]
+    return web.json_response(openapi_document(bot.settings, bot.features))

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from bot import outbox
 from bot.api.requests import RequestError
 from bot.app import CivicBot
+from bot.command_line import run_with_bot
 from bot.config import Settings
 from bot.publications import service
 from bot.publications.models import KINDS
@@ -94,7 +95,6 @@ def publish(settings: Settings, file: Path, no_wait: bool, english: Path | None,
     POST /api/v1/publications. The messages are sent by civicbot serve; Ctrl-C stops following,
     not the delivery.
     """
-    from bot.cli import run_with_bot  # bot.cli registers this command
 
     if options["at"]:
         options["at"] = options["at"].replace(tzinfo=ZoneInfo(settings.timezone))

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.http import create_app
 from tests.publications.test_publications_api import make_token
 from tests.support.delivery import add_subscribers
@@ -55,7 +56,7 @@ def live_api(settings: Settings) -> Iterator[LiveApi]:
     state: dict = {}
 
     async def start() -> None:
-        bot = await CivicBot.create(settings)
+        bot = await create_bot(settings)
         async with bot.sessions() as session:
             await add_subscribers(session, ["1", "2"])
         runner = web.AppRunner(create_app(bot))

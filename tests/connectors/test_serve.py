@@ -3,6 +3,7 @@ and a clean stop on SIGTERM/SIGINT that loses no acknowledged message."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -15,6 +16,8 @@ import pytest
 
 from bot import serve as serve_module
 from bot.config import Settings
+from bot.feature import Feature, Service
+from bot.features import FEATURES
 from connectors import registry
 from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.support.network import free_port, until_answers
@@ -32,6 +35,13 @@ async def recording_service(bot, stop: asyncio.Event) -> None:
 
 async def failing_service(bot, stop: asyncio.Event) -> None:
     raise RuntimeError("this service is broken")
+
+
+def _with_services(*services: Service) -> tuple[Feature, ...]:
+    """The application's features, their services of every process (the delivery) replaced by
+    ``services``."""
+    return (*(dataclasses.replace(feature, services=()) for feature in FEATURES),
+            Feature("recording", services=services))
 
 
 def _telegram_settings(settings: Settings, server: TelegramApiServer, **extra: object) -> Settings:
@@ -68,15 +78,11 @@ def test_configured_connectors_follow_the_credentials() -> None:
 
 
 async def test_serve_runs_polling_with_the_http_server_and_services(
-        settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve_module, "BACKGROUND_SERVICES",
-                        ["tests.connectors.test_serve:recording_service",
-                         "tests.connectors.test_serve:failing_service"])
+        settings: Settings, telegram_api: TelegramApiServer, http: aiohttp.ClientSession) -> None:
     SERVICE_EVENTS.clear()
     _telegram_settings(settings, telegram_api)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_module.serve(settings, stop))
+    task = asyncio.create_task(serve_module.serve(settings, stop, _with_services(recording_service, failing_service)))
     await _until_healthy(settings.http_port, task)
     update_id = telegram_api.say(4001, "bonjour")
     assert "Bonjour" in (await telegram_api.next_message(4001)).text
@@ -181,15 +187,12 @@ async def test_a_refused_token_is_a_clear_error(settings: Settings, telegram_api
 
 
 async def test_serve_runs_without_a_chat_connector(
-        settings: Settings, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        settings: Settings, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture) -> None:
     """A city tries the API and the console on a laptop: no Telegram, no Matrix."""
-    monkeypatch.setattr(serve_module, "BACKGROUND_SERVICES",
-                        ["tests.connectors.test_serve:recording_service"])
     SERVICE_EVENTS.clear()
     settings.http_port = free_port()
     stop = asyncio.Event()
-    task = asyncio.create_task(serve_module.serve(settings, stop))
+    task = asyncio.create_task(serve_module.serve(settings, stop, _with_services(recording_service)))
     try:
         await _until_healthy(settings.http_port, task)
         async with http.get(f"http://127.0.0.1:{settings.http_port}/api/v1/polls") as response:

@@ -6,15 +6,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from telegram import Bot, Message
 
-from bot.i18n import Catalog
-from bot.intent import discover
+from bot.app import load_catalog, load_intents
+from bot.features import FEATURES
 from bot.messages import Attachment, Choice, Location, Reply
 from connectors import telegram_messages as tm
 from tests.support.servers.telegram_api import DEFAULT_TOKEN, TelegramApiServer
 from tests.support.servers.telegram_html import parse_html, utf16_length
 
-INTENTS = discover()
-CATALOG = Catalog.load({name: spec.messages for name, spec in INTENTS.items()})
+INTENTS = load_intents(FEATURES)
+CATALOG = load_catalog(FEATURES, INTENTS)
 SERVER = TelegramApiServer()  # only to build realistic update JSON; never started
 
 

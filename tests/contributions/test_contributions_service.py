@@ -9,18 +9,18 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot import serve
 from bot.app import CivicBot
 from bot.contributions import maintenance
 from bot.contributions.models import Contribution, Opinion, Poll
 from bot.contributions.polls import create_poll
 from bot.db import utcnow
+from bot.features import FEATURES
 from bot.testing import ChatTester
 from tests.support.contributions import outbox_rows
 
 
 async def test_serve_runs_the_service_which_publishes_results_and_stops(bot: CivicBot) -> None:
-    assert "bot.contributions.maintenance:run" in serve.LEADER_SERVICES
+    assert maintenance.run in [service for feature in FEATURES for service in feature.leader_services]
     async with bot.sessions() as session:
         poll = await create_poll(session, question={"fr": "Q ?"}, options=[{"fr": "A"}, {"fr": "B"}],
                                  opens_at=utcnow() - timedelta(hours=2), closes_at=utcnow() + timedelta(hours=1))

@@ -18,6 +18,7 @@ from bot.contributions.polls import create_poll, publish_due_results
 from bot.contributions.privacy import resident_links
 from bot.contributions.store import participation_key
 from bot.db import Base, utcnow
+from bot.features import create_bot
 from bot.models import User
 from bot.outbox import OutboxEntry
 from bot.testing import ChatTester
@@ -154,7 +155,7 @@ async def test_maintenance_cuts_old_links_only(bot: CivicBot, settings, monkeypa
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["maintenance"])  # it runs its own loop
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1])["links_cut"] == 1
-    restarted = await CivicBot.create(settings)
+    restarted = await create_bot(settings)
     try:
         cut, kept = await contribution(restarted, old), await contribution(restarted, recent)
         assert (cut.user_id, cut.chat_id, cut.platform) == (None, None, None)
@@ -185,7 +186,7 @@ async def test_maintenance_purges_delivered_messages_as_documented(
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["maintenance"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output.strip().splitlines()[-1])["delivered_messages_purged"] == 2
-    restarted = await CivicBot.create(settings)
+    restarted = await create_bot(settings)
     try:
         async with restarted.sessions() as session:
             left = set((await session.execute(select(OutboxEntry.chat_id))).scalars())

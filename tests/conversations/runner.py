@@ -25,6 +25,7 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.contributions.models import Contribution, ContributionEvent, Opinion, PollOption, Support, Vote
 from bot.contributions.polls import create_poll
+from bot.features import create_bot
 from bot.handover.models import OPEN, Ticket
 from bot.messages import Choice, Reply
 from bot.models import User
@@ -102,7 +103,7 @@ class World:
             database = await self.exits.enter_async_context(scratch_database(url, prefix="conv"))
             settings = Settings(data_dir=self.directory / backend, database_url=database,
                                 secret="conversations")
-            bot = await CivicBot.create(settings)
+            bot = await create_bot(settings)
             self.exits.push_async_callback(bot.close)
             await self._open_polls(bot)
             self.bots[backend] = bot

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.messages import IncomingMessage
 from bot.testing import ChatTester
 
@@ -50,7 +51,7 @@ async def test_lone_surrogates_in_the_user_id_do_not_crash(bot: CivicBot) -> Non
 def test_thousands_of_random_messages_all_get_a_non_empty_reply(settings: Settings) -> None:
     """Property: whatever the text, the router answers with a non-empty reply."""
     loop = asyncio.new_event_loop()
-    bot = loop.run_until_complete(CivicBot.create(settings))
+    bot = loop.run_until_complete(create_bot(settings))
     users = st.sampled_from(["u1", "u2", "u3"])
     texts = st.one_of(st.text(max_size=300), st.text(alphabet="abcdefghij /123", max_size=40),
                       st.sampled_from(["annuler", "cancel", "/aide", "1", "2", "/langue en", "stop"]))

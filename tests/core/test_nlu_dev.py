@@ -16,8 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.intent import INTENT_NAMES
-from tests.support.data import TEST_DATA
+from tests.support.data import SCORED_INTENTS, TEST_DATA
 
 DEV_SET = TEST_DATA / "nlu_dev.jsonl"
 HELD_OUT = TEST_DATA / "nlu_heldout.jsonl"
@@ -35,7 +34,7 @@ def test_the_sets_are_balanced_and_bilingual(path: Path) -> None:
     records = _records(path)
     per_intent = Counter(record["intent"] for record in records)
     assert len(records) >= 300
-    assert set(per_intent) == set(INTENT_NAMES)
+    assert set(per_intent) == set(SCORED_INTENTS)
     assert min(per_intent.values()) >= 20
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from bot.app import CivicBot
+from bot.features import create_bot
 from bot.messages import Choice
 from bot.testing import ChatTester
 from tests.support.flows import install_echo_flow
@@ -62,7 +63,7 @@ async def test_flow_resumes_and_survives_a_restart(bot: CivicBot, settings) -> N
     assert (await ChatTester(bot, "bob").say("/flowtest")).text == "name?"
     assert (await ChatTester(bot, "bob").say("Bob")).text == "colour?"
     await bot.close()
-    restarted = await CivicBot.create(settings)
+    restarted = await create_bot(settings)
     try:
         install_echo_flow(restarted)
         assert (await ChatTester(restarted, "bob").say("blue")).text == "Bob likes blue"

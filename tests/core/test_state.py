@@ -16,6 +16,7 @@ from bot import db
 from bot.app import CivicBot
 from bot.config import Settings
 from bot.context import Context
+from bot.features import create_bot
 from bot.messages import Choice, Reply
 from bot.models import Conversation, User
 from bot.testing import ChatTester
@@ -91,14 +92,14 @@ async def test_every_attribute_a_handler_changes_is_kept(bot: CivicBot) -> None:
 
 
 async def test_a_flow_survives_a_restart(settings: Settings) -> None:
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     install_echo_flow(bot)
     alice = ChatTester(bot, "alice")
     assert (await alice.say("/flowtest")).text == "name?"
     assert (await alice.say("Alice")).text == "colour?"
     await bot.close()
 
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     install_echo_flow(bot)
     try:
         assert (await ChatTester(bot, "alice").say("vert")).text == "Alice likes vert"

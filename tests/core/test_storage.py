@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select, text
 from bot import db
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.models import Conversation, User
 from bot.pseudonym import SECRET_FILE, Pseudonymizer, load_or_create_secret
 from bot.testing import ChatTester
@@ -52,10 +53,10 @@ def test_secret_is_generated_once_and_kept_private(tmp_path) -> None:
 
 async def test_the_same_resident_is_recognised_after_a_restart(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path)  # no configured secret: the generated one is kept
-    first = await CivicBot.create(settings)
+    first = await create_bot(settings)
     await ChatTester(first, user="alice").say("/langue en")
     await first.close()
-    second = await CivicBot.create(settings)
+    second = await create_bot(settings)
     try:
         assert (await ChatTester(second, user="alice").say("bonjour")).language == "en"
     finally:
@@ -68,7 +69,7 @@ async def test_the_data_directory_and_the_database_are_private(tmp_path) -> None
     data_dir = tmp_path / "nested" / "civicbot"
     previous = os.umask(0o022)
     try:
-        bot = await CivicBot.create(Settings(data_dir=data_dir))
+        bot = await create_bot(Settings(data_dir=data_dir))
         try:
             await ChatTester(bot, user="alice").say("bonjour, je veux signaler un nid de poule")
         finally:
@@ -92,7 +93,7 @@ async def test_no_message_text_nor_user_id_in_logs(bot: CivicBot, caplog) -> Non
 
 async def test_message_text_is_logged_only_when_configured(settings: Settings, caplog) -> None:
     settings.log_message_text = True
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         caplog.set_level(logging.INFO)
         await ChatTester(bot).say("Secretname debug session")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from tests.support.delivery import add_subscribers, publish
 from tests.support.network import free_port
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
@@ -47,7 +47,7 @@ async def serve(settings: Settings, server: TelegramApiServer) -> asyncio.subpro
 
 async def test_sigkill_mid_broadcast_then_restart_delivers_to_everyone_once(
         settings: Settings, limited_api: TelegramApiServer) -> None:
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     chats = [str(9000 + n) for n in range(RECIPIENTS)]
     try:
         async with bot.sessions() as session:
@@ -80,7 +80,7 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_to_everyone_once(
     assert repeated <= SENDERS  # at most the sends in flight at the kill
     assert limited_api.stats.rejected_429 == 0
 
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         async with bot.sessions() as session:
             from bot.publications import service

@@ -228,16 +228,12 @@ async def test_registered_handlers_run_with_their_outcomes(bot: CivicBot) -> Non
         if entry.payload["n"] == 3:
             raise outbox.PermanentFailure("rejected")
 
-    outbox.register_handler("test_forward", forward)
-    try:
-        async with bot.sessions() as session:
-            for n in (1, 2, 3):
-                outbox.enqueue(session, "test_forward", {"n": n}, priority=PRIORITY_FORWARD)
-            await session.commit()
-        async with running(bot, {}):
-            await wait_until(lambda: _statuses_are(bot, {"sent": 1, "pending": 1, "failed": 1}))
-    finally:
-        outbox.HANDLERS.pop("test_forward")
+    async with bot.sessions() as session:
+        for n in (1, 2, 3):
+            outbox.enqueue(session, "test_forward", {"n": n}, priority=PRIORITY_FORWARD)
+        await session.commit()
+    async with running(bot, {}, handlers={"test_forward": forward}):
+        await wait_until(lambda: _statuses_are(bot, {"sent": 1, "pending": 1, "failed": 1}))
     assert sorted(seen) == [1, 2, 3]
 
 

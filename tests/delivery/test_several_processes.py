@@ -21,8 +21,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from connectors.telegram import SECRET_HEADER, WEBHOOK_PATH
 from tests.support.delivery import add_subscribers, publish
 from tests.support.network import free_port, until_answers
@@ -131,7 +131,7 @@ class LoadBalancer:
 async def test_three_processes_answer_everyone_once_and_survive_a_kill(
         settings: Settings, api: TelegramApiServer) -> None:
     subscribers = [str(500_000 + n) for n in range(SUBSCRIBERS)]
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         async with bot.sessions() as session:
             await add_subscribers(session, subscribers)
@@ -143,7 +143,7 @@ async def test_three_processes_answer_everyone_once_and_survive_a_kill(
         for _ in range(3):  # one after the other: the first leads
             processes.append(await start(settings, api, "webhook"))
             await until_ready(processes[-1])
-        bot = await CivicBot.create(settings)  # the city publishes once all three serve
+        bot = await create_bot(settings)  # the city publishes once all three serve
         try:
             assert (await publish(bot)).targeted == SUBSCRIBERS
         finally:

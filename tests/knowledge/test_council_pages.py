@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.testing import ChatTester
 from knowledge.importers import Origin
 from knowledge.importers.scdl import import_deliberations
@@ -27,7 +28,7 @@ async def council(tmp_path: Path, database_url: str) -> AsyncIterator[CivicBot]:
         for n in range(1, COUNT + 1)), encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret="s",
                         demo_data=False, city_name="Testville")
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     await run_import(bot.engine, lambda w: import_deliberations(w, path, Origin(source="Test")))
     yield bot
     await bot.close()

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import db
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.testing import ChatTester
 from knowledge.importers import Origin
 from knowledge.importers.rne import import_rne
@@ -106,7 +106,7 @@ def _settings(tmp_path: Path, database_url: str) -> Settings:
 
 async def test_the_date_shown_is_the_source_s_own_or_the_import_date_said_so(
         tmp_path, database_url) -> None:
-    bot = await CivicBot.create(_settings(tmp_path, database_url))
+    bot = await create_bot(_settings(tmp_path, database_url))
     try:
         engine = bot.engine
         await run_import(engine, lambda w: import_rne(w, RNE, {"44143"}, ORIGIN))

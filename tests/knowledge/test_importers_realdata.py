@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import db
+from bot.features import create_bot
 from knowledge.geo import area_at
 from knowledge.importers import ImportFailed, Origin, Writer
 from knowledge.importers.encoding import detect_encoding
@@ -171,7 +172,6 @@ async def test_nantes_services_from_a_portal_nearest_of_all(settings, serve) -> 
     """The 375 Nantes Métropole public-service points (2014), served as Opendatasoft records,
     imported as services; "la mairie annexe la plus proche" is the nearest of every row of
     that type by haversine."""
-    from bot.app import CivicBot
     from bot.formatting import distance
     from bot.testing import ChatTester
     from knowledge.geo import distance_m
@@ -187,7 +187,7 @@ async def test_nantes_services_from_a_portal_nearest_of_all(settings, serve) -> 
     app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}/records", handler)
     portal = await serve(app)
     settings.demo_data = False  # the demo's annexes are not Nantes's 2014 ones
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         async with bot.sessions() as session:
             writer = Writer(session)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.testing import ChatTester
 from knowledge.importers import Origin
 from knowledge.importers.plain import import_plain
@@ -44,7 +45,7 @@ async def montpellier(tmp_path: Path, database_url: str) -> AsyncIterator[CivicB
     budget, deliberations = real_data(BUDGET), real_data(DELIBERATIONS)
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
                         demo_data=False, city_name="Montpellier")
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     await run_import(bot.engine, lambda w: import_plain(w, "fact", budget, ORIGIN, encoding="latin-1"))
     await run_import(bot.engine, lambda w: import_deliberations(w, deliberations, ORIGIN))
     yield bot

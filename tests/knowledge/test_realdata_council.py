@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.messages import Reply
 from bot.testing import ChatTester
 from knowledge.importers import ImportFailed, Origin, clean_text
@@ -41,7 +42,7 @@ async def montpellier(tmp_path: Path, database_url: str) -> AsyncIterator[CivicB
     path = real_data(MAPPED)
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
                         demo_data=False, city_name="Montpellier")
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     await run_import(bot.engine, lambda writer: import_deliberations(writer, path, ORIGIN))
     yield bot
     await bot.close()
@@ -122,7 +123,7 @@ async def test_a_two_digit_year_stops_the_import_with_the_line(database_url: str
     path = real_data("derived/montpellier-delibs-scdl-2digit-year.csv")
     first = next(csv.DictReader(path.open(encoding="utf-8-sig"), delimiter=";"))["DELIB_DATE"]
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret="s", demo_data=False)
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         with pytest.raises(ImportFailed, match=rf"line 2: DELIB_DATE '{re.escape(first)}' has a two-digit year"):
             await run_import(bot.engine, lambda writer: import_deliberations(writer, path, ORIGIN))
@@ -140,7 +141,7 @@ async def test_repeated_ids_are_reported_with_their_lines_and_kept(database_url:
     repeated = {identifier: found for identifier, found in lines.items() if len(found) > 1}
     councils = {record["DELIB_DATE"] for record in records}
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret="s", demo_data=False)
-    bot = await CivicBot.create(settings)
+    bot = await create_bot(settings)
     try:
         writer = await run_import(bot.engine, lambda w: import_deliberations(w, path, ORIGIN))
         first_id, first_lines = next(iter(repeated.items()))

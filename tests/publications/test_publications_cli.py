@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.publications.models import Publication
 from tests.support.delivery import RecordingConnector, add_subscribers, running
 
@@ -30,7 +30,7 @@ async def civicbot(data_dir: Path, *args: str) -> tuple[int, str, str]:
 
 async def test_publish_follows_the_delivery_to_its_end(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    bot = await CivicBot.create(Settings(data_dir=data_dir))
+    bot = await create_bot(Settings(data_dir=data_dir))
     try:
         async with bot.sessions() as session:
             await add_subscribers(session, ["1", "2", "3"], topic="culture")
@@ -70,7 +70,7 @@ async def test_a_wrong_field_is_named_and_nothing_is_published(tmp_path: Path) -
                                   "topics": ["travaux"], "link": "ftp://example.org"}), encoding="utf-8")
     code, _, err = await civicbot(tmp_path / "data", "publish", str(fields))
     assert code == 2 and "link: must be an http:// or https:// address" in err
-    bot = await CivicBot.create(Settings(data_dir=tmp_path / "data"))
+    bot = await create_bot(Settings(data_dir=tmp_path / "data"))
     try:
         async with bot.sessions() as session:
             assert (await session.execute(select(func.count()).select_from(Publication))).scalar() == 0
@@ -80,7 +80,7 @@ async def test_a_wrong_field_is_named_and_nothing_is_published(tmp_path: Path) -
 
 async def test_no_wait_and_a_scheduled_publication_return_at_once(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    bot = await CivicBot.create(Settings(data_dir=data_dir))
+    bot = await create_bot(Settings(data_dir=data_dir))
     try:
         async with bot.sessions() as session:
             await add_subscribers(session, ["1"], topic="travaux")

@@ -21,7 +21,7 @@ async def drain(bot: CivicBot, kinds: tuple[str, ...] = (FORWARD_KIND,), rounds:
         async with bot.sessions() as session:
             entries = await claim(session, 50, kinds=kinds)
         for entry in entries:
-            outcome = await run_handler(entry)
+            outcome = await run_handler(entry, bot.outbox_handlers)
             async with bot.sessions() as session:
                 await record(session, [outcome])
                 await session.commit()

@@ -9,6 +9,13 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_DATA = PROJECT_ROOT / "tests" / "data"
 SHARED = PROJECT_ROOT.parent / "shared"
+# The intents that tests/data/nlu_dev.jsonl and nlu_heldout.jsonl score, each with enough
+# examples in both languages (where_am_i and delivery_settings answer commands and follow-ups).
+SCORED_INTENTS = (
+    "greet", "help", "ask_data", "council", "find_official", "find_service", "subscribe",
+    "unsubscribe", "my_subscriptions", "report_problem", "propose_idea", "vote",
+    "my_contributions", "privacy_export", "privacy_forget", "talk_to_human", "unknown",
+)
 
 
 def shared_data(name: str) -> Path:

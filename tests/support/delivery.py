@@ -94,9 +94,11 @@ async def add_subscribers(session: AsyncSession, chats: Iterable[str], topic: st
 
 
 @contextlib.asynccontextmanager
-async def running(bot: CivicBot, connectors: dict, **settings):
+async def running(bot: CivicBot, connectors: dict, handlers: dict | None = None, **settings):
+    """A delivery engine running with these connectors and outbox handlers (the bot's features'
+    by default), stopped at the end."""
     engine = DeliveryEngine(bot.sessions, dataclasses.replace(bot.settings, **settings), bot.catalog,
-                            connectors)
+                            connectors, handlers=bot.outbox_handlers if handlers is None else handlers)
     stop = asyncio.Event()
     task = asyncio.create_task(engine.run(stop))
     try:

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot import db
-from bot.app import CivicBot
 from bot.config import Settings
+from bot.features import create_bot
 from bot.files import private_file
 
 
@@ -54,7 +54,7 @@ class SqliteTemplates:
         path = self.directory / f"{name}.db"
         url = f"sqlite+aiosqlite:///{path}"
         if demo:
-            bot = await CivicBot.create(Settings(data_dir=self.directory / name, database_url=url,
+            bot = await create_bot(Settings(data_dir=self.directory / name, database_url=url,
                                                  secret="template", demo_data=True))
             await bot.close()
         else:
