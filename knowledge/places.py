@@ -16,8 +16,12 @@ from knowledge.models import Area
 # An address as residents write it: an optional house number, then a kind of street and its name.
 _ADDRESS = re.compile(
     r"(?:\b\d+\s*(?:bis|ter)?\s*,?\s*)?\b(?:rue|bd|boulevard|bld|av|ave|avenue|quai|cours|route|rte"
-    r"|place|pl|all[ée]e|impasse|chemin|square|passage|street|road|lane)\b\.?\s+[^?!.;\n]+",
+    r"|place|pl|all[ée]e|impasse|chemin|square|passage)\b\.?\s+[^?!.;\n]+",
     re.IGNORECASE)
+# ... and the English way, the kind of street last: "5 Unicorn Street", "on Main Road".
+_ADDRESS_EN = re.compile(r"(?:\b\d+\s+)?(?:\b[^\W\d_][\w'-]*\s+){1,2}(?:street|road|lane|avenue|boulevard)\b",
+                         re.IGNORECASE)
+_LEADING = re.compile(r"^(?:on|in|at|the|near|by)\s+", re.IGNORECASE)
 
 
 async def area_for_address(session: AsyncSession, settings: Settings, address: str) -> Area | None:
@@ -62,8 +66,8 @@ def unknown_street(settings: Settings, words: str) -> str | None:
     ask for an address again."""
     if settings.geocoder_url:
         return None
-    match = _ADDRESS.search(words)
-    return match.group(0).strip(" ,") if match else None
+    match = _ADDRESS.search(words) or _ADDRESS_EN.search(words)
+    return _LEADING.sub("", match.group(0).strip(" ,")) if match else None
 
 
 async def example_area(session: AsyncSession) -> str:
