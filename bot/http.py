@@ -20,7 +20,8 @@ from bot import db, metrics
 from bot.app import CivicBot
 
 BOT_KEY = web.AppKey("bot", CivicBot)
-ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api"]
+ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api",
+                            "bot.email.routes"]
 
 log = logging.getLogger(__name__)
 
