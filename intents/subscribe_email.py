@@ -8,6 +8,8 @@ Texts: ``subscribe_email.yaml`` and ``bot/locale/email.*.yaml``.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.consent import is_question
 from bot.context import Context
 from bot.email import store
@@ -18,6 +20,7 @@ from bot.subscriptions import phrases
 from bot.subscriptions.manage import add_subscription
 from bot.subscriptions.models import Subscription
 from bot.text import normalize
+from intents import subscribe
 from intents.subscribe import choice_of, official_named, place_named
 from knowledge.answers import request_text
 
@@ -25,10 +28,14 @@ NAME = "subscribe_email"
 COMMAND = "/email"
 STOP_WORDS = ("stop", "arret", "arrete", "arreter", "arretez", "desabonne", "desabonner", "desinscris",
               "desinscrire", "plus recevoir", "unsubscribe", "no more", "cancel")
+EMAIL_WORDS = ("mail", "mails", "email", "emails", "e mail", "e mails", "courriel", "courriels", "mel",
+               "mailbox", "inbox", "emial", "mial", "imel", "mell")
 CHOICE_FIELDS = ("kind", "value", "label", "area", "area_label")
 
 
 async def handle(ctx: Context) -> Reply:
+    if not _about_email(ctx):  # "je veux recevoir les comptes rendus du conseil": in this chat
+        return await subscribe.handle(replace(ctx, intent=subscribe.NAME))
     if not ctx.settings.smtp_host:
         return ctx.reply(ctx.t("disabled"), [ctx.intent_choice("subscribe"), ctx.intent_choice("help")])
     text = request_text(ctx)
@@ -57,6 +64,8 @@ async def handle(ctx: Context) -> Reply:
 
 async def consent(ctx: Context) -> str | None:
     """The question for what :func:`handle` would do; None when it would only ask or show."""
+    if not _about_email(ctx):
+        return await subscribe.consent(replace(ctx, intent=subscribe.NAME))
     if not ctx.settings.smtp_host:
         return None
     text = request_text(ctx)
@@ -101,9 +110,20 @@ async def resume(ctx: Context) -> Reply | None:
     return ctx.reply(ctx.t("ask_address"))
 
 
-def _says_stop(text: str) -> bool:
+def _says(text: str, words: tuple[str, ...]) -> bool:
     padded = f" {normalize(text)} "
-    return any(f" {words} " in padded for words in STOP_WORDS)
+    return any(f" {word} " in padded for word in words)
+
+
+def _says_stop(text: str) -> bool:
+    return _says(text, STOP_WORDS)
+
+
+def _about_email(ctx: Context) -> bool:
+    """Whether the message is about e-mail: an e-mail word, an address, or this intent's command."""
+    first = ctx.text.split(maxsplit=1)[0].lower() if ctx.text.split() else ""
+    command = first.startswith("/") and first[1:] in ctx.bot.intents[NAME].commands
+    return command or "@" in ctx.text or _says(ctx.text, EMAIL_WORDS)
 
 
 async def _wanted(ctx: Context, entities: dict, text: str) -> Subscription | None:
