@@ -33,7 +33,8 @@ TOPIC_SYNONYMS_FILE = Path(__file__).parent / "topics.yaml"
 
 # Subsystems that need the assembled bot at start (entity extractors backed by the database,
 # demo data, ...): "module:function" names of ``async def setup(bot) -> None``, run in order.
-STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.startup:setup"]
+STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.startup:setup",
+                             "bot.email.delivery:setup"]
 
 
 def load_topic_synonyms() -> dict[str, list[str]]:

@@ -21,7 +21,8 @@ from bot.app import CivicBot
 from bot.gauges import read_gauges
 
 BOT_KEY = web.AppKey("bot", CivicBot)
-ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api"]
+ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api",
+                            "bot.email.routes"]
 
 log = logging.getLogger(__name__)
 
