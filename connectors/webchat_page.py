@@ -78,7 +78,9 @@ class Pages:
         city = settings.city_name
         self.pages: dict[str, bytes] = {}
         for lang in LANGUAGES:
-            labels = {key: catalog.get(f"webchat.{key}", lang, city=city) for key in SCRIPT_LABELS}
+            # the script fills in {filename} and {name} itself
+            labels = {key: catalog.get(f"webchat.{key}", lang, city=city, filename="{filename}", name="{name}")
+                      for key in SCRIPT_LABELS}
             values = {key: html.escape(catalog.get(f"webchat.{key}", lang, city=city)) for key in PAGE_LABELS}
             # a JSON data block is not run; "<" escaped so that no text can close the element
             values["labels"] = json.dumps(labels, ensure_ascii=False).replace("<", "\\u003c")
