@@ -185,7 +185,7 @@ class WebChatConnector(Connector):
     # -- the WebSocket ------------------------------------------------------------------------
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         if not origin_allowed(request, self.allowed):
-            raise web.HTTPForbidden(text="this origin may not use the web chat\n")
+            return self._http_error(FrameError("bad_origin", status=403), None)
         socket = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=self.frame_bytes)
         await socket.prepare(request)
         self._sockets.add(socket)
@@ -259,7 +259,7 @@ class WebChatConnector(Connector):
     # -- the HTTP fallback --------------------------------------------------------------------
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
         if not origin_allowed(request, self.allowed):
-            raise web.HTTPForbidden(text="this origin may not use the web chat\n")
+            raise FrameError("bad_origin", status=403)
         if request.content_length is not None and request.content_length > self.frame_bytes:
             raise FrameError("too_long", status=413, limit=self.max_chars)
         raw = await request.content.read(self.frame_bytes + 1)
@@ -318,7 +318,7 @@ class WebChatConnector(Connector):
         lang = language_of({"lang": request.query.get("lang")})
         try:
             if not origin_allowed(request, self.allowed):
-                raise web.HTTPForbidden(text="this origin may not use the web chat\n")
+                raise FrameError("bad_origin", status=403)
             visitor = visitor_of({"visitor": request.headers.get(VISITOR_HEADER)})
             if request.content_length is not None and request.content_length > self.photo_bytes:
                 raise FrameError("photo_too_large", status=413, megabytes=round(self.photo_bytes / 1_000_000))

@@ -207,6 +207,7 @@ async def test_posts_from_another_origin_are_refused(bot: CivicBot, path: str):
             f"{served.url}/webchat/api/{path}", headers={"Origin": "https://evil.example"},
             json={"visitor": new_visitor(), "type": "text", "text": "bonjour"}) as response:
         assert response.status == 403
+        assert (await response.json())["error"]["text"] == text(bot, "webchat.bad_origin")
     async with bot.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == 0
 
