@@ -43,7 +43,7 @@ from bot.models import User
 from connectors import webchat_photos as photos
 from connectors import webchat_store as store
 from connectors.base import Connector, RecipientGone
-from connectors.webchat_page import Pages, allowed_origins, origin_allowed, page_language, security_headers
+from connectors.webchat_page import ASSET_TYPES, Pages, allowed_origins, origin_allowed, page_language, security_headers
 from connectors.webchat_protocol import FrameError, Said, ack_of, language_of, reply_payload, said, visitor_of
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,7 @@ class WebChatConnector(Connector):
         name = request.match_info["name"]
         if name not in self.pages.assets:
             raise web.HTTPNotFound()
-        kind = "text/javascript" if name.endswith(".js") else "text/css"
-        return web.Response(body=self.pages.assets[name], content_type=kind, charset="utf-8",
+        return web.Response(body=self.pages.assets[name], content_type=ASSET_TYPES[name],
                             headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"})
 
     # -- the WebSocket ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 SCRIPT_LABELS = ("you", "bot", "choices", "download", "connecting", "offline", "sending", "locating",
                  "position_sent", "photo_sent", "no_geolocation", "geolocation_denied", "error",
                  "forget_confirm", "forget_yes", "forget_no", "forgotten", "empty", "share_position")
+ASSET_TYPES = {"widget.js": "text/javascript", "widget.css": "text/css", "icon.svg": "image/svg+xml"}
 PAGE_LABELS = ("title", "welcome", "privacy", "conversation", "message_label", "send", "share_position",
                "photo", "forget")
 
@@ -89,4 +90,4 @@ class Pages:
         script = (STATIC / "embed.js").read_text(encoding="utf-8")
         script = script.replace("__TITLES__", json.dumps(titles, ensure_ascii=False))
         self.embed = script.replace("__DEFAULT__", json.dumps(settings.default_language)).encode("utf-8")
-        self.assets = {name: (STATIC / name).read_bytes() for name in ("widget.js", "widget.css")}
+        self.assets = {name: (STATIC / name).read_bytes() for name in ASSET_TYPES}
