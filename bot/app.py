@@ -120,12 +120,12 @@ class CivicBot:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    # The port of the chat connectors (bot.ports.ChatCore)
-
     @property
     def extractors(self) -> EntityExtractors:
         """The NLU's entity extractors, which start-up hooks may add to."""
         return self.nlu.extractors
+
+    # The port of the chat connectors (bot.ports.ChatCore)
 
     @property
     def commands(self) -> Collection[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast, overload
 
 from alembic import command
 from alembic.config import Config
@@ -48,6 +48,21 @@ def affected_rows(result: Result[Any]) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def aware(moment: datetime) -> datetime: ...
+
+
+@overload
+def aware(moment: datetime | None) -> datetime | None: ...
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; they are UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def is_sqlite(url: str) -> bool:

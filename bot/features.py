@@ -11,14 +11,17 @@ from bot.config import Settings
 from bot.contributions.feature import FEATURE as CONTRIBUTIONS
 from bot.conversation import FEATURE as CONVERSATION
 from bot.delivery.feature import FEATURE as DELIVERY
+from bot.email.feature import FEATURE as EMAIL
 from bot.feature import Feature
 from bot.handover.feature import FEATURE as HANDOVER
 from bot.publications.feature import FEATURE as PUBLICATIONS
 from bot.subscriptions.feature import FEATURE as SUBSCRIPTIONS
+from connectors.webchat_feature import FEATURE as WEBCHAT
 from knowledge.feature import FEATURE as KNOWLEDGE
 
 FEATURES: tuple[Feature, ...] = (
-    CONVERSATION, KNOWLEDGE, SUBSCRIPTIONS, PUBLICATIONS, HANDOVER, CONTRIBUTIONS, DELIVERY, API,
+    CONVERSATION, KNOWLEDGE, SUBSCRIPTIONS, PUBLICATIONS, EMAIL, HANDOVER, CONTRIBUTIONS, DELIVERY, API,
+    WEBCHAT,
 )
 
 

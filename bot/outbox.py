@@ -36,6 +36,9 @@ from bot.messages import PRIORITY_BROADCAST
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600.0
+# The kinds of rows the delivery engine sends to a chat (each other kind has a feature's handler).
+MESSAGE, PUBLICATION, DIGEST = "message", "publication", "digest"
+DELIVERY_KINDS = (MESSAGE, PUBLICATION, DIGEST)
 PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
 STATUSES = (PENDING, SENT, FAILED, BLOCKED)
 

@@ -35,7 +35,8 @@ from connectors.registry import create_connectors, set_running
 
 NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
                 "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
-                "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
+                "with CIVICBOT_MATRIX_USER_ID and a password or access token, or CIVICBOT_WEBCHAT_ENABLED=1, "
+                "to talk with residents)")
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 25.0

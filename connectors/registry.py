@@ -31,6 +31,8 @@ CONNECTORS: tuple[ConnectorEntry, ...] = (
     ConnectorEntry("matrix", "connectors.matrix:MatrixConnector",
                    lambda settings: bool(settings.matrix_homeserver and settings.matrix_user_id
                                          and (settings.matrix_password or settings.matrix_access_token))),
+    ConnectorEntry("webchat", "connectors.webchat:WebChatConnector",
+                   lambda settings: settings.webchat_enabled),
 )
 _RUNNING: dict[str, Connector] = {}
 

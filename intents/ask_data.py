@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.formatting import money, number
 from bot.messages import Reply
 from bot.text import normalize
-from knowledge.answers import (
+from intents._answers import (
     answer_or_ask,
     answer_the_question,
     format_date,

@@ -11,15 +11,15 @@ from bot.app import load_topic_synonyms
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.text import names, normalize
-from knowledge.answers import (
+from intents._answers import (
     format_date,
     ignored_words,
     mentions,
     nothing_found,
     provenance,
     request_text,
+    street_unknown,
     subject,
-    word_list,
 )
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
@@ -33,6 +33,7 @@ from knowledge.officials import (
 )
 from knowledge.places import area_for
 from knowledge.roles import COUNCIL, COUNCILLOR, DEPUTY, MAYOR, Question, function_of, read_question
+from knowledge.words import word_list
 
 NAME = "find_official"
 SHOWN = 5
@@ -212,7 +213,7 @@ async def resume(ctx: Context) -> Reply | None:
         ctx.end_flow()
         return nothing_found(ctx, ctx.t("place_unknown_again"))
     ctx.set_step("where", attempts=attempts)
-    return _ask_where(ctx, ctx.t("place_unknown"))
+    return _ask_where(ctx, await street_unknown(ctx, ctx.text) or ctx.t("place_unknown"))
 
 
 def _remember(ctx: Context) -> Reply | None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.context import Context
 from bot.formatting import distance as format_distance
 from bot.messages import Location, Reply
-from knowledge.answers import (
+from intents._answers import (
     answer_or_ask,
     answer_the_question,
     ignored_words,

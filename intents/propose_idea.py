@@ -15,6 +15,7 @@ from bot.contributions.places import example_place, locate_words
 from bot.contributions.store import OPEN_STATUSES, create_contribution
 from bot.messages import Choice, Reply
 from bot.text import normalize
+from intents._answers import street_unknown
 from intents._contribution_flow import (
     ask_link,
     clean_text,
@@ -90,8 +91,8 @@ async def _area(ctx: Context) -> Reply:
         if located.place is None or located.place.area is None:
             street, example = await example_place(ctx.session)
             key = "outside" if located.outside else "unknown"
-            unclear = ctx.t(f"contributions.place.{key}", city=ctx.settings.city_name, street=street,
-                            area=example)
+            unclear = (None if located.outside else await street_unknown(ctx, words)) or ctx.t(
+                f"contributions.place.{key}", city=ctx.settings.city_name, street=street, area=example)
             return ctx.reply(f"{unclear}\n\n{ctx.t('ask_area')}", [skip_choice(ctx)])
         area = located.place.area
     ctx.set_step("link", area=area)

@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.handover import store
 from bot.messages import Reply
 from bot.text import normalize
-from knowledge.answers import now, week_hours, weekday_name
+from intents._answers import now, week_hours, weekday_name
 from knowledge.hours import OpeningHours
 
 NAME = "talk_to_human"

@@ -12,7 +12,7 @@ from bot.subscriptions.manage import cancel_pending, remove_subscriptions, subsc
 from bot.subscriptions.models import AREA, TOPIC, Subscriber, Subscription
 from bot.subscriptions.targeting import name_key, same_name
 from bot.text import normalize
-from knowledge.answers import request_text
+from intents._answers import request_text
 
 NAME = "unsubscribe"
 

@@ -13,7 +13,7 @@ from functools import cache
 
 from bot.text import STOP_WORDS, normalize
 from bot.yamlfile import load_file
-from knowledge.answers import WORDS_FILE, word_list
+from knowledge.words import WORDS_FILE, word_list
 
 MAYOR, DELEGATE_MAYOR, DEPUTY, DELEGATE, COUNCILLOR, COUNCIL = (
     "maire", "maire_delegue", "adjoint", "conseiller_delegue", "conseiller", "conseil")

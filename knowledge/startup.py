@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
+from bot.entities import EntityExtractors
 from bot.text import normalize
 from knowledge import store
 from knowledge.extractors import area_extractor, extract_address
@@ -14,14 +17,25 @@ from knowledge.importers import Writer
 from knowledge.importers.pack import import_pack
 from knowledge.models import Area
 
-if TYPE_CHECKING:
-    from bot.app import CivicBot
-
 log = logging.getLogger(__name__)
 DEMO_PACK = Path(__file__).parent / "demo"
 
 
-async def setup(bot: CivicBot) -> None:
+class AssembledBot(Protocol):
+    """What the start-up needs of the assembled bot (:class:`bot.app.CivicBot`, which knowledge
+    does not import)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+
+    @property
+    def extractors(self) -> EntityExtractors: ...
+
+
+async def setup(bot: AssembledBot) -> None:
     async with bot.sessions() as session:
         if bot.settings.demo_data and await store.is_empty(session):
             writer = Writer(session)
@@ -33,5 +47,5 @@ async def setup(bot: CivicBot) -> None:
     city = normalize(bot.settings.city_name)
     local = [tuple(area) for area in areas if normalize(area.city) == city] or [
         tuple(area) for area in areas]
-    bot.nlu.extractors.add(area_extractor(local))
-    bot.nlu.extractors.add(extract_address)
+    bot.extractors.add(area_extractor(local))
+    bot.extractors.add(extract_address)

@@ -4,25 +4,11 @@ None of them names the resident: the city never learns who contributed.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, overload
+from datetime import datetime
+from typing import Any
 
 from bot.contributions.models import Contribution
-
-
-@overload
-def aware(moment: datetime) -> datetime: ...
-
-
-@overload
-def aware(moment: datetime | None) -> datetime | None: ...
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; they are UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+from bot.db import aware
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -59,7 +59,7 @@ async def run_maintenance(bot: CivicBot) -> dict[str, int]:
 
 
 async def run(bot: CivicBot, stop: asyncio.Event) -> None:
-    """The background service (``bot.serve.BACKGROUND_SERVICES``)."""
+    """The background service of the process that leads (the feature's ``leader_services``)."""
     last: dict[str, float] = {}
     jobs = ((retention, DAY_SECONDS), (publish_due_results, TICK_SECONDS),
             (poll_open311, float(bot.settings.open311_poll_seconds)),

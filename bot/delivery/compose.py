@@ -22,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Catalog
 from bot.messages import Choice, Reply
-from bot.outbox import OutboxEntry
+from bot.outbox import MESSAGE, PUBLICATION, OutboxEntry
 from bot.publications.models import Publication
 from bot.publications.render import render_digest, render_publication
 from bot.subscriptions.schedule import DeliveryClock, QuietHours
 
-MESSAGE, PUBLICATION, DIGEST = "message", "publication", "digest"
-DELIVERY_KINDS = (MESSAGE, PUBLICATION, DIGEST)
 CACHE_SIZE = 256
 
 

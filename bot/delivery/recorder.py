@@ -15,9 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import outbox
-from bot.delivery.compose import DELIVERY_KINDS
 from bot.models import User
-from bot.outbox import BLOCKED, PENDING, OutboxEntry, Outcome
+from bot.outbox import BLOCKED, DELIVERY_KINDS, PENDING, OutboxEntry, Outcome
 from bot.subscriptions.models import Subscriber
 
 log = logging.getLogger(__name__)

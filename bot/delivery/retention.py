@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.db import affected_rows, utcnow
-from bot.delivery.compose import DELIVERY_KINDS
-from bot.outbox import PENDING, OutboxEntry
+from bot.outbox import DELIVERY_KINDS, PENDING, OutboxEntry
 from bot.publications.models import Publication
 
 BATCH_PREFIX = "publication:"

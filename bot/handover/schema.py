@@ -7,7 +7,7 @@ from typing import Annotated, Literal, cast
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.api.requests import VISIBLE
-from bot.contributions.documents import aware
+from bot.db import aware
 from bot.handover.models import Ticket, TicketMessage
 from bot.text import sanitize
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import affected_rows, utcnow
-from bot.delivery.compose import MESSAGE
 from bot.handover.models import (
     AGENT,
     CLOSED,
@@ -32,7 +31,7 @@ from bot.i18n import Catalog
 from bot.messages import PRIORITY_REPLY, IncomingMessage
 from bot.metrics import OPEN_TICKETS
 from bot.models import User
-from bot.outbox import PENDING, OutboxEntry, enqueue
+from bot.outbox import MESSAGE, PENDING, OutboxEntry, enqueue
 
 if TYPE_CHECKING:
     from bot.app import CivicBot

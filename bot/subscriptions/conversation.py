@@ -6,9 +6,8 @@ from sqlalchemy import update
 
 from bot.context import Context
 from bot.db import utcnow
-from bot.delivery.compose import DIGEST
 from bot.messages import Choice, Reply
-from bot.outbox import PENDING, OutboxEntry
+from bot.outbox import DIGEST, PENDING, OutboxEntry
 from bot.subscriptions import phrases
 from bot.subscriptions.manage import cancel_pending, ensure_subscriber, subscriber_of, subscriptions_of
 from bot.subscriptions.models import DAILY, IMMEDIATE, TOPIC, WEEKLY, Subscriber, Subscription

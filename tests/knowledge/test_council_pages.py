@@ -11,9 +11,9 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.features import create_bot
 from bot.testing import ChatTester
+from intents._pages import PAGE_ITEMS
 from knowledge.importers import Origin
 from knowledge.importers.scdl import import_deliberations
-from knowledge.pages import PAGE_ITEMS
 from tests.support.knowledge import run_import
 
 COUNT = 58  # as many as the last meeting of the issue

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot import db
 from bot.config import Settings
-from connectors.geocoder import geocode
+from knowledge.geocoder import geocode
 from knowledge.importers import ImportFailed
 from knowledge.importers.remote import import_ckan, import_ods_catalog, import_ods_records, portal_origin
 from knowledge.models import Area, Dataset, Service

@@ -15,10 +15,10 @@ from bot.config import Settings
 from bot.features import create_bot
 from bot.messages import Reply
 from bot.testing import ChatTester
+from intents._pages import PAGE_CHARS
 from knowledge.importers import ImportFailed, Origin, clean_text
 from knowledge.importers.scdl import import_deliberations
 from knowledge.models import Document
-from knowledge.pages import PAGE_CHARS
 from tests.support.data import real_data
 from tests.support.knowledge import count, run_import
 

@@ -61,11 +61,11 @@ def _bullets(text: str) -> list[str]:
 
 @pytest.fixture
 async def montpellier(bot: CivicBot, monkeypatch) -> CivicBot:
+    import intents._answers
     import intents.find_service
-    import knowledge.answers
 
     monkeypatch.setattr(intents.find_service, "now", lambda ctx: SATURDAY)
-    monkeypatch.setattr(knowledge.answers, "now", lambda ctx: SATURDAY)
+    monkeypatch.setattr(intents._answers, "now", lambda ctx: SATURDAY)
     async with bot.sessions() as session:
         writer = Writer(session)
         for name in FILES:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -13,28 +11,15 @@ from bot.dates import Period
 from bot.formatting import long_date, month
 from bot.messages import Reply
 from bot.text import normalize
-from bot.yamlfile import load_file
 from knowledge.hours import OpeningHours
 from knowledge.models import Provenance
+from knowledge.places import example_area, unknown_street
 from knowledge.search import query_words
+from knowledge.words import weekdays, word_list
 
-WORDS_FILE = Path(__file__).parent / "query_words.yaml"
 _COMMAND = re.compile(r"^/\w+(?:@\w+)?\s*")
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # a word as written, apostrophes cut ("l'élu": l, élu)
-
-
-@cache
-def word_list(name: str) -> frozenset[str]:
-    """A list of ``query_words.yaml``, folded."""
-    words = load_file(WORDS_FILE)[name]
-    return frozenset(normalize(str(word)) for word in words)
-
-
-@cache
-def weekdays() -> dict[str, int]:
-    return {normalize(word): day for word, day in
-            load_file(WORDS_FILE)["weekdays"].items()}
 
 
 def request_text(ctx: Context) -> str:
@@ -182,3 +167,13 @@ async def answer_the_question(ctx: Context, answer: Answer) -> Reply | None:
     for) left to the router."""
     ctx.end_flow()
     return await answer(ctx) if request_words(ctx, ctx.intent) else None
+
+
+async def street_unknown(ctx: Context, words: str) -> str | None:
+    """Why a street the resident wrote cannot be placed (no geocoder, not in the city's list),
+    and what to give instead: a quartier, with an example, or a shared position."""
+    street = unknown_street(ctx.settings, words)
+    if street is None:
+        return None
+    return ctx.t("knowledge.street_unknown", street=street, city=ctx.settings.city_name,
+                 area=await example_area(ctx.session))
