@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from lingua import Language, LanguageDetectorBuilder
 
 from bot.text import names, normalize
@@ -25,6 +26,7 @@ SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language 
 FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
 FAIR_FIRST_CONFIDENCE = 0.6  # ... or of a first message of several words, each in that language
 COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
+_GUESSES_KEPT = 2_048  # guesses of the texts seen last
 
 _LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
 _LINK = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+|(?<!\w)/\w+")
@@ -94,8 +96,17 @@ class LanguageDetector:
         if low_accuracy:
             builder = builder.with_low_accuracy_mode()
         self._detector = builder.build()
+        self._guesses: LRUCache[str, Guess] = LRUCache(_GUESSES_KEPT)
 
     def guess(self, text: str) -> Guess:
+        """The detector's guess; residents write the same short messages again and again, so
+        the guesses of the texts seen last are kept in memory."""
+        guess = self._guesses.get(text)
+        if guess is None:
+            guess = self._guesses[text] = self._guess(text)
+        return guess
+
+    def _guess(self, text: str) -> Guess:
         words = language_words(text)
         if not words:
             return Guess(None, 0.0, 0)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -50,6 +51,7 @@ _LONG_WORD = 8
 _GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
+_RANKINGS_KEPT = 2_048  # rankings of the texts classified last (a few MB)
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
 _WORD_WEIGHT = 0.4  # share of the word model in an example's score
 _CHAR_WEIGHT = 0.4  # share of the character n-grams; the rest is rapidfuzz
@@ -126,6 +128,7 @@ class Nlu:
         self._longest_first = sorted((word for word in surface if len(word) >= _MIN_GLUED_WORD),
                                      key=len, reverse=True)
         self._corrections: dict[str, str | None] = {}
+        self._rankings: LRUCache[str, tuple[tuple[str, float], ...]] = LRUCache(_RANKINGS_KEPT)
         self._build_word_model(labels, examples)
         # the words that greet on their own ("bonjour", "hello"): they open many requests
         self._greeting = frozenset(words[0] for label, words in zip(labels, examples, strict=True)
@@ -226,10 +229,29 @@ class Nlu:
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
+        ranking = self._ranking(text, normalized)
+        if not ranking:
+            return NluResult(text, UNKNOWN, 0.0, entities)
+        intent, confidence = ranking[0]
+        if confidence < self.threshold:
+            intent = UNKNOWN
+        return NluResult(text, intent, confidence, entities, ranking)
+
+    def _ranking(self, text: str, normalized: str) -> tuple[tuple[str, float], ...]:
+        """The intents, best first, with their scores; none for a text without a word that
+        counts. It depends on the text alone (entities, which depend on the date and the
+        knowledge base, are not part of it), and residents write the same "bonjour", "merci",
+        "oui" again and again: the rankings of the texts seen last are kept in memory."""
+        ranking = self._rankings.get(text)
+        if ranking is None:
+            ranking = self._rankings[text] = self._rank(text, normalized)
+        return ranking
+
+    def _rank(self, text: str, normalized: str) -> tuple[tuple[str, float], ...]:
         skipped = names(text)
         tokens = self._tokens(normalized, skipped)
         if not tokens or not self._strings:
-            return NluResult(text, UNKNOWN, 0.0, entities)
+            return ()
         written = self._written(normalized, skipped)
         scores = self._intent_scores(tokens, written)
         request = [(word, token) for word, token in tokens if token not in self._greeting]
@@ -239,9 +261,5 @@ class Nlu:
                 request, [word for word in written if stem(word) not in self._greeting])
             if without_greeting.max() > scores.max() + _GREETING_MARGIN:
                 scores = without_greeting
-        ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
-                        for i in np.argsort(-scores, kind="stable"))
-        intent, confidence = ranking[0]
-        if confidence < self.threshold:
-            intent = UNKNOWN
-        return NluResult(text, intent, confidence, entities, ranking)
+        return tuple((self._intent_names[i], min(float(scores[i]), 1.0))
+                     for i in np.argsort(-scores, kind="stable"))

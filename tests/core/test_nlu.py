@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+import time_machine
 
 from bot.config import Settings
+from bot.dates import date_extractor
 from bot.entities import EntityExtractors
 from bot.intent import INTENT_NAMES, IntentSpec, discover
 from bot.linear import KernelRidge
@@ -156,6 +159,25 @@ def test_entities_come_with_the_intent() -> None:
     extractors = EntityExtractors([lambda text, normalized: {"echo": normalized}])
     result = Nlu({"greet": spec("greet", ["bonjour"])}, 0.3, extractors).classify("Bonjour !")
     assert result.entities == {"echo": "bonjour"}
+
+
+def test_a_message_written_again_is_classified_the_same_with_todays_entities(intents) -> None:
+    """Rankings are kept per text; the entities are not: "ce week-end" asked on a Monday and
+    again a week later names two different week-ends."""
+    question = "la piscine est ouverte ce week-end ?"
+
+    def new_nlu() -> Nlu:
+        return Nlu(intents, Settings().nlu_threshold, EntityExtractors([date_extractor("Europe/Paris")]))
+
+    nlu = new_nlu()
+    with time_machine.travel(datetime(2026, 12, 7, 10, tzinfo=UTC), tick=False):
+        first = nlu.classify(question)
+    with time_machine.travel(datetime(2026, 12, 14, 10, tzinfo=UTC), tick=False):
+        again = nlu.classify(question)
+        uncached = new_nlu().classify(question)
+    assert again.ranking == first.ranking == uncached.ranking
+    assert (again.intent, again.confidence) == (uncached.intent, uncached.confidence)
+    assert again.entities == uncached.entities != first.entities
 
 
 def test_no_examples_at_all_gives_unknown() -> None:
