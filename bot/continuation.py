@@ -65,16 +65,17 @@ def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResul
     opening = _OPENING.match(folded)
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
-    if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
-        return None
+    rest = folded[opening.end():] if opening else folded
+    detail_alone = bool(_DETAIL.search(rest)) and not _names_a_subject(rest)
+    if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE and not detail_alone:
+        return None  # "et son mail ?" names nothing else: it stays about what was just answered
     step = sequence(folded) if opening or _ALONE.search(folded) else 0
     if step and last["intent"] in NAVIGABLE:
         return NluResult(last["text"], last["intent"], nlu.confidence, {**last["entities"], SEQUENCE: step})
-    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
+    if not opening and not detail_alone:
         return None
     if nlu.intent == last["intent"] and nlu.entities.get("topic"):
         return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
-    rest = folded[opening.end():] if opening else folded
     words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
 
