@@ -7,6 +7,9 @@ those few names, and only the rows of the closest ones are read.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from rapidfuzz import fuzz, process
 from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +26,7 @@ _MAX_NAMES = 5
 _MAX_ROWS = 50
 _LONGEST_COMMUNE = 8  # words in a commune's name ("Saint-Jean-de-Boiseau" has 4)
 _ARTICLES = {"du": "le", "des": "les", "au": "le", "aux": "les"}
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}  # "St-Herblain"
 
 
 def name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -96,7 +100,7 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     attempts += [(first,)] if close["first"] else []
     rows: list[Official] = []
     for condition in attempts:
-        rows = list((await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS))).all())
+        rows = current(await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS)))
         if rows:
             break
     scored = [(official, _name_score(words, f"{official.first_name_key} {official.last_name_key}"))
@@ -150,7 +154,7 @@ def _spans(words: list[str]) -> list[tuple[str, int, int]]:
 async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, str]]:
     """The communes a question names: (INSEE code, name, folded name). Where names overlap the
     longest wins ("Le Pellerin" rather than a "Pellerin"); homonyms are all kept."""
-    spans = _spans(normalize(text).split())
+    spans = _spans([_ABBREVIATIONS.get(word, word) for word in normalize(text).split()])
     found = await communes_named(session, tuple(sorted({phrase for phrase, _, _ in spans})))
     known = {key for _code, _name, key in found}
     chosen: set[str] = set()
@@ -175,6 +179,25 @@ async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
     return sorted((code, name, key) for code, name, key in rows.all())
 
 
+def current(officials: Iterable[Official]) -> list[Official]:
+    """The functions each person holds now. The RNE gives one row per function, earlier ones
+    included: when one person (same names, same commune) has rows that began on different days,
+    only those that began last are current — a 4th deputy who became the 3rd, or the mayor, is
+    no longer the 4th. Rows without a start date are kept."""
+    officials = list(officials)
+    latest: dict[tuple[str, str, str], dt.date] = {}
+    for official in officials:
+        if official.function_start is not None:
+            person = _person(official)
+            latest[person] = max(latest.get(person, official.function_start), official.function_start)
+    return [official for official in officials if official.function_start is None
+            or official.function_start >= latest[_person(official)]]
+
+
+def _person(official: Official) -> tuple[str, str, str]:
+    return (official.commune_code, official.last_name_key, official.first_name_key)
+
+
 def _rank_order(official: Official) -> tuple[int, int, str]:
     function = function_of(official.role)
     return (ORDER.index(function.kind), function.rank or 99,
@@ -185,7 +208,7 @@ async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | 
                       rank: int | None = None) -> list[Official]:
     """The officials of these communes (folded names) holding this function and rank (any if
     None), mayor first, then deputies by rank, then delegates and councillors by name."""
-    rows = (await session.scalars(select(Official).where(Official.commune_key.in_(keys)))).all()
+    rows = current(await session.scalars(select(Official).where(Official.commune_key.in_(keys))))
     wanted = [official for official in rows
               if (kind is None or function_of(official.role).kind == kind)
               and (rank is None or function_of(official.role).rank == rank)]
