@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import replace
 
 from bot.context import Context
+from bot.formatting import day_of_month
 from bot.formatting import distance as format_distance
 from bot.messages import Location, Reply
 from intents._knowledge_routes import redirect
@@ -109,7 +110,7 @@ def _count(ctx: Context, asked: Asked, states: list[bool | None]) -> str:
 
 
 def _day(ctx: Context, day: dt.date) -> str:
-    return ctx.t("day", weekday=weekday_name(ctx, day.weekday()), day=day)
+    return ctx.t("day", weekday=weekday_name(ctx, day.weekday()), day=day_of_month(day, ctx.lang))
 
 
 def _when(ctx: Context, asked: Asked) -> str:
