@@ -66,15 +66,16 @@ async def _categories(session: AsyncSession) -> list[str]:
 
 @cache
 def _residents_words() -> dict[str, tuple[str, ...]]:
-    """OSM category → the words residents use for it (``service_kinds.yaml``)."""
+    """Category (folded) → the words residents use for it (``service_kinds.yaml``)."""
     kinds = load_file(KINDS_FILE)
-    return {category: tuple(normalize(word) for word in words) for category, words in kinds.items()}
+    return {normalize(category): tuple(normalize(word) for word in words)
+            for category, words in kinds.items()}
 
 
 @cache
 def _category_names(category: str) -> tuple[tuple[str, ...], ...]:
     """The ways to name a category, as folded word tuples without stop words."""
-    names = (category.replace("_", " "), *_residents_words().get(category, ()))
+    names = (category.replace("_", " "), *_residents_words().get(normalize(category), ()))
     return tuple(own for name in names
                  if (own := tuple(word for word in normalize(name).split() if word not in STOP_WORDS)))
 
@@ -94,11 +95,15 @@ def _singular(word: str) -> str:
 
 
 def _named(category: str, words: tuple[str, ...]) -> int:
-    """How many words the request uses to name the category: every word of the category or
-    of one of its residents' names ("boulangerie" names ``bakery``, "station essence" names
-    ``fuel`` with two words); 0 if it does not name it."""
-    return max((len(own) for own in _category_names(category)
-                if all(any(_same_word(part, word) for word in words) for part in own)), default=0)
+    """How many of the request's words name the category, through names of it written whole
+    ("boulangerie" names ``bakery``; "station essence" names ``fuel`` with two words, "où jeter
+    un meuble" the recycling centre with two); 0 if none does."""
+    covering: set[str] = set()
+    for own in _category_names(category):
+        used = [next((word for word in words if _same_word(part, word)), None) for part in own]
+        if all(used):
+            covering.update(word for word in used if word)
+    return len(covering)
 
 
 async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]) -> Kind:
