@@ -38,24 +38,25 @@ def name_keys(first_name: str, last_name: str) -> dict[str, str]:
 
 def _range(column, word: str, letters: int):
     """The distinct values of ``column`` sharing the word's first letters and about its length
-    (two typos at most), through the column's index."""
+    (two typos at most), through the column's index; reversed names flagged."""
     prefix = word[:letters]
-    return select(column).where(
+    return select(column.label("name"), literal(column is Official.last_name_rev).label("reversed")).where(
         column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1),
         func.length(column).between(len(word) - 2, len(word) + 2)).distinct()
 
 
-# Blocks tried in turn for misspelt words: (column, reversed, letters), small ones first.
-_BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev, True, _BLOCK + 1),
-           (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
+# For misspelt words, the surnames sharing four letters at the start or at the end (a typo
+# at either end), then, if none is close, three.
+_LETTERS = (_BLOCK + 1, _BLOCK)
 
 
 @kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
     """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
 
-    Words written exactly are found by index equality. For the others, the surnames sharing
-    their first four letters, or their last four, or (wider) three: a first name is
+    Words written exactly are found by index equality. For the others (a known first name
+    too), the surnames sharing their first four letters, or their last four, or (wider) three:
+    a first name is
     shared by too many rows to block on, and a typo in it only lowers the score of the rows its
     surname finds."""
     exact = union(*(select(literal(word).label("name"), literal(field).label("field"))
@@ -65,13 +66,16 @@ async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, fro
     close: dict[str, set[str]] = {"last": set(), "first": set()}
     for name, field in (await session.execute(exact)).all():
         close[field].add(name)
-    missing = [word for word in words if word not in close["last"] | close["first"]]
-    for column, reverse, letters in _BLOCKS:
+    # a word that is only a known first name may still be a misspelt surname ("roland")
+    missing = [word for word in words if word not in close["last"]]
+    for letters in _LETTERS:
         if not missing:
             break
-        blocks = [_range(column, word[::-1] if reverse else word, letters) for word in missing]
-        near = {name[::-1] if reverse else name
-                for name in (await session.scalars(union(*blocks))).all()}
+        blocks = [block for word in missing for block in (
+            _range(Official.last_name_key, word, letters),
+            _range(Official.last_name_rev, word[::-1], letters))]
+        near = {name[::-1] if reversed_ else name
+                for name, reversed_ in (await session.execute(union(*blocks))).all()}
         still_missing = []
         for word in missing:
             found = {name for name, _score, _ in process.extract(
