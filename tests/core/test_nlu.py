@@ -213,20 +213,6 @@ def test_kernel_ridge_learns_which_examples_discriminate() -> None:
     assert scores[1] > scores[0]
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("je veux plus recevoir les alertes travaux", "unsubscribe"),
-    ("jveux plus de notifs sur la culture", "unsubscribe"),
-    ("je souhaiterais ne plus être prévenu des travaux", "unsubscribe"),
-    ("I don't want roadworks alerts anymore", "unsubscribe"),
-    ("plus envie de recevoir vos alertes sur la culture", "unsubscribe"),
-    ("je veux recevoir les alertes travaux", "subscribe"),
-    ("je voudrais être prévenue des travaux à Doulon", "subscribe"),
-    ("I want roadworks alerts", "subscribe"),
-])
-def test_a_wish_turned_around_by_negation_words(nlu: Nlu, text: str, intent: str) -> None:
-    assert nlu.classify(text).intent == intent
-
-
 def test_negation_words_only_turn_the_intent_they_negate() -> None:
     intents = {
         "subscribe": spec("subscribe", ["je veux recevoir les alertes travaux", "abonnement quartier"]),
@@ -243,10 +229,25 @@ def test_negation_words_only_turn_the_intent_they_negate() -> None:
     assert nlu.classify("je veux recevoir les alertes travaux").intent == "subscribe"
 
 
-@pytest.mark.parametrize(("text", "intent"), [
+# a wish turned around by negation words (the unsubscribe intent negates subscribe), and chat
+# shorthand (bot/shorthand.yaml), in residents' words
+NEGATED_WISHES = [
+    ("je veux plus recevoir les alertes travaux", "unsubscribe"),
+    ("jveux plus de notifs sur la culture", "unsubscribe"),
+    ("je souhaiterais ne plus être prévenu des travaux", "unsubscribe"),
+    ("I don't want roadworks alerts anymore", "unsubscribe"),
+    ("plus envie de recevoir vos alertes sur la culture", "unsubscribe"),
+    ("je veux recevoir les alertes travaux", "subscribe"),
+    ("je voudrais être prévenue des travaux à Doulon", "subscribe"),
+    ("I want roadworks alerts", "subscribe"),
+]
+SHORTHAND = [
     ("c koi le budget de la culture", "ask_data"), ("ki s'occupe des ecoles", "find_official"),
     ("kan est le prochain conseil", "council"), ("jai un trou ds ma rue", "report_problem"),
     ("pk le conseil a voté contre le tram", "council"), ("qd ouvre la piscine", "find_service"),
-])
-def test_chat_shorthand_is_understood(nlu: Nlu, text: str, intent: str) -> None:
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), NEGATED_WISHES + SHORTHAND)
+def test_negations_and_shorthand_are_understood(nlu: Nlu, text: str, intent: str) -> None:
     assert nlu.classify(text).intent == intent
