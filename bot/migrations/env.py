@@ -3,11 +3,13 @@ from alembic import context
 
 import bot.api.tokens
 import bot.contributions.models
+import bot.email.models
 import bot.handover.models
 import bot.models
 import bot.outbox
 import bot.publications.models
 import bot.subscriptions.models  # noqa: F401
+import connectors.webchat_store  # noqa: F401
 import knowledge.models  # noqa: F401
 from bot.db import Base
 
