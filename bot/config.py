@@ -76,6 +76,13 @@ class Settings:
     matrix_device_name: str = "civicbot"
     matrix_allowed_servers: list[str] = field(default_factory=list)  # empty: every server
 
+    # Web chat on the city's site (connectors/webchat.py, docs/operate/web-chat.md)
+    webchat_enabled: bool = False
+    webchat_allowed_origins: list[str] = field(default_factory=list)  # sites that may embed it
+    webchat_rate_global: float = 200.0  # messages/s written to the visitors' inboxes (broadcasts)
+    webchat_photo_max_mb: float = 10.0  # a photo's size at most (Telegram's limit for photos)
+    webchat_inbox_days: int = 30  # messages no page took are then purged
+
     # Delivery limits
     telegram_rate_global: float = 30.0
     telegram_rate_per_chat: float = 1.0

@@ -34,7 +34,8 @@ from connectors.registry import create_connectors, set_running
 
 NO_CONNECTOR = ("no chat platform is configured: serving the HTTP API, the agent console and the "
                 "background services only (set CIVICBOT_TELEGRAM_TOKEN, or CIVICBOT_MATRIX_HOMESERVER "
-                "with CIVICBOT_MATRIX_USER_ID and a password or access token, to talk with residents)")
+                "with CIVICBOT_MATRIX_USER_ID and a password or access token, or CIVICBOT_WEBCHAT_ENABLED=1, "
+                "to talk with residents)")
 BACKGROUND_SERVICES: list[str] = ["bot.delivery.service:run"]
 LEADER_SERVICES: list[str] = ["bot.contributions.maintenance:run"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
-    from bot.app import CivicBot
+    from bot.ports import ChatCore
     from connectors.base import Connector
 
 
@@ -31,6 +31,8 @@ CONNECTORS: tuple[ConnectorEntry, ...] = (
     ConnectorEntry("matrix", "connectors.matrix:MatrixConnector",
                    lambda settings: bool(settings.matrix_homeserver and settings.matrix_user_id
                                          and (settings.matrix_password or settings.matrix_access_token))),
+    ConnectorEntry("webchat", "connectors.webchat:WebChatConnector",
+                   lambda settings: settings.webchat_enabled),
 )
 _RUNNING: dict[str, Connector] = {}
 
@@ -40,7 +42,7 @@ def configured_connectors(settings: Settings) -> list[str]:
     return [entry.name for entry in CONNECTORS if entry.configured(settings)]
 
 
-def create_connectors(bot: CivicBot) -> list[Connector]:
+def create_connectors(bot: ChatCore) -> list[Connector]:
     """Every configured connector, built (a ConfigError names a setting that cannot be used)."""
     connectors = []
     for entry in CONNECTORS:

@@ -22,8 +22,9 @@ from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DIGEST, PUBLICATION
+from bot.messages import PRIORITY_BROADCAST
 from bot.models import User
-from bot.outbox import PENDING, PRIORITY_BROADCAST, OutboxEntry
+from bot.outbox import PENDING, OutboxEntry
 from bot.publications.models import Publication
 from bot.subscriptions.models import AREA, IMMEDIATE, OFFICIAL, TOPIC, FollowedThing, Subscriber, Subscription
 from bot.subscriptions.schedule import DeliveryClock

@@ -18,32 +18,12 @@ from aiohttp import web
 
 from bot.app import CivicBot
 from bot.http import create_app
-from bot.outbox import PRIORITY_REPLY
+from bot.messages import PRIORITY_REPLY
 from bot.testing import ChatTester
+from tests.support.chromium import CHROMEDRIVER, WAIT_SECONDS, chrome, chromium_or_skip
 from tests.support.handover import agent_token, handover_rows, tickets
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,900")
-WAIT_SECONDS = 30
-
-
-def _chromium_or_skip(binaries: tuple[Path, ...] = (CHROMIUM, CHROMEDRIVER)) -> None:
-    missing = [str(path) for path in binaries if not path.is_file()]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("the selenium package")
-    if not missing:
-        return
-    reason = f"the console test needs {', '.join(missing)} (apt install chromium chromium-driver; pip install selenium)"
-    if os.environ.get("CI") == "true" or os.environ.get("CIVICBOT_REQUIRE_CHROMIUM") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @contextlib.asynccontextmanager
@@ -65,15 +45,7 @@ class Console:
     them in a thread so that the server keeps answering)."""
 
     def __init__(self, profile: Path) -> None:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for flag in (*FLAGS, f"--user-data-dir={profile}"):
-            options.add_argument(flag)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+        self.driver = chrome(profile)
 
     def quit(self) -> None:
         self.driver.quit()
@@ -140,7 +112,7 @@ class Console:
 
 @pytest.fixture
 async def console(tmp_path: Path, monkeypatch):
-    _chromium_or_skip()
+    chromium_or_skip()
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must never reach the network
     browser = await asyncio.to_thread(Console, tmp_path / "chromium-profile")
     try:
@@ -206,11 +178,11 @@ def test_a_missing_chromium_fails_on_ci_and_skips_elsewhere(monkeypatch, tmp_pat
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("CIVICBOT_REQUIRE_CHROMIUM", "1")
     with pytest.raises(pytest.fail.Exception, match="no-chromium"):
-        _chromium_or_skip(absent)
+        chromium_or_skip(absent)
     monkeypatch.delenv("CIVICBOT_REQUIRE_CHROMIUM")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="no-chromium"):
-        _chromium_or_skip(absent)
+        chromium_or_skip(absent)
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="no-chromium"):
-        _chromium_or_skip(absent)
+        chromium_or_skip(absent)

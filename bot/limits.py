@@ -214,10 +214,18 @@ def matrix_limiter(settings: Settings) -> PlatformLimiter:
     return PlatformLimiter(settings.matrix_rate_global, lambda room: per_room, replies_paced=False)
 
 
+def webchat_limiter(settings: Settings) -> PlatformLimiter:
+    """The web chat: broadcasts are written to the visitors' inboxes at most at
+    ``webchat_rate_global`` (the database's pace, not a platform's); replies go out at once."""
+    return PlatformLimiter(settings.webchat_rate_global, lambda chat: 0.0, replies_paced=False)
+
+
 def limiter_for(platform: str, settings: Settings) -> PlatformLimiter:
     """The limiter of a platform; one without configured limits gets none but its replies first."""
     if platform == "telegram":
         return telegram_limiter(settings)
     if platform == "matrix":
         return matrix_limiter(settings)
+    if platform == "webchat":
+        return webchat_limiter(settings)
     return PlatformLimiter(0.0, lambda chat: 0.0)

@@ -1,0 +1,108 @@
+"""The web chat for tests: served on a loopback port with the project's HTTP app, and a visitor's
+page played with aiohttp's client (a WebSocket, or the plain HTTP fallback)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import CivicBot
+from bot.http import create_app
+from connectors.webchat import WebChatConnector
+
+FRAME_SECONDS = 30.0  # how long a test waits for a frame before failing
+
+
+@dataclass
+class Served:
+    url: str
+    connector: WebChatConnector
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+    @property
+    def socket_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/webchat/socket"
+
+
+@contextlib.asynccontextmanager
+async def serving(bot: CivicBot) -> AsyncIterator[Served]:
+    """The web chat mounted as ``civicbot serve`` mounts it, on a free loopback port."""
+    connector = WebChatConnector(bot)
+    app = create_app(bot)
+    connector.setup_routes(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    await connector.start()
+    try:
+        yield Served(f"http://{host}:{port}", connector)
+    finally:
+        await connector.stop()
+        await runner.cleanup()
+
+
+def new_visitor() -> str:
+    """An id like the ones the widget makes (24 random bytes, base64url)."""
+    return secrets.token_urlsafe(24)
+
+
+class Page:
+    """One visitor's open page over the WebSocket."""
+
+    def __init__(self, http: aiohttp.ClientSession, socket: aiohttp.ClientWebSocketResponse,
+                 visitor: str) -> None:
+        self.http = http
+        self.socket = socket
+        self.visitor = visitor
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, served: Served, visitor: str | None = None, lang: str = "fr",
+                   origin: str | None = None) -> AsyncIterator[Page]:
+        visitor = visitor or new_visitor()
+        async with (aiohttp.ClientSession() as http,
+                    http.ws_connect(served.socket_url, origin=origin or served.origin) as socket):
+            await socket.send_json({"type": "hello", "visitor": visitor, "lang": lang})
+            page = cls(http, socket, visitor)
+            assert (await page.frame())["type"] == "ready"
+            yield page
+
+    async def frame(self) -> dict[str, Any]:
+        return await asyncio.wait_for(self.socket.receive_json(), FRAME_SECONDS)
+
+    async def say(self, text: str) -> dict[str, Any]:
+        """Send a text and return the frame that answers it (a reply or an error)."""
+        await self.socket.send_json({"type": "text", "text": text})
+        return await self.answer()
+
+    async def press(self, frame: dict[str, Any], label: str) -> dict[str, Any]:
+        """Press the button labelled ``label`` of a reply: the page sends its value."""
+        values = {choice["label"]: choice["value"] for choice in frame["choices"]}
+        assert label in values, f"no choice {label!r} in {sorted(values)}"
+        return await self.say(values[label])
+
+    async def share(self, latitude: float, longitude: float) -> dict[str, Any]:
+        await self.socket.send_json({"type": "location", "latitude": latitude, "longitude": longitude})
+        return await self.answer()
+
+    async def answer(self) -> dict[str, Any]:
+        """The next frame that is not an inbox message."""
+        while True:
+            frame = await self.frame()
+            if frame["type"] != "message":
+                return frame
+
+
+def labels(frame: dict[str, Any]) -> list[str]:
+    return [choice["label"] for choice in frame.get("choices", [])]
