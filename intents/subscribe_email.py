@@ -169,6 +169,14 @@ async def _subscribe(ctx: Context, address: str, wanted: Subscription | None) ->
     return ctx.reply("\n\n".join(lines), _settings_choices(ctx))
 
 
+async def summary(ctx: Context) -> list[str]:
+    """One line on the resident's e-mail address for their settings ("mes abonnements"), if any."""
+    row = await store.address_of(ctx.session, ctx.user.id)
+    if row is None or row.status == STOPPED:
+        return []
+    return [ctx.t(f"{NAME}.summary", address=masked(row.address), status=ctx.t(f"email.status.{row.status}"))]
+
+
 async def _settings(ctx: Context, row: EmailAddress) -> Reply:
     choices = await store.choices_of(ctx.session, ctx.user.id)
     items = "\n".join(f"• {_describe(choice)}" for choice in choices) or ctx.t("email.page.nothing")

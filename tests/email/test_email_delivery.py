@@ -141,6 +141,8 @@ async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(b
     assert await deliver(bot) == 0 and mail_server.received == []
     reply = await ChatTester(bot, "alice").say("mon abonnement par mail")
     assert "refusée" in reply.text and "a•••@exemple.fr" in reply.text
+    settings = await ChatTester(bot, "alice").say("/abonnements")  # the resident's settings
+    assert "Par e-mail : a•••@exemple.fr, refusée" in settings.text
 
 
 async def test_a_busy_server_451_is_tried_again_and_nothing_is_lost(bot: CivicBot, mail_server: MailServer) -> None:
