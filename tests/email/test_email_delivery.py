@@ -128,15 +128,19 @@ async def test_the_delivery_engine_sends_publications_by_email(bot: CivicBot, ma
     assert {row.status for row in await outbox_rows(bot, EMAIL_KIND)} == {SENT}
 
 
-async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(bot: CivicBot,
-                                                                               mail_server: MailServer) -> None:
+@pytest.mark.parametrize(("step", "answer"), [
+    ("rcpt_answer", "550 5.1.1 <alice.martin@exemple.fr>: Recipient address rejected"),
+    ("data_answer", "554 5.7.1 Message refused for alice.martin@exemple.fr"),
+])
+async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(
+        bot: CivicBot, mail_server: MailServer, step: str, answer: str) -> None:
     await subscribe(bot, "alice", ALICE)
-    mail_server.rcpt_answer = "550 5.1.1 <alice.martin@exemple.fr>: Recipient address rejected"
+    setattr(mail_server, step, answer)
     assert await deliver(bot) == 1
     [row] = await addresses(bot)
     assert row.status == BOUNCED and row.reason and ALICE not in row.reason
     assert [entry.status for entry in await outbox_rows(bot, EMAIL_KIND)] == [BLOCKED]
-    mail_server.rcpt_answer = None
+    setattr(mail_server, step, None)
     assert await publish(bot, "Conseil", "Ordre du jour.", topics=["conseil municipal"]) == 0
     assert await deliver(bot) == 0 and mail_server.received == []
     reply = await ChatTester(bot, "alice").say("mon abonnement par mail")
