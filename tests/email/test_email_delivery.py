@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from email.utils import parseaddr, parsedate_to_datetime
 
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select, update
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.retention import purge_delivered
 from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED
 from bot.email.store import EMAIL_KIND
 from bot.http import create_app
-from bot.outbox import BLOCKED, SENT
+from bot.outbox import BLOCKED, SENT, OutboxEntry
+from bot.publications.models import Publication
 from bot.testing import ChatTester
 from tests.support.contributions import drain, let_time_pass, outbox_rows
 from tests.support.email import addresses, body, confirm, council_session, link, publish
@@ -195,3 +200,21 @@ async def test_no_address_reaches_the_logs_of_a_whole_cycle(bot: CivicBot, mail_
     for record in caplog.records:
         text = record.getMessage() + (record.exc_text or "")
         assert ALICE not in text and "alice.martin" not in text, text
+
+
+async def test_sent_emails_are_purged_after_the_retention_and_the_counts_kept(bot: CivicBot,
+                                                                               mail_server: MailServer) -> None:
+    await subscribe(bot, "alice", ALICE)
+    await deliver(bot)
+    await confirm(bot, link(mail_server.messages_to(ALICE)[0], "/email/confirm"))
+    assert await publish(bot, "Conseil", "Ordre du jour.", topics=["conseil municipal"]) == 1
+    await deliver(bot)
+    days = bot.settings.delivery_retention_days
+    async with bot.sessions() as session:
+        await session.execute(update(OutboxEntry).values(created_at=utcnow() - timedelta(days=days + 1)))
+        await session.execute(update(Publication).values(created_at=utcnow() - timedelta(days=days + 1)))
+        assert await purge_delivered(session, days) == 2  # the confirmation and the publication
+        await session.commit()
+        [publication] = (await session.execute(select(Publication))).scalars()
+    assert await outbox_rows(bot, EMAIL_KIND) == []
+    assert publication.final_counts is not None and publication.final_counts[SENT] == 1
