@@ -140,7 +140,7 @@ async def test_links_of_a_replaced_or_forgotten_address_no_longer_work(bot: Civi
     resident = ChatTester(bot, "alice")
     await resident.say("oubliez moi")
     await resident.say("confirm")
-    for purpose, method in ((CONFIRM, "GET"), (UNSUBSCRIBE, "POST"), (SETTINGS, "GET")):
+    for purpose, method in ((CONFIRM, "GET"), (UNSUBSCRIBE, "GET"), (UNSUBSCRIBE, "POST"), (SETTINGS, "GET")):
         assert "n'est pas valable" in await page(client, new[purpose], method=method, status=400)
 
 
