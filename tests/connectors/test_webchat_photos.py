@@ -4,8 +4,6 @@ origin is refused with a clear answer. On both databases."""
 from __future__ import annotations
 
 import stat
-import struct
-import zlib
 
 import aiohttp
 import pytest
@@ -13,16 +11,7 @@ import pytest
 from bot.app import CivicBot
 from connectors.webchat_photos import FOLDER, REFERENCE_PREFIX
 from tests.support.contributions import contribution, reference_in
-from tests.support.webchat import Page, Served, serving
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A real, tiny PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+from tests.support.webchat import Page, Served, png, serving
 
 
 async def post_photo(served: Served, visitor: str | None, body: bytes, *, origin: str | None = None,
