@@ -1,12 +1,15 @@
-"""Assembly of the core: settings -> database -> intents, catalog, NLU -> router."""
+"""Assembly of the core: settings -> database -> intents, catalog, NLU -> router; the port the
+chat connectors use (:class:`bot.ports.ChatCore`)."""
 from __future__ import annotations
 
 import importlib
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import db, metrics
@@ -19,6 +22,7 @@ from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
 from bot.language import LanguageDetector
 from bot.messages import Choice, IncomingMessage, Reply
+from bot.models import ConnectorState, User
 from bot.nlu import Nlu
 from bot.pseudonym import Pseudonymizer, load_or_create_secret
 from bot.router import Router
@@ -29,7 +33,8 @@ TOPIC_SYNONYMS_FILE = Path(__file__).parent / "topics.yaml"
 
 # Subsystems that need the assembled bot at start (entity extractors backed by the database,
 # demo data, ...): "module:function" names of ``async def setup(bot) -> None``, run in order.
-STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.startup:setup"]
+STARTUP_HOOKS: list[str] = ["bot.contributions.forwarding:setup", "knowledge.startup:setup",
+                             "bot.email.delivery:setup"]
 
 
 def load_topic_synonyms() -> dict[str, list[str]]:
@@ -69,7 +74,7 @@ class CivicBot:
             engine=engine,
             sessions=db.session_factory(engine),
             intents=intents,
-            catalog=Catalog.load(intents),
+            catalog=Catalog.load({name: spec.messages for name, spec in intents.items()}),
             nlu=Nlu(intents, settings.nlu_threshold, extractors),
             pseudonymizer=Pseudonymizer(load_or_create_secret(settings.data_dir, settings.secret)),
         )
@@ -91,3 +96,28 @@ class CivicBot:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    # The port of the chat connectors (bot.ports.ChatCore)
+
+    @property
+    def commands(self) -> Collection[str]:
+        return self.router.commands.keys()
+
+    async def resident_unreachable(self, platform: str, user_id: str) -> None:
+        user_hash = self.pseudonymizer.user_hash(platform, user_id)
+        async with self.sessions() as session:
+            await session.execute(update(User).where(User.platform == platform, User.user_hash == user_hash)
+                                  .values(active=False))
+            await session.commit()
+
+    async def load_state(self, key: str) -> str | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(ConnectorState.value).where(ConnectorState.key == key))
+
+    async def save_state(self, key: str, value: str | None) -> None:
+        async with self.sessions() as session:
+            if value is None:
+                await session.execute(delete(ConnectorState).where(ConnectorState.key == key))
+            else:
+                await session.merge(ConnectorState(key=key, value=value))
+            await session.commit()

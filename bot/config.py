@@ -12,8 +12,10 @@ import os
 import tomllib
 import types
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -112,6 +114,19 @@ class Settings:
     handover_hours: str = "Mo-Fr 09:00-17:00"  # when agents usually answer (opening_hours syntax)
     handover_retention_days: int = 30  # a closed ticket's messages are deleted after this
 
+    # E-mail (bot/email, docs/operate/email.md): on when smtp_host is set
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 465 with smtp_security "tls", 587 with "starttls", 25 with "none"
+    smtp_security: str = "starttls"  # "starttls", "tls" (implicit TLS) or "none" (a local relay)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 30.0
+    email_from: str = ""  # the sender, e.g. "Ville de Nantes <civicbot@nantes.fr>"
+    public_url: str = ""  # where residents reach civicbot serve, e.g. https://civicbot.nantes.fr
+    email_rate: float = 5.0  # e-mails per second at most
+    email_confirm_hours: float = 48.0  # a confirmation link works this long
+    email_link_days: int = 90  # unsubscribe and settings links work this long
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -186,4 +201,25 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         raise ConfigError("setting 'default_language': must be 'fr' or 'en'")
     if settings.log_format not in ("text", "json"):
         raise ConfigError("setting 'log_format': must be 'text' or 'json'")
+    if settings.smtp_host:
+        _check_email(settings)
     return settings
+
+
+def _check_email(settings: Settings) -> None:
+    """E-mail needs a sender, a public address for its links and sane limits."""
+    if settings.smtp_security not in ("starttls", "tls", "none"):
+        raise ConfigError("setting 'smtp_security': must be 'starttls', 'tls' or 'none'")
+    if not 0 <= settings.smtp_port <= 65535:
+        raise ConfigError("setting 'smtp_port': must be a port number (0: the usual one)")
+    if "@" not in parseaddr(settings.email_from)[1]:
+        raise ConfigError("setting 'email_from': e-mail needs a sender address, "
+                          "e.g. 'Ville de Nantes <civicbot@nantes.fr>'")
+    url = urlsplit(settings.public_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError("setting 'public_url': e-mail links need the address where residents reach "
+                          "civicbot serve, e.g. https://civicbot.nantes.fr")
+    if bool(settings.smtp_username) != bool(settings.smtp_password):
+        raise ConfigError("settings 'smtp_username' and 'smtp_password': give both or neither")
+    if settings.email_rate <= 0 or settings.email_confirm_hours <= 0 or settings.email_link_days <= 0:
+        raise ConfigError("settings 'email_rate', 'email_confirm_hours', 'email_link_days': must be above 0")

@@ -2,8 +2,9 @@
 their words declares ``async def consent(ctx) -> str | None`` (the yes/no question to ask
 about this message, or None when handling it would not act). The router asks that question,
 with Oui / Non buttons, instead of acting, when the request is not unambiguous: the message is a
-question ("on peut s'abonner aux travaux ?"), or the NLU is not highly confident and the message
-uses none of the intent's ``requests`` words ("abonne", "desabonner", "pause" …). Nothing is
+question ("on peut s'abonner aux travaux ?"), or it uses none of the intent's ``requests`` words
+("abonne", "desabonner", "pause" …) and is not a request the NLU is highly confident of ("je
+veux …", "… svp"): a bare subject ("mes données") is asked about. Nothing is
 done until the resident says yes; their next message is answered afresh otherwise.
 
 Slash commands and buttons are unambiguous and never asked about.
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from bot.intent import IntentSpec
     from bot.models import Conversation
 
-HIGH_CONFIDENCE = 0.8  # below this, an action the NLU found is asked about first
+HIGH_CONFIDENCE = 0.8  # below this, or when not worded as a request, an action is asked about first
 PENDING = "consent"  # conversation.data key of the question waiting for a yes
 YES, NO = "oui", "non"  # what the buttons send
 FRAGMENT_WORDS = 3  # a reply this short to a question goes on from the message asked about
@@ -45,13 +46,29 @@ _YES = frozenset({
     "exactement", "confirmer", "je confirme", "oui ok", "ok oui", "ok vas y", "ui", "oue", "ouep",
     "yes", "yeah", "yep", "yup", "sure", "yes please", "please", "ok please", "go ahead",
     "of course", "yes sure", "sure thing", "do it", "confirm", "absolutely", "yes pls", "yes plz",
-    "yes do it", "yes thanks", "👍", "✅"})
+    "yes do it", "yes thanks", "ok merci", "ok cool", "cool", "super", "oui parfait", "yes ok",
+    "ok sure", "alright", "all right", "fine", "yes go ahead", "go for it", "oui oui oui", "oki doki",
+    "👍", "✅", "👌", "🆗", "👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿"})
+# A refusal said alone: the only words taken as "no" when no question is pending.
+_BARE_NO = frozenset({
+    "non", "nan", "nah", "no", "nope", "non merci", "no thanks", "no thank you", "non pas maintenant",
+    "pas maintenant", "not now", "laisse tomber", "laissez tomber", "non laisse tomber", "bof",
+    "jamais", "surtout pas", "non non", "👎", "❌", "🙅", "👎🏻", "👎🏼", "👎🏽", "👎🏾", "👎🏿"})
+_REQUEST_FORM = re.compile(
+    r"\b(?:je (?:veux|voudrais|souhaite|souhaiterais|desire)|j (?:aimerais|voudrais)|(?:je|j) veu"
+    r"|svp|stp|s il (?:vous|te) plait|merci de|i (?:want|would like|d like|wanna|need)|please|pls|plz)\b")
 _NO_START = re.compile(r"^(?:non|nan|nah|no|nope|pas|jamais|bof|surtout pas|laisse|laissez|never|don t|not)\b")
 
 
 def is_question(text: str) -> bool:
     """Whether the resident asks something ("comment on se désabonne ?") rather than requests it."""
     return "?" in text or bool(_QUESTION_START.match(normalize(text)))
+
+
+def is_request(text: str) -> bool:
+    """Whether the message is worded as a request ("je veux …", "… svp", "please …"): a bare
+    noun phrase ("mes données", "abonnement travaux") names a subject, not an action."""
+    return bool(_REQUEST_FORM.search(normalize(text)))
 
 
 def requested(text: str, requests: list[str]) -> bool:
@@ -65,7 +82,19 @@ def is_yes(text: str) -> bool:
 
 
 def is_no(text: str) -> bool:
-    return bool(_NO_START.match(normalize(text)))
+    """A no to the pending question: any message that opens with a refusal ("non, pas ça")."""
+    return bool(_NO_START.match(normalize(text))) or is_refusal(text)
+
+
+def is_refusal(text: str) -> bool:
+    """A no said alone ("non merci", "👎"), not a sentence that starts with "non"."""
+    return normalize(text) in _BARE_NO or text.strip() in _BARE_NO
+
+
+def is_bare_answer(text: str) -> bool:
+    """A yes or a no said alone ("ok", "👍", "non merci"): it answers a question, and with none
+    pending it asks for nothing (nor says which language the resident speaks)."""
+    return is_yes(text) or is_refusal(text)
 
 
 def read_with(pending: dict, text: str, alone: str) -> str:
@@ -90,8 +119,8 @@ async def ask(ctx: Context, spec: IntentSpec) -> Reply | None:
     """The question to ask before handling ``ctx`` with ``spec``, or None to handle it now."""
     if spec.consent is None:
         return None
-    if not is_question(ctx.text) and (ctx.nlu.confidence >= HIGH_CONFIDENCE
-                                      or requested(ctx.text, spec.requests)):
+    if not is_question(ctx.text) and (requested(ctx.text, spec.requests) or (
+            ctx.nlu.confidence >= HIGH_CONFIDENCE and is_request(ctx.text))):
         return None
     question = await spec.consent(ctx)
     if question is None:
@@ -110,9 +139,10 @@ async def handle(ctx: Context, spec: IntentSpec) -> Reply:
     return await ask(ctx, spec) or await spec.handle(ctx)
 
 
-async def answer(ctx: Context, pending: dict) -> Reply | None:
-    """Act on a yes, do nothing on a no; None when the message is about something else."""
-    if is_no(ctx.text):
+async def answer(ctx: Context, pending: dict, refused: bool = False) -> Reply | None:
+    """Act on a yes, do nothing on a no (or when ``refused``: "annuler"); None when the message
+    is about something else."""
+    if refused or is_no(ctx.text):
         return ctx.reply(ctx.bot.catalog.get("core.consent.nothing_done", ctx.lang),
                          [ctx.intent_choice("help")])
     spec = ctx.bot.intents.get(pending.get("intent", ""))

@@ -4,7 +4,8 @@ the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the 
 The last information request (its intent and words) is kept in the conversation; a short
 message opening with "et" / "and" that the NLU does not clearly take elsewhere continues it:
 the same intent answers again, with what the new words name (a quartier, a topic, a day)
-replacing what the first ones named.
+replacing what the first ones named. "Et celui d'avant ?" / "et le suivant ?" asks the intent
+for the item before or after the one it showed (the ``sequence`` entity).
 """
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ _DETAIL_FILLER = frozenset({
     "des", "on", "at", "the", "its", "their", "they", "it", "is", "are", "what", "whats", "when",
     "quand"
 })
+# "et celui d'avant ?", "la suivante ?", "the one before?": the item before or after the one shown
+_PREVIOUS = re.compile(r"\b(d avant|avant|precedent|precedente|precedents|precedentes|previous|before|earlier"
+                       r"|prior)\b")
+_NEXT = re.compile(r"\b(d apres|apres|suivant|suivante|suivants|suivantes|next|after|following|later)\b")
+# Without "et"/"and", only words that cannot start a request of their own ("le précédent ?", "the
+# one before?"): "next meeting?" alone is a request for the next meeting.
+_ALONE = re.compile(r"\b(celui|celle|ceux|celles|one|ones|precedent|precedente|suivant|suivante|previous)\b")
+_SEQUENCE_FILLER = frozenset({"celui", "celle", "ceux", "celles", "le", "la", "les", "l", "one", "ones",
+                              "the", "et", "and", "what", "about", "d", "de", "du", "conseil", "seance",
+                              "meeting", "page", "c", "est", "quand", "when", "was", "it", "is"})
+SEQUENCE = "sequence"  # the entity of a follow-up asking for the item before or after: -1 or 1
+NAVIGABLE = frozenset({"council"})  # the intents that read it
 _LAST = "last"
 
 
@@ -52,9 +65,12 @@ def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResul
     opening = _OPENING.match(folded)
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
-    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
-        return None
     if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
+        return None
+    step = sequence(folded) if opening or _ALONE.search(folded) else 0
+    if step and last["intent"] in NAVIGABLE:
+        return NluResult(last["text"], last["intent"], nlu.confidence, {**last["entities"], SEQUENCE: step})
+    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
         return None
     if nlu.intent == last["intent"] and nlu.entities.get("topic"):
         return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
@@ -67,3 +83,15 @@ def _names_a_subject(folded: str) -> bool:
     """True when a detail question also names what it is about ("hairdresser open on monday")."""
     rest = _WHEN.sub(" ", _DETAIL.sub(" ", folded))
     return any(word not in _DETAIL_FILLER for word in rest.split())
+
+
+def sequence(folded: str) -> int:
+    """-1 for "et celui d'avant ?", 1 for "et le suivant ?", 0 when the words ask for something
+    else (anything besides the direction and fillers names a subject of its own)."""
+    previous, following = bool(_PREVIOUS.search(folded)), bool(_NEXT.search(folded))
+    if previous == following:
+        return 0
+    rest = _NEXT.sub(" ", _PREVIOUS.sub(" ", folded))
+    if any(word not in _SEQUENCE_FILLER for word in rest.split()):
+        return 0
+    return -1 if previous else 1

@@ -18,9 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db, metrics
 from bot.app import CivicBot
+from bot.gauges import read_gauges
 
 BOT_KEY = web.AppKey("bot", CivicBot)
-ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api"]
+ROUTE_MODULES: list[str] = ["bot.publications.api", "bot.contributions.api", "bot.handover.api",
+                            "bot.email.routes"]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +56,8 @@ async def ready(request: web.Request) -> web.Response:
 
 async def metrics_page(request: web.Request) -> web.Response:
     async with request.app[BOT_KEY].sessions() as session:
-        body = await metrics.render(session)
-    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+        await read_gauges(session)
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 def create_app(bot: CivicBot) -> web.Application:

@@ -7,13 +7,14 @@ up under ``<intent>.<key>``. A key missing in English falls back to French.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
-from bot.intent import LANGUAGES, IntentSpec
 from bot.yamlfile import load_file
 
 log = logging.getLogger(__name__)
 LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("fr", "en")  # French first: the fallback
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
@@ -31,7 +32,8 @@ class Catalog:
         self.messages = messages  # lang -> key -> text
 
     @classmethod
-    def load(cls, intents: dict[str, IntentSpec], locale_dir: Path = LOCALE_DIR) -> Catalog:
+    def load(cls, intent_messages: Mapping[str, Mapping[str, dict]], locale_dir: Path = LOCALE_DIR) -> Catalog:
+        """The shared texts of ``locale_dir`` and each intent's own (intent -> language -> texts)."""
         messages: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
             table: dict[str, str] = {}
@@ -39,8 +41,8 @@ class Catalog:
                 domain = path.name.split(".")[0]
                 table.update(_flatten(load_file(path) or {},
                                       f"{domain}."))
-            for spec in intents.values():
-                table.update(_flatten(spec.messages.get(lang, {}), f"{spec.name}."))
+            for intent, texts in intent_messages.items():
+                table.update(_flatten(texts.get(lang, {}), f"{intent}."))
             messages[lang] = table
         return cls(messages)
 

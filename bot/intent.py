@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from bot.i18n import LANGUAGES
 from bot.text import normalize
 from bot.yamlfile import load_file
 
@@ -39,7 +40,6 @@ INTENT_NAMES = (
     "unsubscribe", "my_subscriptions", "report_problem", "propose_idea", "vote",
     "my_contributions", "privacy_export", "privacy_forget", "talk_to_human", "unknown",
 )
-LANGUAGES = ("fr", "en")
 
 Handler = Callable[["Context"], Awaitable["Reply"]]
 Resumer = Callable[["Context"], Awaitable["Reply | None"]]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot import consent
 from bot.messages import Choice, Reply
 from bot.models import Conversation
 from bot.nlu import UNKNOWN
@@ -31,10 +32,9 @@ LEAVE_FLOW = frozenset({
     "arrete", "arreter", "arretez", "on arrete", "arrete tout", "oublie", "oublie ca", "laisse",
     "cancel everything", "cancel all", "stop everything", "stop it", "forget it", "abort",
     "give up", "i give up", "never mind", "nevermind", "nvm"})
-_LEAVE_ANSWERS = frozenset({"quitter", "quit", "leave", "oui", "yes", "ouais", "yep", "ok",
-                            "oui quitter", "yes leave", "abandonner"})
-_STAY_ANSWERS = frozenset({"continuer", "continue", "reprendre", "resume", "non", "no", "nan",
-                           "go on", "rester", "stay"})
+_LEAVE_ANSWERS = frozenset({"quitter", "quit", "leave", "oui quitter", "yes leave", "abandonner"})
+_STAY_ANSWERS = frozenset({"continuer", "continue", "reprendre", "resume", "go on", "rester", "stay",
+                           "on continue", "je continue", "keep going"})
 _GO_ON = frozenset({"continuer", "continue", "reprendre", "resume", "go on"})
 LEAVE_VALUE, STAY_VALUE = "quitter", "continuer"
 _PENDING, _PROMPT = "interrupted", "prompt"
@@ -81,9 +81,10 @@ class Listener:
         pending = _flow(conversation).get(_PENDING)
         if pending is not None:
             _set_flow(conversation, interrupted=None)
-            if folded in _LEAVE_ANSWERS:
+            if folded in _LEAVE_ANSWERS or consent.is_yes(text):
                 return Heard(leave=True, route=pending)
-        if folded in _STAY_ANSWERS and (pending is not None or folded in _GO_ON):
+        asked_back = pending is not None and consent.is_no(text)
+        if asked_back or (folded in _STAY_ANSWERS and (pending is not None or folded in _GO_ON)):
             return Heard(self.again(flow, conversation, lang, self._t("back", lang)))
         return None
 

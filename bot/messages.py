@@ -60,6 +60,13 @@ class Choice:
     value: str
 
 
+# Who goes first when a platform's limits make senders wait (the lowest number): a resident's
+# reply, then a forward to the city's back end, then broadcasts.
+PRIORITY_REPLY = 0
+PRIORITY_FORWARD = 10
+PRIORITY_BROADCAST = 50
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """A file sent in the chat, e.g. the resident's data export."""
@@ -82,7 +89,7 @@ class Reply:
     paid_broadcast: bool = False
     # The intent that answered ("" for the core's own replies): counted in the metrics, never shown.
     intent: str = ""
-    # The sender's priority (bot.outbox PRIORITY_*): the later parts of a reply sent in several
+    # The sender's priority (PRIORITY_* below): the later parts of a reply sent in several
     # messages wait for their turns with it.
     priority: int = 0
 

@@ -2,20 +2,13 @@
 
 Counters and the latency histogram are updated where things happen; the gauges that describe
 the database (outbox depth and age, active flows, open tickets) are read from it when
-``/metrics`` is scraped, so every process of a deployment reports the same shared state.
+``/metrics`` is scraped (:mod:`bot.http`), so every process of a deployment reports the same
+shared state.
 Labels are platforms, intents, kinds and outcomes: never a resident's id or words.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.handover.models import OPEN, Ticket
-from bot.models import Conversation
-from bot.outbox import PENDING, OutboxEntry
 
 REGISTRY = CollectorRegistry()
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -48,23 +41,6 @@ def count_reply(platform: str, intent: str, seconds: float) -> None:
     REPLY_SECONDS.labels(platform).observe(seconds)
 
 
-async def render(session: AsyncSession) -> bytes:
-    """The metrics in Prometheus' text format, the database gauges read afresh."""
-    now = datetime.now(UTC)
-    OUTBOX_DEPTH.clear()
-    OUTBOX_AGE.clear()
-    waiting = await session.execute(
-        select(OutboxEntry.kind, func.count(), func.min(OutboxEntry.created_at))
-        .where(OutboxEntry.status == PENDING).group_by(OutboxEntry.kind))
-    for kind, count, oldest in waiting:
-        OUTBOX_DEPTH.labels(kind).set(count)
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)  # SQLite gives naive UTC
-        OUTBOX_AGE.labels(kind).set(max(0.0, (now - oldest).total_seconds()))
-    ACTIVE_FLOWS.clear()
-    flows = await session.execute(select(Conversation.flow, func.count())
-                                  .where(Conversation.flow.is_not(None)).group_by(Conversation.flow))
-    for flow, count in flows:
-        ACTIVE_FLOWS.labels(flow).set(count)
-    OPEN_TICKETS.set(await session.scalar(select(func.count()).select_from(Ticket)
-                                          .where(Ticket.status == OPEN)) or 0)
+def exposition() -> bytes:
+    """Every metric in Prometheus' text format."""
     return generate_latest(REGISTRY)

@@ -30,12 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, affected_rows, utcnow
+from bot.messages import PRIORITY_BROADCAST
 
 log = logging.getLogger(__name__)
 
-PRIORITY_REPLY = 0
-PRIORITY_FORWARD = 10
-PRIORITY_BROADCAST = 50
 MAX_BACKOFF_SECONDS = 3600.0
 PENDING, SENT, FAILED, BLOCKED = "pending", "sent", "failed", "blocked"
 STATUSES = (PENDING, SENT, FAILED, BLOCKED)

@@ -1,18 +1,21 @@
-"""Secrets kept out of every log line, whoever logs them.
+"""Secrets and personal data kept out of every log line, whoever logs them.
 
 python-telegram-bot logs the Bot API URL — which holds the token — at DEBUG when the application
 is built, and an HTTP error may quote a URL in its message. Quieting loggers is not enough (it
 depends on the order things happen and on the level chosen), so each secret registered here is
 replaced by ``[secret]`` in every log record as the record is created: in its message and in the
-text of its exception.
+text of its exception. A pattern registered with :func:`hide_matches` (e-mail addresses) is
+masked the same way.
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 MASK = "[secret]"
 _SECRETS: set[str] = set()
+_PATTERNS: set[re.Pattern[str]] = set()
 _formatter = logging.Formatter()
 
 
@@ -20,14 +23,26 @@ def hide_in_logs(secret: str) -> None:
     """From now on, ``secret`` never appears in a log record of this process."""
     if not secret:
         return
-    if not _SECRETS:
-        logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
+    _install()
     _SECRETS.add(secret)
+
+
+def hide_matches(pattern: re.Pattern[str]) -> None:
+    """From now on, what ``pattern`` matches never appears in a log record of this process."""
+    _install()
+    _PATTERNS.add(pattern)
+
+
+def _install() -> None:
+    if not _SECRETS and not _PATTERNS:
+        logging.setLogRecordFactory(_redacting(logging.getLogRecordFactory()))
 
 
 def _redact(text: str) -> str:
     for secret in _SECRETS:
         text = text.replace(secret, MASK)
+    for pattern in _PATTERNS:
+        text = pattern.sub(MASK, text)
     return text
 
 

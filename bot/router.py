@@ -175,7 +175,8 @@ class Router:
         # nothing of the resident's language: only words they wrote themselves do.
         offered_values = {value for _label, value in conversation.choices or []}
         picked = text != typed or text in offered_values
-        lang = self._language(user, conversation, message, "" if picked else text)
+        lang = self._language(user, conversation, message,
+                              "" if picked or consent.is_bare_answer(text) else text)
         normalized = normalize(text)
 
         def context(intent: str, nlu: NluResult | None = None) -> Context:
@@ -204,17 +205,18 @@ class Router:
                 return await self._heard(heard, listened.name, session, message, user, conversation,
                                          lang, context)
 
-        if normalized in CANCEL_WORDS:
-            had_flow = conversation.flow is not None
-            context(UNKNOWN).end_flow()
-            return self._core_reply("core.cancelled" if had_flow else "core.nothing_to_cancel", lang)
-
         if pending and not command:
-            reply = await consent.answer(context(UNKNOWN), pending)
+            refused = normalized in CANCEL_WORDS and conversation.flow is None
+            reply = await consent.answer(context(UNKNOWN), pending, refused)
             if reply is not None:
                 return reply
             text = consent.read_with(pending, text, self.bot.nlu.classify(text).intent)
             normalized = normalize(text)
+
+        if normalized in CANCEL_WORDS:
+            had_flow = conversation.flow is not None
+            context(UNKNOWN).end_flow()
+            return self._core_reply("core.cancelled" if had_flow else "core.nothing_to_cancel", lang)
 
         if conversation.flow and not command:
             spec = self.bot.intents.get(conversation.flow)
@@ -236,6 +238,9 @@ class Router:
             nlu = self.bot.nlu.classify(command.group(2) or "")
             reply = await spec.handle(context(name, NluResult(text, name, 1.0, nlu.entities)))
             return self._prompted(name, conversation, reply)
+
+        if not command and consent.is_bare_answer(text):  # "ok", "👍", "non merci": nothing was asked
+            return self._core_reply("core.acknowledged", lang)
 
         if not normalized or _EMOJI_ONLY.match(text):
             if message.location:

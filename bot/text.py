@@ -4,12 +4,18 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
+
+from bot.yamlfile import load_file
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’`´]", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _DRAWN_OUT = re.compile(r"([a-z])\1{2,}")  # "helloooo", "stooop": three or more of one letter
+# "koi" -> "quoi", "jai" -> "j ai": chat shorthand, written out (bot/shorthand.yaml)
+SHORTHAND: dict[str, str] = {str(short): str(words)
+                             for short, words in load_file(Path(__file__).with_name("shorthand.yaml")).items()}
 
 # Words that say nothing about what a resident wants: articles, prepositions, linking verbs,
 # politeness. Words that do (my/mes, no/plus/ne, who/qui, where/ou, when/quand) are kept.
@@ -48,9 +54,11 @@ def fold(text: str) -> str:
 @functools.lru_cache(maxsize=4096)  # choice labels and common phrases come back all the time
 def normalize(text: str) -> str:
     """Folded words separated by single spaces, French elisions removed (``l'``, ``qu'`` …),
-    drawn-out letters reduced to one (``salutttt`` -> ``salut``)."""
+    drawn-out letters reduced to one (``salutttt`` -> ``salut``), chat shorthand written out
+    (``koi`` -> ``quoi``)."""
     text = _ELISION.sub("", fold(text).replace("œ", "oe").replace("æ", "ae"))
-    return _DRAWN_OUT.sub(r"\1", _NON_WORD.sub(" ", text).strip())
+    words = _DRAWN_OUT.sub(r"\1", _NON_WORD.sub(" ", text).strip()).split()
+    return " ".join(SHORTHAND.get(word, word) for word in words)
 
 
 def content_words(normalized: str) -> list[str]:

@@ -16,9 +16,8 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from bot.delivery.limits import PlatformLimiter
-from bot.messages import Reply
-from bot.outbox import PRIORITY_REPLY
+from bot.limits import PlatformLimiter
+from bot.messages import PRIORITY_REPLY, Reply
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ the room key without verification (a public service cannot verify its residents'
 
 Each room has its own queue, answered in order by a task of its own while the sync loop goes
 on: a resident who types fast (or a slow answer) never holds the others' replies. The sync token
-is kept in the database (``ConnectorState``) only once every message of its sync batch and of
+is kept by the core (``bot.ports.ChatCore.save_state``) only once every message of its sync batch and of
 the batches before it has been answered, so a restart resumes after the last answered batch and
 never answers old messages twice. On the very first start there is no token: history is skipped,
 and in a room the bot has just joined, only messages sent after its invitation are answered.
@@ -50,16 +50,14 @@ from nio import (
     WhoamiError,
 )
 from nio.crypto import ENCRYPTION_ENABLED
-from sqlalchemy import select
 
 from bot import metrics
-from bot.app import CivicBot
 from bot.config import ConfigError, Settings
-from bot.delivery.limits import limiter_for
 from bot.files import private_dir
 from bot.flood import Admission
+from bot.limits import limiter_for
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
-from bot.models import ConnectorState
+from bot.ports import ChatCore
 from bot.redact import hide_in_logs
 from connectors.base import Connector, RateLimited, RecipientGone, TemporaryError
 from connectors.telegram_messages import split_text  # platform-neutral despite its home
@@ -250,7 +248,7 @@ class MatrixConnector(Connector):
     exclusive = True  # one sync per account
     platform = "matrix"
 
-    def __init__(self, bot: CivicBot, encryption: bool = True) -> None:
+    def __init__(self, bot: ChatCore, encryption: bool = True) -> None:
         settings = bot.settings
         check_settings(settings)
         protect_logs(settings.log_message_text)
@@ -572,14 +570,10 @@ class MatrixConnector(Connector):
         return f"matrix.{name}:{self.settings.matrix_user_id}"[:128]
 
     async def _load_state(self, name: str) -> str | None:
-        async with self.bot.sessions() as session:
-            query = select(ConnectorState.value).where(ConnectorState.key == self._state_key(name))
-            return (await session.execute(query)).scalar_one_or_none()
+        return await self.bot.load_state(self._state_key(name))
 
     async def _save_state(self, name: str, value: str) -> None:
-        async with self.bot.sessions() as session:
-            await session.merge(ConnectorState(key=self._state_key(name), value=value))
-            await session.commit()
+        await self.bot.save_state(self._state_key(name), value)
 
 
 def _backoff(attempt: int) -> float:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
-    from bot.app import CivicBot
+    from bot.ports import ChatCore
     from connectors.base import Connector
 
 
@@ -42,7 +42,7 @@ def configured_connectors(settings: Settings) -> list[str]:
     return [entry.name for entry in CONNECTORS if entry.configured(settings)]
 
 
-def create_connectors(bot: CivicBot) -> list[Connector]:
+def create_connectors(bot: ChatCore) -> list[Connector]:
     """Every configured connector, built (a ConfigError names a setting that cannot be used)."""
     connectors = []
     for entry in CONNECTORS:

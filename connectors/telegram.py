@@ -29,9 +29,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
-from sqlalchemy import update as sql_update
 from telegram import InputFile, LinkPreviewOptions, Message, Update
 from telegram.error import (
     BadRequest,
@@ -47,13 +44,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import metrics
-from bot.app import CivicBot
 from bot.config import ConfigError, Settings
-from bot.delivery.limits import limiter_for
 from bot.flood import Admission
-from bot.messages import IncomingMessage, Reply
-from bot.models import ConnectorState, User
-from bot.outbox import PRIORITY_REPLY
+from bot.limits import limiter_for
+from bot.messages import PRIORITY_REPLY, IncomingMessage, Reply
+from bot.ports import ChatCore
 from bot.redact import hide_in_logs
 from connectors import telegram_messages as tm
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
@@ -137,7 +132,7 @@ class ChatLocks:
 class TelegramConnector(Connector):
     platform = tm.PLATFORM
 
-    def __init__(self, bot: CivicBot) -> None:
+    def __init__(self, bot: ChatCore) -> None:
         settings = bot.settings
         check_settings(settings)
         self.bot = bot
@@ -305,20 +300,11 @@ class TelegramConnector(Connector):
 
     async def _save_spilled(self) -> None:
         """Keep the saved updates not answered yet (none: the row is deleted)."""
-        key = self._spill_key()
-        async with self.bot.sessions() as session:
-            if self._spilled:
-                value = json.dumps([update.to_dict() for update in self._spilled.values()])
-                await session.merge(ConnectorState(key=key, value=value))
-            else:
-                await session.execute(sql_delete(ConnectorState).where(ConnectorState.key == key))
-            await session.commit()
+        value = json.dumps([update.to_dict() for update in self._spilled.values()]) if self._spilled else None
+        await self.bot.save_state(self._spill_key(), value)
 
     async def _load_spilled(self) -> list[Update]:
-        async with self.bot.sessions() as session:
-            value = (await session.execute(select(ConnectorState.value)
-                                           .where(ConnectorState.key == self._spill_key()))
-                     ).scalar_one_or_none()
+        value = await self.bot.load_state(self._spill_key())
         updates = [self._parse_update(data) for data in json.loads(value)] if value else []
         return sorted((update for update in updates if update is not None), key=lambda u: u.update_id)
 
@@ -404,7 +390,7 @@ class TelegramConnector(Connector):
     # -- handlers -----------------------------------------------------------------------------
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parameter = context.args[0] if context.args else ""
-        text = tm.deep_link_text(parameter, self.bot.router.commands) if parameter else "/start"
+        text = tm.deep_link_text(parameter, self.bot.commands) if parameter else "/start"
         if update.effective_message and update.effective_user:
             await self._converse(tm.incoming(update.effective_message, update.effective_user, text))
 
@@ -481,14 +467,10 @@ class TelegramConnector(Connector):
                                    link_preview_options=LinkPreviewOptions(is_disabled=True))
 
     async def on_recipient_gone(self, chat_id: str) -> None:
-        """The resident blocked the bot: mark them inactive (private chats share the user's id)."""
+        """The resident blocked the bot: the core marks them inactive (private chats share the
+        user's id)."""
         self._partial.pop(chat_id, None)
-        user_hash = self.bot.pseudonymizer.user_hash(self.platform, chat_id)
-        async with self.bot.sessions() as session:
-            await session.execute(sql_update(User)
-                                  .where(User.platform == self.platform, User.user_hash == user_hash)
-                                  .values(active=False))
-            await session.commit()
+        await self.bot.resident_unreachable(self.platform, chat_id)
         log.info("telegram: a resident blocked the bot and was marked inactive")
 
 

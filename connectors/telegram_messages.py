@@ -23,9 +23,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.i18n import Catalog
-from bot.intent import LANGUAGES, IntentSpec
+from bot.i18n import LANGUAGES, Catalog
 from bot.messages import Attachment, Document, IncomingMessage, Location, Reply
+from bot.ports import IntentCommands
 from bot.text import normalize
 
 PLATFORM = "telegram"
@@ -200,7 +200,7 @@ def _menu_command(commands: list[str], examples: dict[str, list[str]], lang: str
     return max(order, key=lambda command: own.count(command) - others.count(command))
 
 
-def command_menu(intents: Iterable[IntentSpec], catalog: Catalog, lang: str) -> list[BotCommand]:
+def command_menu(intents: Iterable[IntentCommands], catalog: Catalog, lang: str) -> list[BotCommand]:
     """The command menu in ``lang``: one command per intent, described by its choice label."""
     menu = []
     for spec in intents:

@@ -22,9 +22,9 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from bot import logs
-from bot.app import CivicBot
 from bot.config import Settings
 from bot.messages import IncomingMessage, Location, Reply
+from bot.ports import ChatCore
 from connectors.base import Connector
 
 _POSITION = re.compile(r"^/(?:position|location)\s+(-?\d+(?:\.\d+)?)[,\s]+(-?\d+(?:\.\d+)?)\s*$")
@@ -86,7 +86,7 @@ def _logs_above_the_prompt() -> Iterator[None]:
 class TerminalConnector(Connector):
     platform = "terminal"
 
-    def __init__(self, bot: CivicBot, user: str = "terminal",
+    def __init__(self, bot: ChatCore, user: str = "terminal",
                  stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         self.bot = bot
         self.user = user

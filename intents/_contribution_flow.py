@@ -1,6 +1,7 @@
 """Steps the contribution flows share: how the resident wants to be linked, confirmation, skipping."""
 from __future__ import annotations
 
+from bot import consent
 from bot.context import Context
 from bot.contributions.store import ANONYMOUS, FOLLOW, LINK_MODES, SILENT, Link
 from bot.messages import Choice, Reply
@@ -53,11 +54,11 @@ def skip_choice(ctx: Context) -> Choice:
 
 
 def is_skip(ctx: Context) -> bool:
-    return normalize(ctx.text) in _SKIP_WORDS
+    return normalize(ctx.text) in _SKIP_WORDS or consent.is_refusal(ctx.text)
 
 
 def is_confirm(ctx: Context) -> bool:
-    return normalize(ctx.text) in _CONFIRM_WORDS
+    return normalize(ctx.text) in _CONFIRM_WORDS or consent.is_yes(ctx.text)
 
 
 def is_edit(ctx: Context) -> bool:

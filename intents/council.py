@@ -2,9 +2,12 @@
 dates, votes and links."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from bot.context import Context
+from bot.continuation import SEQUENCE
 from bot.dates import Period
 from bot.formatting import long_date
 from bot.messages import Choice, Reply
@@ -22,14 +25,28 @@ from knowledge.answers import (
     when,
 )
 from knowledge.models import Document
-from knowledge.pages import next_page, paged
+from knowledge.pages import next_page, paged, turn_page
 from knowledge.search import correct, matched_words, relevant, search
 
 NAME = "council"
 SHOWN = 5
+SHOWN_MEETING = "council_meeting"  # conversation data: the date of the meeting shown last
+
+
+def _remember(ctx: Context, meeting: Document | None) -> None:
+    """Keep the date of the meeting shown, for "et celui d'avant ?" (or forget it)."""
+    data = {key: value for key, value in ctx.conversation.data.items() if key != SHOWN_MEETING}
+    if meeting is not None and meeting.date is not None:
+        data[SHOWN_MEETING] = meeting.date.isoformat()
+    if data != ctx.conversation.data:
+        ctx.conversation.data = data
 
 
 async def handle(ctx: Context) -> Reply:
+    step = ctx.entities.get(SEQUENCE)
+    if step:
+        return await _neighbour(ctx, step)
+    _remember(ctx, None)
     more = await next_page(ctx)
     if more is not None:
         return more
@@ -82,6 +99,7 @@ async def _next_meeting(ctx: Context) -> Reply:
     meetings = await _meetings(ctx, upcoming=True)
     if meetings:
         meeting = meetings[0]
+        _remember(ctx, meeting)
         lines = [ctx.t("next", meeting=_meeting_line(ctx, meeting))]
         if meeting.text:
             lines.append(meeting.text)
@@ -91,6 +109,7 @@ async def _next_meeting(ctx: Context) -> Reply:
     last = await _meetings(ctx, upcoming=False)
     if not last:
         return nothing_found(ctx, ctx.t("no_meetings"))
+    _remember(ctx, last[0])
     text = ctx.t("no_next", meeting=_meeting_line(ctx, last[0]))
     return ctx.reply(f"{text}\n\n{provenance(ctx, last)}",
                      [*_menu(ctx)[1:], ctx.intent_choice("talk_to_human")])
@@ -100,11 +119,36 @@ async def _last_meeting(ctx: Context) -> Reply:
     meetings = await _meetings(ctx, upcoming=False)
     if not meetings:
         return nothing_found(ctx, ctx.t("no_meetings"))
-    meeting = meetings[0]
+    return await _meeting_reply(ctx, meetings[0], "last")
+
+
+async def _neighbour(ctx: Context, step: int) -> Reply:
+    """The meeting before (``step`` -1) or after (1) the one shown last, or else the page before
+    or after of the list shown last."""
+    shown = ctx.conversation.data.get(SHOWN_MEETING)
+    if shown is None:
+        turned = turn_page(ctx, step)
+        if turned is not None:
+            return turned
+        return await (_last_meeting(ctx) if step < 0 else _next_meeting(ctx))
+    day = date.fromisoformat(shown)
+    query = select(Document).where(Document.kind == "meeting")
+    query = (query.where(Document.date < day).order_by(Document.date.desc()) if step < 0
+             else query.where(Document.date > day).order_by(Document.date))
+    meeting = await ctx.session.scalar(query.limit(1))
+    if meeting is None:
+        key = "no_previous" if step < 0 else "no_following"
+        return nothing_found(ctx, await _none_when(ctx, "", ctx.t(key, date=format_date(ctx, day))))
+    return await _meeting_reply(ctx, meeting, "previous" if step < 0 else "following")
+
+
+async def _meeting_reply(ctx: Context, meeting: Document, intro: str) -> Reply:
+    """A meeting (``intro``: "last", "previous", "following"), its summary and deliberations."""
+    _remember(ctx, meeting)
     deliberations = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.meeting_key == meeting.key
     ).order_by(Document.id))).all())
-    head = [ctx.t("last", meeting=_meeting_line(ctx, meeting)), *_meeting_details(meeting)]
+    head = [ctx.t(intro, meeting=_meeting_line(ctx, meeting)), *_meeting_details(meeting)]
     if deliberations:
         head += ["", ctx.t("deliberations")]
     return paged(ctx, head, _deliberation_items(ctx, deliberations),
@@ -150,6 +194,8 @@ async def _in_period(ctx: Context, period: Period) -> Reply:
                      [ctx.intent_choice("talk_to_human")])
     if not meetings and not deliberations:
         return nothing_found(ctx, await _none_when(ctx, moment))
+    if len(meetings) == 1:
+        _remember(ctx, meetings[0])
     items = []
     for meeting in meetings:
         items.append("\n".join([_meeting_line(ctx, meeting), *_meeting_details(meeting)]))
@@ -162,11 +208,12 @@ async def _in_period(ctx: Context, period: Period) -> Reply:
                  [provenance(ctx, [*meetings, *deliberations])], [ctx.intent_choice("talk_to_human")])
 
 
-async def _none_when(ctx: Context, moment: str) -> str:
-    """No meeting in the period asked, and the meetings known instead (the latest ones)."""
+async def _none_when(ctx: Context, moment: str, text: str = "") -> str:
+    """No meeting in the period asked (or ``text``), and the meetings known instead (the latest
+    ones)."""
     known = list((await ctx.session.scalars(select(Document.date).where(
         Document.kind == "meeting", Document.date.is_not(None)).order_by(Document.date.desc()).limit(SHOWN))).all())
-    text = ctx.t("no_meeting_when", when=moment)
+    text = text or ctx.t("no_meeting_when", when=moment)
     if known:
         text += "\n" + ctx.t("known_meetings", dates=", ".join(
             long_date(day, ctx.lang) for day in sorted(day for day in known if day)))

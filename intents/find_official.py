@@ -18,6 +18,7 @@ from knowledge.answers import (
     nothing_found,
     provenance,
     request_text,
+    street_unknown,
     subject,
     word_list,
 )
@@ -212,7 +213,7 @@ async def resume(ctx: Context) -> Reply | None:
         ctx.end_flow()
         return nothing_found(ctx, ctx.t("place_unknown_again"))
     ctx.set_step("where", attempts=attempts)
-    return _ask_where(ctx, ctx.t("place_unknown"))
+    return _ask_where(ctx, await street_unknown(ctx, ctx.text) or ctx.t("place_unknown"))
 
 
 def _remember(ctx: Context) -> Reply | None:

@@ -27,6 +27,7 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from knowledge.answers import street_unknown
 
 NAME = "propose_idea"
 LISTENS = True
@@ -90,8 +91,8 @@ async def _area(ctx: Context) -> Reply:
         if located.place is None or located.place.area is None:
             street, example = await example_place(ctx.session)
             key = "outside" if located.outside else "unknown"
-            unclear = ctx.t(f"contributions.place.{key}", city=ctx.settings.city_name, street=street,
-                            area=example)
+            unclear = (None if located.outside else await street_unknown(ctx, words)) or ctx.t(
+                f"contributions.place.{key}", city=ctx.settings.city_name, street=street, area=example)
             return ctx.reply(f"{unclear}\n\n{ctx.t('ask_area')}", [skip_choice(ctx)])
         area = located.place.area
     ctx.set_step("link", area=area)

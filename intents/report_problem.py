@@ -31,6 +31,7 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from knowledge.answers import street_unknown
 from knowledge.geo import distance_m
 
 NAME = "report_problem"
@@ -185,7 +186,7 @@ async def _location(ctx: Context) -> Reply:
     else:
         located = Located()
     if located.place is None:
-        return await _ask_location(ctx, await _place_unclear(ctx, located.outside))
+        return await _ask_location(ctx, await _place_unclear(ctx, located.outside, words))
     place = located.place
     ctx.set_step("location", place=place.as_flow_data(), support=None)
     if place.latitude is not None and place.longitude is not None:
@@ -196,10 +197,14 @@ async def _location(ctx: Context) -> Reply:
     return await _advance(ctx, "location")
 
 
-async def _place_unclear(ctx: Context, outside: bool) -> str:
-    """Why the place is asked again: outside the city, or not found (with an example)."""
+async def _place_unclear(ctx: Context, outside: bool, words: str) -> str:
+    """Why the place is asked again: outside the city, a street that cannot be looked up, or
+    not found (with an example)."""
     if outside:
         return ctx.t("contributions.place.outside", city=ctx.settings.city_name)
+    street = await street_unknown(ctx, words)
+    if street is not None:
+        return street
     street, area = await example_place(ctx.session)
     return ctx.t("contributions.place.unknown", city=ctx.settings.city_name, street=street, area=area)
 

@@ -28,7 +28,7 @@ async def handle(ctx: Context) -> Reply:
     text = request_text(ctx)
     if phrases.says(text, "follow"):
         return await _follow(ctx, phrases.after_follow_word(text))
-    topic, place = ctx.entities.get("topic"), await _place(ctx, ctx.entities, text)
+    topic, place = ctx.entities.get("topic"), await place_named(ctx, ctx.entities, text)
     if topic or place:
         return await _subscribe(ctx, topic, place)
     if phrases.says(text, "home_area"):
@@ -45,11 +45,11 @@ async def consent(ctx: Context) -> str | None:
     """The question for what :func:`handle` would subscribe to; None when it would only ask."""
     text = request_text(ctx)
     if phrases.says(text, "follow"):
-        official = await _official(ctx, phrases.after_follow_word(text))
+        official = await official_named(ctx, phrases.after_follow_word(text))
         return _question(ctx, official) if official else None
-    topic, place = ctx.entities.get("topic"), await _place(ctx, ctx.entities, text)
+    topic, place = ctx.entities.get("topic"), await place_named(ctx, ctx.entities, text)
     if topic or place:
-        return _question(ctx, _choice(topic, place))
+        return _question(ctx, choice_of(topic, place))
     if phrases.says(text, "home_area"):  # without a quartier known, it is only asked
         return ctx.t("subscriptions.consent.home_area") if ctx.user.home_area else None
     if await subscriber_of(ctx.session, ctx.user.id) is None:
@@ -68,7 +68,7 @@ async def resume(ctx: Context) -> Reply | None:
         ctx.end_flow()
         return None
     entities = ctx.bot.nlu.extractors.extract(ctx.text, normalize(ctx.text))
-    place = await _place(ctx, entities, ctx.text)
+    place = await place_named(ctx, entities, ctx.text)
     topic = ctx.flow_data.get("topic") or entities.get("topic")
     if ctx.conversation.step == "area" and place is None:
         ctx.end_flow()
@@ -87,7 +87,7 @@ def _ask(ctx: Context) -> Reply:
     return ctx.reply(ctx.t("ask"), choices)
 
 
-async def _place(ctx: Context, entities: dict, text: str) -> Place | None:
+async def place_named(ctx: Context, entities: dict, text: str) -> Place | None:
     """The quartier named (known to the knowledge base, or a capitalised name), or shared."""
     area = await area_for(ctx.session, ctx.settings, area_key=entities.get("area_key"),
                           location=ctx.message.location)
@@ -110,10 +110,10 @@ async def _home_area(ctx: Context) -> Reply:
 
 
 async def _subscribe(ctx: Context, topic: str | None, place: Place | None) -> Reply:
-    return await _confirm(ctx, _choice(topic, place))
+    return await _confirm(ctx, choice_of(topic, place))
 
 
-def _choice(topic: str | None, place: Place | None) -> Subscription:
+def choice_of(topic: str | None, place: Place | None) -> Subscription:
     if topic:
         key, label = place or ("", "")
         return Subscription(kind=TOPIC, value=topic, label=topic, area=key, area_label=label)
@@ -121,7 +121,7 @@ def _choice(topic: str | None, place: Place | None) -> Subscription:
     return Subscription(kind=AREA, value=place[0], label=place[1], area="", area_label="")
 
 
-async def _official(ctx: Context, name: str) -> Subscription | None:
+async def official_named(ctx: Context, name: str) -> Subscription | None:
     """Following the elected official ``name``, if one is surely meant."""
     found = await find_by_name(ctx.session, name) if name else []
     if not found or found[0][1] < SURE_NAME:
@@ -132,7 +132,7 @@ async def _official(ctx: Context, name: str) -> Subscription | None:
 
 
 async def _follow(ctx: Context, name: str) -> Reply:
-    official = await _official(ctx, name)
+    official = await official_named(ctx, name)
     if official is None:
         return ctx.reply(ctx.t("official_unknown", name=name or "…"),
                          [ctx.intent_choice("find_official"), ctx.intent_choice("help")])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.messages import Location, Reply
 from bot.text import normalize
+from knowledge.answers import street_unknown
 from knowledge.geo import area_at
 from knowledge.places import area_for, point_for_address
 
@@ -25,16 +26,30 @@ async def handle(ctx: Context) -> Reply:
             return _answer(ctx, area.name)
     if location is not None:
         return await _at(ctx, location)
+    return await _ask_where(ctx, await street_unknown(ctx, address) if address else None)
+
+
+async def _ask_where(ctx: Context, unknown: str | None = None) -> Reply:
+    """Ask for a position or an address (saying first why a street could not be placed)."""
     ctx.start_flow("where")
-    return ctx.reply(ctx.t("ask_where"), [ctx.intent_choice("help")], request_location=True)
+    return ctx.reply(unknown or ctx.t("ask_where"), [ctx.intent_choice("help")], request_location=True)
 
 
 async def resume(ctx: Context) -> Reply | None:
-    """The position or the address asked for; anything else is treated afresh."""
+    """The position or the address asked for (a street that cannot be placed is said so, and a
+    quartier or a position asked for); anything else is treated afresh."""
     ctx.end_flow()
     location = ctx.message.location
-    if location is None and normalize(ctx.text):
-        location = await point_for_address(ctx.session, ctx.settings, ctx.text[:200])
+    words = ctx.text[:200]
+    if location is None and normalize(words):
+        area_key = ctx.bot.nlu.extractors.extract(words, normalize(words)).get("area_key")
+        area = await area_for(ctx.session, ctx.settings, area_key=area_key) if area_key else None
+        if area is not None:
+            return _answer(ctx, area.name)
+        location = await point_for_address(ctx.session, ctx.settings, words)
+        if location is None:
+            unknown = await street_unknown(ctx, words)
+            return await _ask_where(ctx, unknown) if unknown else None
     return await _at(ctx, location) if location is not None else None
 
 

@@ -16,6 +16,7 @@ from bot.text import normalize
 from bot.yamlfile import load_file
 from knowledge.hours import OpeningHours
 from knowledge.models import Provenance
+from knowledge.places import example_area, unknown_street
 from knowledge.search import query_words
 
 WORDS_FILE = Path(__file__).parent / "query_words.yaml"
@@ -182,3 +183,13 @@ async def answer_the_question(ctx: Context, answer: Answer) -> Reply | None:
     for) left to the router."""
     ctx.end_flow()
     return await answer(ctx) if request_words(ctx, ctx.intent) else None
+
+
+async def street_unknown(ctx: Context, words: str) -> str | None:
+    """Why a street the resident wrote cannot be placed (no geocoder, not in the city's list),
+    and what to give instead: a quartier, with an example, or a shared position."""
+    street = unknown_street(ctx.settings, words)
+    if street is None:
+        return None
+    return ctx.t("knowledge.street_unknown", street=street, city=ctx.settings.city_name,
+                 area=await example_area(ctx.session))

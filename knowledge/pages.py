@@ -3,7 +3,8 @@
 A meeting with 58 deliberations would be one 8 kB message, which platforms cut or refuse and
 nobody reads on a phone. The first page goes out at once; the others wait in the conversation
 (so they survive a restart) until the resident asks for them with the intent's command and the
-``more`` word ("/conseil suite").
+``more`` word ("/conseil suite"), or go back and forth with "et la suite ?" / "et celle d'avant ?"
+(the ``sequence`` follow-up of ``bot.continuation``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from knowledge.answers import request_text, word_list
 
 PAGE_ITEMS = 10
 PAGE_CHARS = 2500
-_KEY = "pages"
+_KEY = "paging"
 
 
 def _cut(items: list[str]) -> list[list[str]]:
@@ -32,19 +33,18 @@ def _more_choice(ctx: Context) -> Choice:
     return Choice(ctx.t("knowledge.more"), f"/{command} {ctx.t('knowledge.more_word')}")
 
 
-def _page(ctx: Context, head: list[str], pages: list[list[str]], tail: list[str], total: int,
+def _page(ctx: Context, head: list[str], pages: list[list[str]], at: int, tail: list[str],
           choices: list[Choice]) -> Reply:
-    """The first of ``pages`` (of ``total`` pages); the rest kept for the "more" choice."""
-    first, rest = pages[0], pages[1:]
+    """Page ``at`` of ``pages``; all of them kept for "voir la suite" and "la page d'avant"."""
     data = {key: value for key, value in ctx.conversation.data.items() if key != _KEY}
-    if rest:
-        data[_KEY] = {"intent": ctx.intent, "pages": rest, "tail": tail, "total": total,
+    if len(pages) > 1:
+        data[_KEY] = {"intent": ctx.intent, "pages": pages, "at": at, "tail": tail,
                       "choices": [[choice.label, choice.value] for choice in choices]}
     ctx.conversation.data = data
-    lines = [*head, *first]
-    if total > 1:
-        lines.append(ctx.t("knowledge.page", page=total - len(rest), pages=total))
-    if rest:
+    lines = [*head, *pages[at]]
+    if len(pages) > 1:
+        lines.append(ctx.t("knowledge.page", page=at + 1, pages=len(pages)))
+    if at + 1 < len(pages):
         lines.append(ctx.t("knowledge.more_left"))
         choices = [_more_choice(ctx), *choices]
     if tail:
@@ -56,8 +56,20 @@ def paged(ctx: Context, head: list[str], items: list[str], tail: list[str],
           choices: list[Choice]) -> Reply:
     """The head, the first page of items and the tail (the sources); the other pages wait for
     the "more" choice."""
-    pages = _cut(items)
-    return _page(ctx, head, pages, tail, len(pages), choices)
+    return _page(ctx, head, _cut(items), 0, tail, choices)
+
+
+def turn_page(ctx: Context, step: int) -> Reply | None:
+    """The page after (``step`` 1) or before (-1) the one shown last by this intent; ``None``
+    when it showed no pages, the end of the list when there is none that way."""
+    stored = ctx.conversation.data.get(_KEY)
+    if not stored or stored.get("intent") != ctx.intent:
+        return None
+    at = stored["at"] + step
+    if not 0 <= at < len(stored["pages"]):
+        return ctx.reply(ctx.t("knowledge.no_more" if step > 0 else "knowledge.no_previous"))
+    choices = [Choice(label, value) for label, value in stored["choices"]]
+    return _page(ctx, [], stored["pages"], at, stored["tail"], choices)
 
 
 async def next_page(ctx: Context) -> Reply | None:
@@ -66,8 +78,4 @@ async def next_page(ctx: Context) -> Reply | None:
     words = set(normalize(request_text(ctx)).split()) - STOP_WORDS
     if not words or not words <= {word for phrase in word_list("more") for word in phrase.split()}:
         return None
-    stored = ctx.conversation.data.get(_KEY)
-    if not stored or stored.get("intent") != ctx.intent:
-        return ctx.reply(ctx.t("knowledge.no_more"))
-    choices = [Choice(label, value) for label, value in stored["choices"]]
-    return _page(ctx, [], stored["pages"], stored["tail"], stored["total"], choices)
+    return turn_page(ctx, 1) or ctx.reply(ctx.t("knowledge.no_more"))

@@ -2,6 +2,9 @@
 streets first, then the optional geocoder)."""
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -9,6 +12,16 @@ from bot.messages import Location
 from connectors.geocoder import geocode
 from knowledge.geo import area_at, area_by_key, street_named
 from knowledge.models import Area
+
+# An address as residents write it: an optional house number, then a kind of street and its name.
+_ADDRESS = re.compile(
+    r"(?:\b\d+\s*(?:bis|ter)?\s*,?\s*)?\b(?:rue|bd|boulevard|bld|av|ave|avenue|quai|cours|route|rte"
+    r"|place|pl|all[ée]e|impasse|chemin|square|passage)\b\.?\s+[^?!.;\n]+",
+    re.IGNORECASE)
+# ... and the English way, the kind of street last: "5 Unicorn Street", "on Main Road".
+_ADDRESS_EN = re.compile(r"(?:\b\d+\s+)?(?:\b[^\W\d_][\w'-]*\s+){1,2}(?:street|road|lane|avenue|boulevard)\b",
+                         re.IGNORECASE)
+_LEADING = re.compile(r"^(?:on|in|at|the|near|by)\s+", re.IGNORECASE)
 
 
 async def area_for_address(session: AsyncSession, settings: Settings, address: str) -> Area | None:
@@ -45,3 +58,18 @@ async def area_for(session: AsyncSession, settings: Settings, *, area_key: str |
     if address:
         return await area_for_address(session, settings, address)
     return None
+
+
+def unknown_street(settings: Settings, words: str) -> str | None:
+    """The street the resident wrote ("12 rue des Papillons"), when no geocoder can look up a
+    street that is not in the city's list: the caller found none, and must say so rather than
+    ask for an address again."""
+    if settings.geocoder_url:
+        return None
+    match = _ADDRESS.search(words) or _ADDRESS_EN.search(words)
+    return _LEADING.sub("", match.group(0).strip(" ,")) if match else None
+
+
+async def example_area(session: AsyncSession) -> str:
+    """A quartier of the city, to show how one is written."""
+    return await session.scalar(select(Area.name).order_by(Area.id).limit(1)) or "Centre"

@@ -64,14 +64,15 @@ async def _categories(session: AsyncSession) -> list[str]:
 
 @cache
 def _residents_words() -> dict[str, tuple[str, ...]]:
-    """OSM category → the words residents use for it (``service_kinds.yaml``)."""
+    """Category (folded) → the words residents use for it (``service_kinds.yaml``)."""
     kinds = load_file(KINDS_FILE)
-    return {category: tuple(normalize(word) for word in words) for category, words in kinds.items()}
+    return {normalize(category): tuple(normalize(word) for word in words)
+            for category, words in kinds.items()}
 
 
 def _names_of(category: str) -> str:
     """The category and the words residents use for it, folded."""
-    return normalize(" ".join((category.replace("_", " "), *_residents_words().get(category, ()))))
+    return normalize(" ".join((category.replace("_", " "), *_residents_words().get(normalize(category), ()))))
 
 
 def _named(category: str, words: tuple[str, ...]) -> int:
@@ -80,7 +81,7 @@ def _named(category: str, words: tuple[str, ...]) -> int:
     "boulangerie" names ``bakery``); 0 if it does not name it."""
     joined = " ".join(words)
     best = 0
-    for name in (category.replace("_", " "), *_residents_words().get(category, ())):
+    for name in (category.replace("_", " "), *_residents_words().get(normalize(category), ())):
         own = tuple(word for word in normalize(name).split() if word not in STOP_WORDS)
         if own and len(matched_words(own, joined, "")) == len(own):
             best = max(best, len(own))

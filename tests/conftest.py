@@ -22,8 +22,8 @@ from tests.support.scratch import scratch_database
 from tests.support.templates import SqliteTemplates
 
 # Fixtures of the support modules, for every test: the loopback Bot API and a Telegram connector
-# polling it, the loopback Open311 server.
-pytest_plugins = ["tests.support.telegram", "tests.support.servers.open311"]
+# polling it, the loopback Open311 server, the loopback SMTP server.
+pytest_plugins = ["tests.support.telegram", "tests.support.servers.open311", "tests.support.smtp"]
 
 # Kinds of tests that start something heavy; each is also "slow", which the fast lane
 # (``pytest -m "not slow"``) leaves out. Registered in pyproject.toml.

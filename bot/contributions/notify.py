@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox import PRIORITY_BROADCAST, enqueue
+from bot.messages import PRIORITY_BROADCAST
+from bot.outbox import enqueue
 
 MESSAGE_KIND = "message"
 

@@ -19,6 +19,7 @@ from bot.text import normalize
 from connectors.geocoder import geocode
 from knowledge.geo import area_at, area_by_key, street_named
 from knowledge.models import Area, Street
+from knowledge.places import example_area
 
 AREA_MATCH = 85
 _HOUSE_NUMBER = re.compile(r"^\s*(\d+(?:\s*(?:bis|ter))?)\b", re.IGNORECASE)
@@ -99,5 +100,4 @@ async def locate_words(session: AsyncSession, settings: Settings, words: str,
 async def example_place(session: AsyncSession) -> tuple[str, str]:
     """A street and a quartier of the city, to show how a place is written."""
     street = await session.scalar(select(Street.name).order_by(Street.id).limit(1))
-    area = await session.scalar(select(Area.name).order_by(Area.id).limit(1))
-    return street or "Rue de la Mairie", area or "Centre"
+    return street or "Rue de la Mairie", await example_area(session)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.contributions.models import Contribution, ContributionEvent
-from bot.outbox import PRIORITY_FORWARD, enqueue
+from bot.messages import PRIORITY_FORWARD
+from bot.outbox import enqueue
 
 if TYPE_CHECKING:
     from bot.app import CivicBot

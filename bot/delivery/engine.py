@@ -3,7 +3,7 @@
 Rows are served by *lanes*: one per kind of message row and platform (``publication`` on
 Telegram, ``message`` on Matrix, ...) and one per other registered kind (forwards to the city's
 back end...). A lane claims a batch when its queue runs low and has ``delivery_concurrency``
-senders. Senders of one platform share its :class:`~bot.delivery.limits.PlatformLimiter`, which
+senders. Senders of one platform share its :class:`~bot.limits.PlatformLimiter`, which
 the connector also uses for conversation replies, so replies go first.
 
 A sender: waits for a turn, sends in one attempt, hands the outcome to the group-commit
@@ -30,11 +30,12 @@ from bot import metrics, outbox
 from bot.config import Settings
 from bot.db import utcnow
 from bot.delivery.compose import DELIVERY_KINDS, DIGEST, Composer, Undeliverable
-from bot.delivery.limits import PlatformLimiter, limiter_for
 from bot.delivery.recorder import Recorder
 from bot.delivery.retention import purge_delivered
 from bot.i18n import Catalog
-from bot.outbox import BLOCKED, FAILED, PENDING, PRIORITY_BROADCAST, OutboxEntry, Outcome
+from bot.limits import PlatformLimiter, limiter_for
+from bot.messages import PRIORITY_BROADCAST
+from bot.outbox import BLOCKED, FAILED, PENDING, OutboxEntry, Outcome
 from bot.subscriptions.schedule import DeliveryClock, as_utc
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone
 

@@ -29,9 +29,9 @@ from bot.handover.models import (
     TicketMessage,
 )
 from bot.i18n import Catalog
-from bot.messages import IncomingMessage
+from bot.messages import PRIORITY_REPLY, IncomingMessage
 from bot.models import User
-from bot.outbox import PENDING, PRIORITY_REPLY, OutboxEntry, enqueue
+from bot.outbox import PENDING, OutboxEntry, enqueue
 
 if TYPE_CHECKING:
     from bot.app import CivicBot

@@ -3,6 +3,7 @@ from alembic import context
 
 import bot.api.tokens
 import bot.contributions.models
+import bot.email.models
 import bot.handover.models
 import bot.models
 import bot.outbox

@@ -16,7 +16,7 @@ def language_of(publication: Publication, wanted: str) -> str:
     return "en" if wanted == "en" and publication.text_en and publication.title_en else "fr"
 
 
-def _title_and_text(publication: Publication, lang: str) -> tuple[str, str]:
+def title_and_text(publication: Publication, lang: str) -> tuple[str, str]:
     if lang == "en":
         return publication.title_en or publication.title_fr, publication.text_en or publication.text_fr
     return publication.title_fr, publication.text_fr
@@ -30,7 +30,7 @@ def _excerpt(text: str) -> str:
 
 def render_publication(publication: Publication, wanted: str, catalog: Catalog) -> Reply:
     lang = language_of(publication, wanted)
-    title, text = _title_and_text(publication, lang)
+    title, text = title_and_text(publication, lang)
     parts = [title, text]
     if publication.link:
         parts.append(publication.link)
@@ -44,7 +44,7 @@ def render_digest(publications: Sequence[Publication], wanted: str, frequency: s
     lang = "en" if wanted == "en" and all(language_of(p, "en") == "en" for p in publications) else "fr"
     parts = [catalog.get(f"publications.digest.{frequency}", lang)]
     for number, publication in enumerate(publications):
-        title, text = _title_and_text(publication, lang)
+        title, text = title_and_text(publication, lang)
         if number >= DIGEST_FULL_ITEMS:
             parts.append(f"• {title}")
             continue

@@ -11,6 +11,7 @@ from bot import outbox
 from bot.api.requests import RequestError
 from bot.config import Settings
 from bot.db import utcnow
+from bot.email import store as email_store
 from bot.publications.models import Publication
 from bot.publications.schema import Progress, PublicationIn, PublicationOut, PublicationStatus, Text, Title
 from bot.subscriptions.schedule import DeliveryClock, as_utc
@@ -53,6 +54,8 @@ async def publish(session: AsyncSession, request: PublicationIn, settings: Setti
     await session.flush()
     publication.targeted = await enqueue_publication(session, publication,
                                                      DeliveryClock.from_settings(settings), now)
+    if settings.smtp_host:
+        publication.targeted += await email_store.enqueue_publication(session, publication)
     return publication
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import affected_rows
 from bot.delivery.compose import DIGEST, PUBLICATION
 from bot.outbox import PENDING, OutboxEntry
-from bot.subscriptions.models import Subscriber, Subscription
+from bot.subscriptions.models import FollowedThing, Subscriber, Subscription
 
 
 async def subscriber_of(session: AsyncSession, user_id: int) -> Subscriber | None:
@@ -35,18 +35,20 @@ async def subscriptions_of(session: AsyncSession, user_id: int) -> list[Subscrip
 
 
 async def add_subscription(session: AsyncSession, user_id: int, kind: str, value: str, label: str,
-                           area: str = "", area_label: str = "") -> bool:
-    """Add one choice; False when the resident had it already."""
+                           area: str = "", area_label: str = "",
+                           table: type[FollowedThing] = Subscription) -> bool:
+    """Add one choice (to the chat's subscriptions, or another channel's ``table``); False when
+    the resident had it already."""
     existing = await session.execute(
-        select(Subscription.id).where(Subscription.user_id == user_id, Subscription.kind == kind,
-                                      Subscription.value == value, Subscription.area == area)
+        select(table.id).where(table.user_id == user_id, table.kind == kind,
+                               table.value == value, table.area == area)
     )
     if existing.first() is not None:
         return False
     try:
         async with session.begin_nested():
-            session.add(Subscription(user_id=user_id, kind=kind, value=value, label=label[:128],
-                                     area=area, area_label=area_label[:128]))
+            session.add(table(user_id=user_id, kind=kind, value=value, label=label[:128],
+                              area=area, area_label=area_label[:128]))
     except IntegrityError:  # the same choice made twice at once
         return False
     return True

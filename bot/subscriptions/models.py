@@ -3,6 +3,7 @@ resident removes their choices and the chat address kept for delivering to them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,15 +30,10 @@ class Subscriber(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Subscription(Base):
-    """One thing a resident follows: a topic (optionally in one area), an area, an official,
-    or a contribution. ``value`` and ``area`` are matching keys; the labels are for display."""
-
-    __tablename__ = "subscriptions"
-    __table_args__ = (
-        UniqueConstraint("user_id", "kind", "value", "area", name="uq_subscriptions_choice"),
-        Index("ix_subscriptions_kind_value", "kind", "value"),
-    )
+class FollowedThing:
+    """The columns of one thing a resident follows: a topic (optionally in one area), an area, an
+    official, or a contribution. ``value`` and ``area`` are matching keys; the labels are for
+    display. Chat subscriptions and e-mail choices (``bot.email``) are matched alike."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -47,3 +43,16 @@ class Subscription(Base):
     area: Mapped[str] = mapped_column(String(128), default="")  # "" everywhere
     area_label: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    if TYPE_CHECKING:  # the mapped classes that use these columns take them as keywords
+        def __init__(self, **columns: Any) -> None: ...
+
+
+class Subscription(FollowedThing, Base):
+    """One thing a resident follows in their chat."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "value", "area", name="uq_subscriptions_choice"),
+        Index("ix_subscriptions_kind_value", "kind", "value"),
+    )

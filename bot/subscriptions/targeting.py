@@ -22,10 +22,11 @@ from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DIGEST, PUBLICATION
+from bot.messages import PRIORITY_BROADCAST
 from bot.models import User
-from bot.outbox import PENDING, PRIORITY_BROADCAST, OutboxEntry
+from bot.outbox import PENDING, OutboxEntry
 from bot.publications.models import Publication
-from bot.subscriptions.models import AREA, IMMEDIATE, OFFICIAL, TOPIC, Subscriber, Subscription
+from bot.subscriptions.models import AREA, IMMEDIATE, OFFICIAL, TOPIC, FollowedThing, Subscriber, Subscription
 from bot.subscriptions.schedule import DeliveryClock
 from bot.text import content_words, normalize
 
@@ -51,23 +52,24 @@ async def _fitting(session: AsyncSession, stored: SQLCoreOperations[str], kind_f
     return [key for key in found if any(same_name(key, wanted) for wanted in keys)]
 
 
-async def matching(session: AsyncSession, publication: Publication) -> ColumnElement[bool] | None:
-    """A condition on :class:`Subscription` rows that match the publication (None: nobody)."""
+async def matching(session: AsyncSession, publication: Publication,
+                   table: type[FollowedThing] = Subscription) -> ColumnElement[bool] | None:
+    """A condition on the rows of ``table`` (chat subscriptions, or another channel's choices)
+    that match the publication (None: nobody)."""
     areas = await _fitting(
-        session, union(select(Subscription.value.label("key")).where(Subscription.kind == AREA),
-                       select(Subscription.area.label("key")).where(Subscription.area != "")).subquery().c.key,
+        session, union(select(table.value.label("key")).where(table.kind == AREA),
+                       select(table.area.label("key")).where(table.area != "")).subquery().c.key,
         true(), publication.areas)
-    officials = await _fitting(session, Subscription.value, Subscription.kind == OFFICIAL,
-                               publication.officials)
+    officials = await _fitting(session, table.value, table.kind == OFFICIAL, publication.officials)
     conditions = []
     if publication.topics:
-        where = true() if not publication.areas else or_(Subscription.area == "", Subscription.area.in_(areas)
+        where = true() if not publication.areas else or_(table.area == "", table.area.in_(areas)
                                                           if areas else false())
-        conditions.append(and_(Subscription.kind == TOPIC, Subscription.value.in_(publication.topics), where))
+        conditions.append(and_(table.kind == TOPIC, table.value.in_(publication.topics), where))
     if areas:
-        conditions.append(and_(Subscription.kind == AREA, Subscription.value.in_(areas)))
+        conditions.append(and_(table.kind == AREA, table.value.in_(areas)))
     if officials:
-        conditions.append(and_(Subscription.kind == OFFICIAL, Subscription.value.in_(officials)))
+        conditions.append(and_(table.kind == OFFICIAL, table.value.in_(officials)))
     return or_(*conditions) if conditions else None
 
 

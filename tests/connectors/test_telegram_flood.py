@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import CivicBot
 from bot.config import Settings
-from bot.delivery.limits import telegram_limiter
+from bot.limits import telegram_limiter
 from bot.models import ConnectorState
 from connectors.telegram import FETCH_LIMIT, TelegramConnector
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer

@@ -14,7 +14,7 @@ from tests.support.servers.telegram_api import DEFAULT_TOKEN, TelegramApiServer
 from tests.support.servers.telegram_html import parse_html, utf16_length
 
 INTENTS = discover()
-CATALOG = Catalog.load(INTENTS)
+CATALOG = Catalog.load({name: spec.messages for name, spec in INTENTS.items()})
 SERVER = TelegramApiServer()  # only to build realistic update JSON; never started
 
 

@@ -5,7 +5,10 @@ in residents' wording (typos, no accents, SMS, street and quartier names); the h
 utterance of either is in the examples (see test_nlu.py).
 
 Measured when written: development 0.984, held-out 0.962 (bench/nlu_baseline.py prints the
-TF-IDF baselines next to them)."""
+TF-IDF baselines next to them). Both were then extended, before any tuning for them, by new
+utterances (the last 105 of development, the last 88 of held-out: longer polite forms, SMS
+style, English, questions that must not act): measured when added, development 0.983 (521/530),
+held-out 0.956 (409/428)."""
 from __future__ import annotations
 
 import json

@@ -14,7 +14,7 @@ from bot.app import CivicBot
 from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.retention import purge_delivered
-from bot.messages import Reply
+from bot.messages import PRIORITY_FORWARD, Reply
 from bot.models import User
 from bot.outbox import OutboxEntry
 from bot.publications import service
@@ -232,7 +232,7 @@ async def test_registered_handlers_run_with_their_outcomes(bot: CivicBot) -> Non
     try:
         async with bot.sessions() as session:
             for n in (1, 2, 3):
-                outbox.enqueue(session, "test_forward", {"n": n}, priority=outbox.PRIORITY_FORWARD)
+                outbox.enqueue(session, "test_forward", {"n": n}, priority=PRIORITY_FORWARD)
             await session.commit()
         async with running(bot, {}):
             await wait_until(lambda: _statuses_are(bot, {"sent": 1, "pending": 1, "failed": 1}))

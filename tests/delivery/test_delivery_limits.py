@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from bot.config import Settings
-from bot.delivery.limits import PlatformLimiter, RateGate, limiter_for, telegram_limiter
+from bot.limits import PlatformLimiter, RateGate, limiter_for, telegram_limiter
 
 pytestmark = pytest.mark.looptime
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.app import CivicBot
 from bot.http import create_app
-from bot.outbox import PRIORITY_REPLY
+from bot.messages import PRIORITY_REPLY
 from bot.testing import ChatTester
 from tests.support.chromium import CHROMEDRIVER, WAIT_SECONDS, chrome, chromium_or_skip
 from tests.support.handover import agent_token, handover_rows, tickets

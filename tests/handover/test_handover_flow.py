@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import CivicBot
 from bot.http import create_app
-from bot.outbox import PRIORITY_REPLY
+from bot.messages import PRIORITY_REPLY
 from bot.testing import ChatTester
 from tests.support.delivery import RecordingConnector, running
 from tests.support.handover import agent_token, bearer, conversation, handover_rows, tickets
