@@ -36,8 +36,8 @@ from sqlalchemy import select
 
 from bot.app import CivicBot
 from bot.contributions.privacy import forget
-from bot.delivery.limits import limiter_for
 from bot.flood import Admission
+from bot.limits import limiter_for
 from bot.messages import Attachment, IncomingMessage, Reply
 from bot.models import User
 from connectors import webchat_photos as photos

@@ -12,10 +12,10 @@ from email.message import EmailMessage
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.delivery.limits import RateGate
 from bot.email import compose, smtp, store
 from bot.email.links import CONFIRM, SETTINGS, UNSUBSCRIBE, Links
 from bot.email.models import ACTIVE, PENDING, EmailAddress
+from bot.limits import RateGate
 from bot.outbox import BLOCKED, FAILED, OutboxEntry, PermanentFailure, RetryLater, register_handler
 from bot.publications.models import Publication
 from bot.redact import hide_in_logs, hide_matches

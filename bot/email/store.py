@@ -15,7 +15,8 @@ from bot import outbox
 from bot.db import affected_rows, utcnow
 from bot.email.links import LinkTarget
 from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED, EmailAddress, EmailChoice
-from bot.outbox import PRIORITY_BROADCAST, PRIORITY_REPLY, OutboxEntry
+from bot.messages import PRIORITY_REPLY
+from bot.outbox import PRIORITY_BROADCAST, OutboxEntry
 from bot.publications.models import Publication
 from bot.subscriptions.targeting import matching
 
