@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app import CivicBot
 from bot.messages import Reply
-from bot.models import User
-from connectors.webchat_store import InboxRow
+from bot.models import HeldMessage, User
 from tests.connectors.test_cross_platform import SCENARIO, through_terminal
 from tests.support.webchat import Page, labels, new_visitor, serving
 
@@ -231,4 +230,4 @@ async def test_forgetting_the_browser_erases_the_visitor(bot: CivicBot):
             assert response.status == 200
     async with bot.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == 0
-        assert (await session.execute(select(func.count()).select_from(InboxRow))).scalar_one() == 0
+        assert (await session.execute(select(func.count()).select_from(HeldMessage))).scalar_one() == 0

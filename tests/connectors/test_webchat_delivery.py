@@ -10,10 +10,9 @@ import aiohttp
 from sqlalchemy import func, select, update
 
 from bot.app import CivicBot
+from bot.models import HeldMessage
 from bot.outbox import BLOCKED, SENT
 from bot.subscriptions.models import Subscriber
-from connectors import webchat_store as store
-from connectors.webchat_store import InboxRow
 from tests.support.delivery import publish, running, statuses, wait_until
 from tests.support.webchat import Page, Served, labels, new_visitor, serving
 
@@ -35,7 +34,7 @@ async def subscribe(bot: CivicBot, page: Page, words: str = "abonnez moi aux tra
 
 async def inbox_count(bot: CivicBot) -> int:
     async with bot.sessions() as session:
-        return (await session.execute(select(func.count()).select_from(InboxRow))).scalar_one()
+        return (await session.execute(select(func.count()).select_from(HeldMessage))).scalar_one()
 
 
 async def next_message(page: Page) -> dict:
@@ -96,10 +95,7 @@ async def test_a_message_written_by_another_process_wakes_the_page(bot: CivicBot
     async with serving(bot) as served, Page.open(served) as page:
         await page.say("bonjour")
         chat_id = served.connector.chat_of(page.visitor)
-        async with bot.sessions.begin() as session:
-            user_id = await store.resident(session, chat_id)
-            assert user_id is not None
-            await store.put(session, user_id, chat_id, {"text": "Réponse de l'agent", "choices": []})
+        assert await bot.mailbox.hold("webchat", chat_id, {"text": "Réponse de l'agent", "choices": []})
         message = await next_message(page)
     assert message["text"] == "Réponse de l'agent"
 
