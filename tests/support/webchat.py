@@ -22,9 +22,10 @@ FRAME_SECONDS = 30.0  # how long a test waits for a frame before failing
 
 
 @dataclass
-class Served:
+class Site:
+    """Where the web chat answers."""
+
     url: str
-    connector: WebChatConnector
 
     @property
     def origin(self) -> str:
@@ -33,6 +34,11 @@ class Served:
     @property
     def socket_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/webchat/socket"
+
+
+@dataclass
+class Served(Site):
+    connector: WebChatConnector
 
 
 @contextlib.asynccontextmanager
@@ -70,7 +76,7 @@ class Page:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, served: Served, visitor: str | None = None, lang: str = "fr",
+    async def open(cls, served: Site, visitor: str | None = None, lang: str = "fr",
                    origin: str | None = None) -> AsyncIterator[Page]:
         visitor = visitor or new_visitor()
         async with (aiohttp.ClientSession() as http,
