@@ -14,6 +14,7 @@ from bot.models import HeldMessage
 from bot.outbox import BLOCKED, SENT
 from bot.subscriptions.models import Subscriber
 from tests.support.delivery import publish, running, statuses, wait_until
+from tests.support.handover import agent_token, bearer, tickets
 from tests.support.webchat import Page, Served, labels, new_visitor, serving
 
 TITLE = "Travaux rue de Strasbourg"  # the title tests.support.delivery.publish gives
@@ -135,3 +136,17 @@ async def _status_is(bot: CivicBot, status: str, count: int) -> bool:
 
 async def _inbox_is(bot: CivicBot, count: int) -> bool:
     return await inbox_count(bot) == count
+
+
+async def test_an_agents_answer_reaches_the_open_page(bot: CivicBot):
+    token = await agent_token(bot)
+    async with serving(bot) as served, Page.open(served) as page, aiohttp.ClientSession() as http:
+        await page.say("je voudrais parler a quelqu'un de la mairie svp")
+        await page.say("le lampadaire de ma rue clignote depuis une semaine")
+        [ticket] = await tickets(bot)
+        async with running(bot, {"webchat": served.connector}), http.post(
+                f"{served.url}/api/v1/handover/tickets/{ticket.id}/messages",
+                json={"text": "Bonjour, une équipe passe jeudi."}, headers=bearer(token)) as response:
+            assert response.status == 201
+            message = await next_message(page)
+    assert "une équipe passe jeudi" in message["text"]
