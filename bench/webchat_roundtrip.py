@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import CivicBot
 from bot.config import Settings
+from tests.support.network import on_loopback
 from tests.support.scratch import scratch_database
 from tests.support.webchat import Page, Site, serving
 
@@ -95,14 +96,8 @@ async def echo_server() -> AsyncIterator[Site]:
 
     app = web.Application()
     app.router.add_get("/webchat/socket", socket)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield Site(f"http://127.0.0.1:{runner.addresses[0][1]}")
-    finally:
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        yield Site(url)
 
 
 async def echo(visitors: int, messages: int) -> Result:
@@ -122,10 +117,13 @@ async def main(arguments: argparse.Namespace) -> None:
           f"p99 x{civicbot.percentile(0.99) / bare.percentile(0.99):.1f}")
 
 
-if __name__ == "__main__":
+def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--visitors", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=10,
-                        help="per visitor, after one warm-up (flood control answers 15 in 30 s)")
     parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
-    asyncio.run(main(parser.parse_args()))
+    for name, default in (("visitors", 50), ("messages", 10)):  # flood control answers 15 in 30 s
+        parser.add_argument(f"--{name}", type=int, default=default)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(_options()))

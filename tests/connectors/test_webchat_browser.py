@@ -23,6 +23,7 @@ from bot.app import CivicBot
 from bot.messages import Choice, Reply
 from bot.models import User
 from tests.support.chromium import WAIT_SECONDS, axe_or_skip, chrome, chromium_or_skip
+from tests.support.network import on_loopback
 from tests.support.webchat import png, serving
 
 pytestmark = pytest.mark.browser
@@ -357,12 +358,5 @@ async def city_site() -> AsyncIterator[tuple[str, Callable[[str], None]]]:
 
     app = web.Application()
     app.router.add_get("/contact.html", contact)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "localhost", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://localhost:{port}", lambda src: script.__setitem__("src", src)
-    finally:
-        await runner.cleanup()
+    async with on_loopback(app, "localhost") as url:  # another origin than the bot's 127.0.0.1
+        yield url, lambda src: script.__setitem__("src", src)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from bot.app import CivicBot
 from bot.http import create_app
 from connectors.webchat import WebChatConnector
+from tests.support.network import on_loopback
 
 FRAME_SECONDS = 30.0  # how long a test waits for a frame before failing
 
@@ -47,17 +47,12 @@ async def serving(bot: CivicBot) -> AsyncIterator[Served]:
     connector = WebChatConnector(bot)
     app = create_app(bot)
     connector.setup_routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    await connector.start()
-    try:
-        yield Served(f"http://{host}:{port}", connector)
-    finally:
-        await connector.stop()
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        await connector.start()
+        try:
+            yield Served(url, connector)
+        finally:
+            await connector.stop()
 
 
 def new_visitor() -> str:
