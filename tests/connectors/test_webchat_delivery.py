@@ -5,14 +5,19 @@ fallback), acknowledged rows deleted, a forgotten visitor blocked. On both datab
 from __future__ import annotations
 
 import asyncio
+import os
+import time
+from datetime import timedelta
 
 import aiohttp
 from sqlalchemy import func, select, update
 
 from bot.app import CivicBot
+from bot.db import utcnow
 from bot.models import HeldMessage
 from bot.outbox import BLOCKED, SENT
 from bot.subscriptions.models import Subscriber
+from connectors import webchat_photos
 from tests.support.delivery import publish, running, statuses, wait_until
 from tests.support.handover import agent_token, bearer, tickets
 from tests.support.webchat import Page, Served, labels, new_visitor, serving
@@ -150,3 +155,25 @@ async def test_an_agents_answer_reaches_the_open_page(bot: CivicBot):
             assert response.status == 201
             message = await next_message(page)
     assert "une équipe passe jeudi" in message["text"]
+
+
+async def test_what_nobody_fetched_and_old_photos_are_purged(bot: CivicBot):
+    async with serving(bot) as served, Page.open(served) as page:
+        await page.say("bonjour")
+        chat_id = served.connector.chat_of(page.visitor)
+    assert await bot.mailbox.hold("webchat", chat_id, {"text": "ancienne publication", "choices": []})
+    assert await bot.mailbox.hold("webchat", chat_id, {"text": "publication récente", "choices": []})
+    async with bot.sessions.begin() as session:
+        oldest = await session.scalar(select(func.min(HeldMessage.id)))
+        await session.execute(update(HeldMessage).where(HeldMessage.id == oldest)
+                              .values(created_at=utcnow() - timedelta(days=31)))
+    assert await bot.mailbox.purge(30) == 1
+    assert [held.payload["text"] for held in await bot.mailbox.waiting(chat_id)] == ["publication récente"]
+
+    data_dir = bot.settings.data_dir
+    old = webchat_photos.keep(data_dir, b"\xff\xd8\xff old", "jpg").removeprefix(webchat_photos.REFERENCE_PREFIX)
+    new = webchat_photos.keep(data_dir, b"\xff\xd8\xff new", "jpg").removeprefix(webchat_photos.REFERENCE_PREFIX)
+    long_ago = time.time() - 400 * 86400
+    os.utime(data_dir / webchat_photos.FOLDER / old, (long_ago, long_ago))
+    assert webchat_photos.purge(data_dir, 365) == 1
+    assert sorted(path.name for path in (data_dir / webchat_photos.FOLDER).iterdir()) == [new]
