@@ -32,6 +32,13 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 NANTES = {"latitude": 47.2184, "longitude": -1.5536, "accuracy": 10}
 XSS = ["<img src=x onerror=\"window.pwned='img'\">", "<script>window.pwned='script'</script>"]
 run = asyncio.to_thread
+SOCKET_REFUSED = """window.WebSocket = function () {
+  var socket = new EventTarget();
+  socket.send = function () {};
+  socket.close = function () {};
+  setTimeout(function () { socket.dispatchEvent(new Event("close")); }, 10);
+  return socket;
+};"""
 
 
 class Widget:
@@ -360,3 +367,20 @@ async def city_site() -> AsyncIterator[tuple[str, Callable[[str], None]]]:
     app.router.add_get("/contact.html", contact)
     async with on_loopback(app, "localhost") as url:  # another origin than the bot's 127.0.0.1
         yield url, lambda src: script.__setitem__("src", src)
+
+
+async def test_when_the_socket_never_opens_the_page_falls_back_to_http(bot: CivicBot, widget: Widget):
+    from selenium.webdriver.common.keys import Keys
+
+    # as behind a proxy that does not pass WebSocket upgrades: every socket closes at once
+    await run(widget.driver.execute_cdp_cmd, "Page.addScriptToEvaluateOnNewDocument", {"source": SOCKET_REFUSED})
+    async with serving(bot) as served:
+        await run(widget.driver.get, f"{served.url}/webchat/?lang=fr")
+        await run(widget.tab_to, lambda element: element["id"] == "text")
+        await run(widget.keys, "bonjour", Keys.ENTER)
+        assert text(bot, "greet.hello").split("!")[0] in (await run(widget.wait_for_messages, 3))[2]
+        await run(widget.wait, lambda: any(url.endswith("/webchat/api/inbox") for url in widget.requested()))
+        chat_id = served.connector.chat_of(await run(widget.visitor))
+        await served.connector.send(chat_id, Reply("Travaux : la rue de Strasbourg ferme lundi."))
+        assert "ferme lundi" in (await run(widget.wait_for_messages, 4))[3]
+        assert await run(widget.script, "return document.getElementById('status').textContent") == ""
