@@ -141,15 +141,21 @@ class WebChatConnector(Connector):
         return {"type": "error", "code": problem.key,
                 "text": self.bot.catalog.get(f"webchat.{problem.key}", language, **problem.values)}
 
-    async def answer(self, visitor: str, lang: str | None, message: Said,
-                     attachment: Attachment | None = None) -> dict[str, Any]:
+    def too_fast(self, visitor: str, lang: str | None) -> dict[str, Any] | None:
+        """The error frame for a visitor over the flood limit; None when they may be answered."""
+        if self.bot.flood.check(self.platform, self.chat_of(visitor)) is Admission.ANSWER:
+            return None
+        # a web page gets the notice each time: a silently dropped message would leave it waiting
+        return {"type": "error", "code": "flood", "text": self.bot.flood.notice(lang).text}
+
+    async def answer(self, visitor: str, lang: str | None, message: Said) -> dict[str, Any]:
         """The bot's reply to a visitor's message, or an error frame when they write too fast."""
-        chat_id = self.chat_of(visitor)
-        if self.bot.flood.check(self.platform, chat_id) is not Admission.ANSWER:
-            # a web page gets the notice each time: a silently dropped message would leave it waiting
-            return {"type": "error", "code": "flood", "text": self.bot.flood.notice(lang).text}
+        return self.too_fast(visitor, lang) or await self.reply(visitor, lang, message)
+
+    async def reply(self, visitor: str, lang: str | None, message: Said,
+                    attachment: Attachment | None = None) -> dict[str, Any]:
         reply = await self.bot.handle(IncomingMessage(
-            self.platform, chat_id, visitor, message.text, location=message.location,
+            self.platform, self.chat_of(visitor), visitor, message.text, location=message.location,
             attachment=attachment, language=lang))
         return {"type": "reply", **reply_payload(reply)}
 
@@ -231,17 +237,25 @@ class WebChatConnector(Connector):
 
     async def _push(self, socket: web.WebSocketResponse, chat_id: str, wake: asyncio.Event,
                     sending: asyncio.Lock) -> None:
-        """Send the page what waits in the inbox, then each new row as it is written."""
+        """Send the page what is held for it, then each new message as it is held. When that
+        fails (the database is away) the socket is closed: the page connects again and gets the
+        messages it did not acknowledge."""
         pushed = 0
-        while not socket.closed:
-            wake.clear()
-            rows = await self.bot.mailbox.waiting(chat_id, pushed)
-            for row in rows:
-                async with sending:
-                    await socket.send_json({"type": "message", "id": row.id, **row.payload})
-                pushed = row.id
-            if not rows:
-                await wake.wait()
+        try:
+            while not socket.closed:
+                wake.clear()
+                rows = await self.bot.mailbox.waiting(chat_id, pushed)
+                for row in rows:
+                    async with sending:
+                        await socket.send_json({"type": "message", "id": row.id, **row.payload})
+                    pushed = row.id
+                if not rows:
+                    await wake.wait()
+        except ConnectionResetError:
+            pass  # the page went away
+        except Exception:
+            log.exception("webchat: could not hand a page its messages; it will connect again")
+            await socket.close(code=WSCloseCode.TRY_AGAIN_LATER)
 
     # -- the HTTP fallback --------------------------------------------------------------------
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
@@ -304,14 +318,17 @@ class WebChatConnector(Connector):
             visitor = visitor_of({"visitor": request.headers.get(VISITOR_HEADER)})
             if request.content_length is not None and request.content_length > self.photo_bytes:
                 raise FrameError("photo_too_large", status=413, megabytes=round(self.photo_bytes / 1_000_000))
+        except FrameError as problem:
+            return self._http_error(problem, lang)
+        refused = self.too_fast(visitor, lang)  # before anything is read or kept
+        if refused:
+            return web.json_response({"error": refused}, status=429)
+        try:
             content, extension = await photos.read_photo(request.content, self.photo_bytes)
         except FrameError as problem:
             return self._http_error(problem, lang)
         reference = await asyncio.to_thread(photos.keep, self.bot.settings.data_dir, content, extension)
-        answer = await self.answer(visitor, lang, Said(), Attachment("photo", reference))
-        if answer["type"] == "error":
-            return web.json_response({"error": answer}, status=429)
-        return web.json_response({"replies": [answer]})
+        return web.json_response({"replies": [await self.reply(visitor, lang, Said(), Attachment("photo", reference))]})
 
     async def _http_forget(self, request: web.Request) -> web.Response:
         """Erase what is kept about the visitor (as "forget me" does); the page then makes a new id."""

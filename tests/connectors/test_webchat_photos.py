@@ -82,3 +82,14 @@ async def test_a_photo_without_a_visitor_or_from_elsewhere_is_refused(bot: Civic
         assert status == 400 and answer["error"]["code"] == "bad_visitor"
         status, _ = await post_photo(served, page.visitor, png(), origin="https://evil.example")
         assert status == 403
+
+
+async def test_a_visitor_over_the_flood_limit_cannot_fill_the_disk_with_photos(bot: CivicBot):
+    bot.flood.limit = 2
+    async with serving(bot) as served, Page.open(served) as page:
+        await page.say("bonjour")
+        await page.say("je veux signaler un probleme")
+        status, answer = await post_photo(served, page.visitor, png())
+    assert status == 429 and answer["error"]["text"] == bot.flood.notice("fr").text
+    folder = bot.settings.data_dir / FOLDER
+    assert not folder.exists() or not any(folder.iterdir()), "nothing kept"
