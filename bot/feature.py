@@ -30,6 +30,7 @@ RouteSetup = Callable[[web.Application, Any], None]  # def setup_routes(app, bot
 OutboxHandler = Callable[[Any, OutboxEntry], Awaitable[None]]  # async def send(bot, entry)
 OpenApiPart = Callable[[Settings], dict[str, Any]]  # {"paths": ..., "components": {"schemas": ...}}
 Gauges = Callable[[AsyncSession], Awaitable[None]]  # sets its gauges from the database
+Forget = Callable[[Any, AsyncSession, Any], Awaitable[object]]  # async def forget(bot, session, user)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Feature:
     commands: tuple[click.Command, ...] = ()  # civicbot subcommands
     outbox_handlers: Mapping[str, OutboxHandler] = field(default_factory=dict)  # by outbox kind
     gauges: tuple[Gauges, ...] = ()  # read afresh at each /metrics scrape
+    forget: Forget | None = None  # erases a resident ("forget me"), in the caller's transaction
 
 
 def collisions(features: tuple[Feature, ...]) -> list[str]:

@@ -2,7 +2,7 @@
 city's back end, with their API, their upkeep and ``civicbot maintenance``."""
 from __future__ import annotations
 
-from bot.contributions import cli, maintenance, models
+from bot.contributions import cli, maintenance, models, privacy
 from bot.contributions.api import setup_routes
 from bot.contributions.forwarding import forward
 from bot.contributions.openapi import openapi_part
@@ -19,4 +19,5 @@ FEATURE = Feature(
     leader_services=(maintenance.run,),
     commands=(cli.maintenance,),
     outbox_handlers={FORWARD_KIND: forward},
+    forget=privacy.forget,  # "forget me": every table's rows of the resident
 )
