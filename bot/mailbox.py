@@ -13,6 +13,7 @@ resident of a chat is found without any other id. Connectors reach this through 
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -59,12 +60,17 @@ class Mailbox:
         async with self.sessions() as session:
             return await session.scalar(select(func.max(HeldMessage.id))) or 0
 
-    async def held_since(self, after: int) -> tuple[int, set[str]]:
-        """The chats that got messages past ``after`` (held by any process), and the newest id."""
+    async def held_since(self, after: int, chats: Collection[str]) -> tuple[int, set[str]]:
+        """Which of ``chats`` got messages past ``after`` (held by any process), and the newest
+        id of all."""
         async with self.sessions() as session:
-            rows = (await session.execute(
-                select(HeldMessage.id, HeldMessage.chat_id).where(HeldMessage.id > after))).all()
-        return max((row.id for row in rows), default=after), {row.chat_id for row in rows}
+            newest = await session.scalar(select(func.max(HeldMessage.id))) or 0
+            if newest <= after or not chats:
+                return max(newest, after), set()
+            found = (await session.scalars(
+                select(HeldMessage.chat_id).distinct().where(HeldMessage.id > after,
+                                                             HeldMessage.chat_id.in_(list(chats))))).all()
+        return newest, set(found)
 
     async def purge(self, days: int) -> int:
         """Delete the messages no page fetched within ``days``; how many."""

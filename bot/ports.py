@@ -63,8 +63,9 @@ class HeldMessages(Protocol):
         """The id of the newest message held (0 when none)."""
         ...
 
-    async def held_since(self, after: int) -> tuple[int, set[str]]:
-        """The chats that got messages past ``after`` (held by any process), and the newest id."""
+    async def held_since(self, after: int, chats: Collection[str]) -> tuple[int, set[str]]:
+        """Which of ``chats`` got messages past ``after`` (held by any process), and the newest
+        id of all."""
         ...
 
     async def purge(self, days: int) -> int:

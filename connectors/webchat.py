@@ -113,7 +113,7 @@ class WebChatConnector(Connector):
         while not self._stopping.is_set():
             try:
                 if self._pages_open:
-                    newest, chats = await self.bot.mailbox.held_since(newest)
+                    newest, chats = await self.bot.mailbox.held_since(newest, list(self._pages_open))
                     for chat_id in chats:
                         self._wake(chat_id)
                 if loop.time() >= next_purge:

@@ -86,8 +86,12 @@
     item.appendChild(element("span", "visually-hidden", (author === "you" ? labels.you : labels.bot) + " "));
     item.appendChild(paragraphWithLinks(text));
     messages.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    scrollToEnd();
     return item;
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
   }
 
   function retireChoices() {
@@ -126,6 +130,7 @@
       buttons.forEach(function (button) { group.appendChild(button); });
       item.appendChild(group);
     }
+    scrollToEnd();
   }
 
   function showError(frame) {
