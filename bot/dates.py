@@ -26,8 +26,8 @@ _MONTHS = (r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|
            r"|janv|fevr?|avr|juil|sept|oct|nov|dec|jan|feb|apr|jun|jul|aug|sep")
 _WEEKDAYS = r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche" \
             r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_RELATIVE = (r"apres[ -]demain|avant[ -]hier|aujourd ?hui|aujourdhui|auj|demain|hier|ce soir"
-             r"|day after tomorrow|day before yesterday|today|tonight|tomorrow|yesterday")
+_RELATIVE = (r"apres[ -]demain|avant[ -]hier|aujourd ?hui|aujourdhui|auj|demain|dmain|hier|ce soir"
+             r"|day after tomorrow|day before yesterday|today|tonight|tomorrow|tmrw|yesterday")
 _WEEKEND = r"(?:(?:ce|le|this|the) )?week[ -]?end\b|(?:ce|le) we\b"  # not "we" alone (English)
 _WEEK = r"(?:cette semaine|this week|la semaine prochaine|semaine prochaine|next week)"
 _YEAR = r"(?:19[5-9]\d|20\d\d)"
@@ -54,7 +54,7 @@ _NEXT = re.compile(r" (?:prochain|next)$")
 # Relative words as dateparser knows them
 _CANONICAL = {"aujourd hui": "aujourd'hui", "aujourdhui": "aujourd'hui", "auj": "aujourd'hui",
               "ce soir": "aujourd'hui", "tonight": "today", "apres demain": "après-demain",
-              "avant hier": "avant-hier"}
+              "avant hier": "avant-hier", "dmain": "demain", "tmrw": "tomorrow"}
 _DAY_KINDS = ("iso", "numeric", "day_month", "month_day")
 _TWO_DIGIT_YEAR = re.compile(r"^(\d{1,2}[/.]\d{1,2}[/.])(\d{2})$")
 _CACHE_SIZE = 4096

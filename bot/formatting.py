@@ -41,6 +41,21 @@ def distance(metres: float, lang: str) -> str:
     return f"{format_decimal(metres / 1000, format='#,##0.0', locale=locale(lang))}\u00a0km"
 
 
+_SHORT_DATES = {"fr": "dd/MM/y", "en": "d MMM y"}
+_DAYS_OF_MONTH = {"fr": "dd/MM", "en": "d MMM"}
+
+
+def short_date(day: dt.date, lang: str) -> str:
+    """A day in an answer: "16/12/2013" in French, "16 Dec 2013" in English (never the ISO form
+    or a day/month order an English reader would misread)."""
+    return format_date(day, format=_SHORT_DATES.get(lang, _SHORT_DATES["fr"]), locale=locale(lang))
+
+
+def day_of_month(day: dt.date, lang: str) -> str:
+    """A day of the coming weeks: "12/12" in French, "12 Dec" in English."""
+    return format_date(day, format=_DAYS_OF_MONTH.get(lang, _DAYS_OF_MONTH["fr"]), locale=locale(lang))
+
+
 def long_date(day: dt.date, lang: str) -> str:
     """A day in words: "10 avril 2015", "10 April 2015"."""
     return format_date(day, format="d MMMM y", locale=locale(lang))

@@ -82,9 +82,11 @@ def _votes(ctx: Context, document: Document) -> str:
 
 
 def _deliberation_items(ctx: Context, deliberations: list[Document]) -> list[str]:
-    """One item per deliberation: its date, title and votes, and its link below."""
-    return [f"• {format_date(ctx, document.date)} — {document.title}{_votes(ctx, document)}"
-            + (f"\n  {document.url}" if document.url else "") for document in deliberations]
+    """One item per deliberation: its date, title and votes, and its link below; a deliberation
+    two sources publish alike is listed once."""
+    items = [f"• {format_date(ctx, document.date)} — {document.title}{_votes(ctx, document)}"
+             + (f"\n  {document.url}" if document.url else "") for document in deliberations]
+    return list(dict.fromkeys(items))
 
 
 async def _meetings(ctx: Context, upcoming: bool) -> list[Document]:
@@ -187,6 +189,12 @@ async def _in_period(ctx: Context, period: Period) -> Reply:
     subject = await _on_subject(ctx, deliberations)
     if subject is not None:
         words, chosen = subject
+        titled = await _titled(ctx, f"{words} {period.start.year}") if (
+            not chosen and period.grain == "year") else []
+        if titled:  # "tarifs 2014": the year is in the titles, not the dates
+            return paged(ctx, [ctx.t("deliberations_on", subject=f"{words} {period.start.year}")],
+                         _deliberation_items(ctx, titled), [provenance(ctx, titled)],
+                         [ctx.intent_choice("talk_to_human")])
         if not chosen:
             return nothing_found(ctx, ctx.t("no_deliberations_when", subject=words, when=moment))
         return paged(ctx, [ctx.t("deliberations_on_when", subject=words, when=moment)],
@@ -206,6 +214,14 @@ async def _in_period(ctx: Context, period: Period) -> Reply:
                                        if document.meeting_key not in keys])
     return paged(ctx, [ctx.t("in_period", when=moment)], items,
                  [provenance(ctx, [*meetings, *deliberations])], [ctx.intent_choice("talk_to_human")])
+
+
+async def _titled(ctx: Context, words: str) -> list[Document]:
+    """The deliberations whose text holds every one of these words."""
+    hits = relevant(await search(ctx.session, words, ("document",), limit=20), share=1.0)
+    return list((await ctx.session.scalars(select(Document).where(
+        Document.kind == "deliberation", Document.key.in_([hit.key for hit in hits])
+    ).order_by(Document.date.desc()))).all())
 
 
 async def _none_when(ctx: Context, moment: str, text: str = "") -> str:

@@ -12,8 +12,10 @@ import datetime as dt
 from dataclasses import replace
 
 from bot.context import Context
+from bot.formatting import day_of_month
 from bot.formatting import distance as format_distance
 from bot.messages import Location, Reply
+from intents._knowledge_routes import redirect
 from knowledge.answers import (
     answer_or_ask,
     answer_the_question,
@@ -65,7 +67,7 @@ async def _with_position(ctx: Context) -> Reply | None:
 async def _answer(ctx: Context) -> Reply:
     kind = await asked_kind(ctx.session, without_clock(request_text(ctx)), ignored_words(ctx, NAME))
     if not kind:
-        return nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
+        return await redirect(ctx) or nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     location = ctx.location
     asked = asked_time(request_text(ctx), now(ctx))
     lines = [ctx.t("found")]
@@ -108,7 +110,7 @@ def _count(ctx: Context, asked: Asked, states: list[bool | None]) -> str:
 
 
 def _day(ctx: Context, day: dt.date) -> str:
-    return ctx.t("day", weekday=weekday_name(ctx, day.weekday()), day=day)
+    return ctx.t("day", weekday=weekday_name(ctx, day.weekday()), day=day_of_month(day, ctx.lang))
 
 
 def _when(ctx: Context, asked: Asked) -> str:

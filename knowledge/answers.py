@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.dates import Period
-from bot.formatting import long_date, month
+from bot.formatting import long_date, month, short_date
 from bot.messages import Reply
 from bot.text import normalize
 from bot.yamlfile import load_file
@@ -100,7 +100,7 @@ def now(ctx: Context) -> dt.datetime:
 
 
 def format_date(ctx: Context, day: dt.date | None) -> str:
-    return ctx.t("knowledge.date", day=day) if day else ctx.t("knowledge.unknown_date")
+    return short_date(day, ctx.lang) if day else ctx.t("knowledge.unknown_date")
 
 
 def weekday_name(ctx: Context, weekday: int) -> str:

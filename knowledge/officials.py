@@ -7,6 +7,9 @@ those few names, and only the rows of the closest ones are read.
 """
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from rapidfuzz import fuzz, process
 from sqlalchemy import String, cast, exists, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +26,7 @@ _MAX_NAMES = 5
 _MAX_ROWS = 50
 _LONGEST_COMMUNE = 8  # words in a commune's name ("Saint-Jean-de-Boiseau" has 4)
 _ARTICLES = {"du": "le", "des": "les", "au": "le", "aux": "les"}
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}  # "St-Herblain"
 
 
 def name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -34,24 +38,25 @@ def name_keys(first_name: str, last_name: str) -> dict[str, str]:
 
 def _range(column, word: str, letters: int):
     """The distinct values of ``column`` sharing the word's first letters and about its length
-    (two typos at most), through the column's index."""
+    (two typos at most), through the column's index; reversed names flagged."""
     prefix = word[:letters]
-    return select(column).where(
+    return select(column.label("name"), literal(column is Official.last_name_rev).label("reversed")).where(
         column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1),
         func.length(column).between(len(word) - 2, len(word) + 2)).distinct()
 
 
-# Blocks tried in turn for misspelt words: (column, reversed, letters), small ones first.
-_BLOCKS = ((Official.last_name_key, False, _BLOCK + 1), (Official.last_name_rev, True, _BLOCK + 1),
-           (Official.last_name_key, False, _BLOCK), (Official.last_name_rev, True, _BLOCK))
+# For misspelt words, the surnames sharing four letters at the start or at the end (a typo
+# at either end), then, if none is close, three.
+_LETTERS = (_BLOCK + 1, _BLOCK)
 
 
 @kept
 async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, frozenset[str]]:
     """Known last and first names close to one of the words: {"last": {...}, "first": {...}}.
 
-    Words written exactly are found by index equality. For the others, the surnames sharing
-    their first four letters, or their last four, or (wider) three: a first name is
+    Words written exactly are found by index equality. For the others (a known first name
+    too), the surnames sharing their first four letters, or their last four, or (wider) three:
+    a first name is
     shared by too many rows to block on, and a typo in it only lowers the score of the rows its
     surname finds."""
     exact = union(*(select(literal(word).label("name"), literal(field).label("field"))
@@ -61,13 +66,16 @@ async def _close_names(session: AsyncSession, words: list[str]) -> dict[str, fro
     close: dict[str, set[str]] = {"last": set(), "first": set()}
     for name, field in (await session.execute(exact)).all():
         close[field].add(name)
-    missing = [word for word in words if word not in close["last"] | close["first"]]
-    for column, reverse, letters in _BLOCKS:
+    # a word that is only a known first name may still be a misspelt surname ("roland")
+    missing = [word for word in words if word not in close["last"]]
+    for letters in _LETTERS:
         if not missing:
             break
-        blocks = [_range(column, word[::-1] if reverse else word, letters) for word in missing]
-        near = {name[::-1] if reverse else name
-                for name in (await session.scalars(union(*blocks))).all()}
+        blocks = [block for word in missing for block in (
+            _range(Official.last_name_key, word, letters),
+            _range(Official.last_name_rev, word[::-1], letters))]
+        near = {name[::-1] if reversed_ else name
+                for name, reversed_ in (await session.execute(union(*blocks))).all()}
         still_missing = []
         for word in missing:
             found = {name for name, _score, _ in process.extract(
@@ -96,7 +104,7 @@ async def find_by_name(session: AsyncSession, query: str, limit: int = 5
     attempts += [(first,)] if close["first"] else []
     rows: list[Official] = []
     for condition in attempts:
-        rows = list((await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS))).all())
+        rows = current(await session.scalars(select(Official).where(*condition).limit(_MAX_ROWS)))
         if rows:
             break
     scored = [(official, _name_score(words, f"{official.first_name_key} {official.last_name_key}"))
@@ -150,7 +158,7 @@ def _spans(words: list[str]) -> list[tuple[str, int, int]]:
 async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, str]]:
     """The communes a question names: (INSEE code, name, folded name). Where names overlap the
     longest wins ("Le Pellerin" rather than a "Pellerin"); homonyms are all kept."""
-    spans = _spans(normalize(text).split())
+    spans = _spans([_ABBREVIATIONS.get(word, word) for word in normalize(text).split()])
     found = await communes_named(session, tuple(sorted({phrase for phrase, _, _ in spans})))
     known = {key for _code, _name, key in found}
     chosen: set[str] = set()
@@ -163,6 +171,7 @@ async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, 
     return [commune for commune in found if commune[2] in chosen]
 
 
+@kept
 async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
                          ) -> list[tuple[str, str, str]]:
     """(INSEE code, name, folded name) of the communes whose name is one of the phrases, through
@@ -175,17 +184,37 @@ async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
     return sorted((code, name, key) for code, name, key in rows.all())
 
 
+def current(officials: Iterable[Official]) -> list[Official]:
+    """The functions each person holds now. The RNE gives one row per function, earlier ones
+    included: when one person (same names, same commune) has rows that began on different days,
+    only those that began last are current — a 4th deputy who became the 3rd, or the mayor, is
+    no longer the 4th. Rows without a start date are kept."""
+    officials = list(officials)
+    latest: dict[tuple[str, str, str], dt.date] = {}
+    for official in officials:
+        if official.function_start is not None:
+            person = _person(official)
+            latest[person] = max(latest.get(person, official.function_start), official.function_start)
+    return [official for official in officials if official.function_start is None
+            or official.function_start >= latest[_person(official)]]
+
+
+def _person(official: Official) -> tuple[str, str, str]:
+    return (official.commune_code, official.last_name_key, official.first_name_key)
+
+
 def _rank_order(official: Official) -> tuple[int, int, str]:
     function = function_of(official.role)
     return (ORDER.index(function.kind), function.rank or 99,
             f"{official.last_name_key} {official.first_name_key}")
 
 
+@kept
 async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | None = None,
                       rank: int | None = None) -> list[Official]:
     """The officials of these communes (folded names) holding this function and rank (any if
     None), mayor first, then deputies by rank, then delegates and councillors by name."""
-    rows = (await session.scalars(select(Official).where(Official.commune_key.in_(keys)))).all()
+    rows = current(await session.scalars(select(Official).where(Official.commune_key.in_(keys))))
     wanted = [official for official in rows
               if (kind is None or function_of(official.role).kind == kind)
               and (rank is None or function_of(official.role).rank == rank)]

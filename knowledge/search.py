@@ -80,8 +80,7 @@ async def correct(session: AsyncSession, words: list[str]) -> list[str]:
     """Replace each word unknown to the index by the closest known word, if close enough."""
     if not words:
         return words
-    known = set((await session.scalars(
-        select(SearchTerm.term).where(SearchTerm.term.in_(words)))).all())
+    known = await known_terms(session, words)
     corrected = []
     for word in words:
         if word in known or len(word) < _MIN_TYPO_WORD or word.isdigit():
@@ -149,18 +148,27 @@ async def _candidates(backend: _Backend, words: list[str]) -> list:
     return rows[:CANDIDATES]
 
 
-def matched_words(words: list[str] | tuple[str, ...], title: str, body: str) -> frozenset[str]:
-    """The query's (folded) words found in a folded title or body: whole, by stem, or misspelt."""
+def matched_words(words: list[str] | tuple[str, ...], title: str, body: str,
+                  known: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The query's (folded) words found in a folded title or body: whole, by stem, or misspelt.
+    A word the index knows (``known``) was not misspelt: it is found whole or by stem only
+    ("archives" is not "marches")."""
     candidate_words = set(f"{title} {body}".split())
     found = set()
     for word in words:
         stem = _stem(word)
         if word in candidate_words or any(other.startswith(stem) for other in candidate_words
                                           if len(stem) >= _MIN_PREFIX_WORD) or (
-                len(word) >= _MIN_TYPO_WORD and process.extractOne(
+                word not in known and len(word) >= _MIN_TYPO_WORD and process.extractOne(
                     word, candidate_words, scorer=fuzz.ratio, score_cutoff=_WORD_MATCH)):
             found.add(word)
     return frozenset(found)
+
+
+async def known_terms(session: AsyncSession, words: list[str]) -> frozenset[str]:
+    """The words the index's vocabulary holds."""
+    return frozenset((await session.scalars(
+        select(SearchTerm.term).where(SearchTerm.term.in_(words)))).all()) if words else frozenset()
 
 
 @kept
@@ -172,9 +180,10 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
         return []
     rows = await _candidates(_Backend(session, kinds), words)
     joined = " ".join(words)
+    known = await known_terms(session, words)
     hits = []
     for rank, (kind, key, title, body) in enumerate(rows):
-        matched = matched_words(words, title, body)
+        matched = matched_words(words, title, body, known)
         coverage = 100 * len(matched) / len(words)
         closeness = fuzz.token_set_ratio(joined, title)
         score = 0.6 * coverage + 0.4 * closeness - rank * 0.01  # backend order breaks ties

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +38,7 @@ from knowledge.search import (
 FIRST_RADIUS_M = 1_000.0
 KINDS_FILE = Path(__file__).parent / "service_kinds.yaml"
 _METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
+_LONG_WORD = 6  # a word of a category's name this long may be misspelt by one letter
 
 
 @dataclass(frozen=True)
@@ -70,37 +72,62 @@ def _residents_words() -> dict[str, tuple[str, ...]]:
             for category, words in kinds.items()}
 
 
-def _names_of(category: str) -> str:
-    """The category and the words residents use for it, folded."""
-    return normalize(" ".join((category.replace("_", " "), *_residents_words().get(normalize(category), ()))))
+@cache
+def _category_names(category: str) -> tuple[tuple[str, ...], ...]:
+    """The ways to name a category, as folded word tuples without stop words."""
+    names = (category.replace("_", " "), *_residents_words().get(normalize(category), ()))
+    return tuple(own for name in names
+                 if (own := tuple(word for word in normalize(name).split() if word not in STOP_WORDS)))
+
+
+def _same_word(own: str, word: str) -> bool:
+    """Whether a request's word is this word of a category's name: the same, a plural of it,
+    or one slip away in a long word ("boulangrie") — never merely its start ("station" is not
+    "stationery")."""
+    if own == word or _singular(own) == _singular(word):
+        return True
+    return (min(len(own), len(word)) >= _LONG_WORD and own[0] == word[0]
+            and Levenshtein.distance(own, word) <= 1)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
 
 
 def _named(category: str, words: tuple[str, ...]) -> int:
-    """How many words the request uses to name the category: every word of the category or
-    of one of its residents' names, spelt close enough ("supermarche" names ``supermarket``,
-    "boulangerie" names ``bakery``); 0 if it does not name it."""
-    joined = " ".join(words)
-    best = 0
-    for name in (category.replace("_", " "), *_residents_words().get(normalize(category), ())):
-        own = tuple(word for word in normalize(name).split() if word not in STOP_WORDS)
-        if own and len(matched_words(own, joined, "")) == len(own):
-            best = max(best, len(own))
-    return best
+    """How many of the request's words name the category, through names of it written whole
+    ("boulangerie" names ``bakery``; "station essence" names ``fuel`` with two words, "où jeter
+    un meuble" the recycling centre with two); 0 if none does."""
+    covering: set[str] = set()
+    for own in _category_names(category):
+        used = [next((word for word in words if _same_word(part, word)), None) for part in own]
+        if all(used):
+            covering.update(word for word in used if word)
+    return len(covering)
 
 
 async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]) -> Kind:
     """The services a request asks for. A request that only names categories ("pharmacie la
-    plus proche") is those categories, without a full-text search; one with other words too
-    ("piscine Léo Lagrange") also gets the services its words match."""
-    words = tuple(await correct(session, query_words(request, ignore)))
+    plus proche") is those categories, with first the services whose name holds its words
+    ("horaires du Bookshop"); one with other words too ("piscine Léo Lagrange") also gets the
+    services its words match. Categories are named by the resident's own words, before any
+    spelling correction against the index ("chaussures" is not "chaussée")."""
+    written = tuple(query_words(request, ignore))
+    words = tuple(await correct(session, list(written)))
+    both = tuple(dict.fromkeys(written + words))
     named = {category: count for category in await _categories(session)
-             if category and (count := _named(category, words))}
+             if category and (count := _named(category, both))}
     categories = _most_specific(named)
-    names = " ".join(_names_of(category) for category in categories)
-    if categories and len(matched_words(words, names, "")) == len(words):
-        return Kind((), categories)
     hits = relevant(await search(session, request, ("service",), limit=CANDIDATES, ignore=ignore))
+    if categories and _only_names(written, categories):  # then only services so named
+        hits = [hit for hit in hits if len(matched_words(hit.words, hit.title, "")) == len(hit.words)]
     return Kind(tuple(await rows_of(session, Service, hits)), categories)
+
+
+def _only_names(words: tuple[str, ...], categories: frozenset[str]) -> bool:
+    """Whether every word of the request is part of a name of one of the categories."""
+    return all(any(_same_word(part, word) for category in categories
+                   for own in _category_names(category) for part in own) for word in words)
 
 
 def _most_specific(named: dict[str, int]) -> frozenset[str]:

@@ -47,7 +47,8 @@ def readable(name: str) -> str:
 def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where: str,
              origin: Origin, names: tuple[str, ...] = NAME_PROPERTIES) -> dict[str, Any] | None:
     """The row of one feature (its name in the first of ``names`` it has), or None when it has
-    no geometry."""
+    no geometry. A name property given by the operator is part of the key: a sous-quartier
+    (``LIBSQUART``) named like its quartier (``LIBQUART``) does not replace it."""
     name = readable(_first(properties, names))
     if not name:
         raise ImportFailed(f"{where}: no name (properties {', '.join(names)})")
@@ -64,7 +65,8 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
     centre = shape if shape.geom_type == "Point" else shape.representative_point()
     city = _first(properties, CITY_PROPERTIES)
     return {
-        "key": f"area-{slug(city, name)}", "name": name, "city": city,
+        "key": f"area-{slug(city, name)}" if names == NAME_PROPERTIES
+               else f"area-{slug(names[0], city, name)}", "name": name, "city": city,
         "code": _first(properties, CODE_PROPERTIES),
         "geometry": None if shape.geom_type == "Point" else geometry,
         "latitude": round(centre.y, 6), "longitude": round(centre.x, 6),

@@ -16,7 +16,7 @@ from bot.text import normalize
 from knowledge.geo import AreaIndex, area_index
 from knowledge.hours import OpeningHours
 from knowledge.importers import ImportFailed, Origin, Writer, parse_number, read_csv, split_list
-from knowledge.models import Area, Service
+from knowledge.models import MODELS, Area
 from knowledge.store import slug
 
 REQUIRED = {"service": ("name",), "fact": ("label", "value"), "street": ("name",)}
@@ -127,12 +127,12 @@ def unreadable_hours(row: dict[str, Any], where: str) -> str | None:
 async def import_plain(writer: Writer, kind: str, path: Path, origin: Origin,
                        encoding: str | None = None, areas: AreaResolver | None = None) -> None:
     """Import a plain CSV file of services, facts or streets (``areas``: the known areas, if
-    the caller has them already). Services: the file replaces the services of its source —
-    those it no longer lists are removed."""
+    the caller has them already). The file replaces the rows of its kind and source: those it
+    no longer lists are removed (and counted as such in the summary)."""
     areas = areas or await AreaResolver.load(writer.session)
     build = BUILDERS[kind]
-    if kind == "service" and origin.source:  # the file is the whole truth about its source
-        writer.replaces("service", Service.source == origin.source)
+    if origin.source:  # the file is the whole truth about its source
+        writer.replaces(kind, MODELS[kind].source == origin.source)
     for where, record in read_csv(path, REQUIRED[kind], encoding):
         row = build(record, where, origin, areas)
         if kind == "service" and (warning := unreadable_hours(row, where)):

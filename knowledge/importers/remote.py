@@ -4,9 +4,11 @@ Pages are fetched first, then written: a portal that fails half-way imports noth
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ import aiohttp
 from knowledge.importers import ImportFailed, Origin, Writer, parse_date
 from knowledge.importers.geojson import area_row
 from knowledge.importers.plain import BUILDERS, AreaResolver, unreadable_hours
+from knowledge.models import MODELS
 from knowledge.store import slug
 
 PAGE = 100
@@ -102,6 +105,22 @@ async def import_ods_catalog(writer: Writer, base_url: str, origin: Origin) -> N
         }, where)
 
 
+async def _modified(writer: Writer, base_url: str, dataset: str) -> dt.date | None:
+    """The portal's modification date of the dataset (its ``metas.default.modified``), or None
+    with a warning when the portal does not give it."""
+    url = f"{base_url}/api/explore/v2.1/catalog/datasets/{dataset}"
+    try:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+            body = await _get_json(http, url, {})
+        modified = ((body.get("metas") or {}).get("default") or {}).get("modified")
+        day = parse_date(modified, dataset, "modified") if isinstance(modified, str) else None
+    except (ImportFailed, AttributeError):
+        day = None
+    if day is None:
+        writer.warn(f"{dataset}: the portal gives no modification date; answers give the import date")
+    return day
+
+
 def _rename(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
     """A record with plain-format column names: ``mapping`` is {plain column: record field}."""
     renamed = {column: record.get(field) for column, field in mapping.items()}
@@ -121,6 +140,10 @@ async def import_ods_records(writer: Writer, base_url: str, dataset: str, into: 
     url = f"{base_url}/api/explore/v2.1/catalog/datasets/{dataset}/records"
     records = await _all(_pages(url, {}, lambda body: body["total_count"],
                                 lambda body: body["results"], "offset", "limit", ODS_MAX_WINDOW))
+    if origin.source_date is None:
+        origin = replace(origin, source_date=await _modified(writer, base_url, dataset))
+    if into != "area" and origin.source:  # the dataset is the whole truth about its source
+        writer.replaces(into, MODELS[into].source == origin.source)
     areas = None if into == "area" else await AreaResolver.load(writer.session)
     for number, record in enumerate(records, 1):
         where = f"{dataset}: record {number}"

@@ -13,8 +13,9 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.testing import ChatTester
 from knowledge.importers import Origin
+from knowledge.importers.plain import import_plain
 from knowledge.importers.rne import import_rne
-from knowledge.models import Official, SearchEntry
+from knowledge.models import Fact, Official, SearchEntry, Street
 from tests.support.data import TEST_DATA, real_data
 from tests.support.knowledge import count, run_import
 
@@ -121,3 +122,29 @@ async def test_the_date_shown_is_the_source_s_own_or_the_import_date_said_so(
         assert "(01/03/2024)" in reply.text and "importé" not in reply.text
     finally:
         await bot.close()
+
+
+async def test_a_facts_or_streets_file_imported_again_replaces_its_source_s_rows(engine, tmp_path) -> None:
+    """A budget line or a street the new file no longer has is removed and counted; rows of
+    another source stay."""
+    facts = tmp_path / "budget.csv"
+    facts.write_text("label;value;period\nBudget des musées;1 000 000;2014\nBudget des stades;"
+                     "5 682 456;2014\n", encoding="utf-8")
+    other = tmp_path / "population.csv"
+    other.write_text("label;value\nPopulation;52000\n", encoding="utf-8")
+    streets = tmp_path / "rues.csv"
+    streets.write_text("name;city\nRue de Strasbourg;Nantes\nRue Kervégan;Nantes\n", encoding="utf-8")
+    city, insee = Origin(source="Ville de test"), Origin(source="Insee")
+    await run_import(engine, lambda w: import_plain(w, "fact", facts, city))
+    await run_import(engine, lambda w: import_plain(w, "fact", other, insee))
+    await run_import(engine, lambda w: import_plain(w, "street", streets, city))
+    facts.write_text("label;value;period\nBudget des musées;1 100 000;2014\n", encoding="utf-8")
+    streets.write_text("name;city\nRue Kervégan;Nantes\n", encoding="utf-8")
+    again = await run_import(engine, lambda w: import_plain(w, "fact", facts, city))
+    assert again.tally.summary() == "fact(s): 0 added, 1 updated, 0 unchanged, 1 removed"
+    async with db.session_factory(engine)() as session:
+        assert sorted((f.label, f.value) for f in (await session.scalars(select(Fact))).all()) == [
+            ("Budget des musées", 1_100_000), ("Population", 52_000)]
+    again = await run_import(engine, lambda w: import_plain(w, "street", streets, city))
+    assert again.tally.summary() == "street(s): 0 added, 0 updated, 1 unchanged, 1 removed"
+    assert await count(engine, Street) == 1

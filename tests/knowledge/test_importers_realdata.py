@@ -52,6 +52,21 @@ async def test_sous_quartiers_by_their_own_property(engine) -> None:
                                              for feature in _features(path)})
 
 
+async def test_a_sous_quartier_named_like_its_quartier_does_not_replace_it(engine) -> None:
+    """Both files of the same source: "Mosson" is a quartier and one of its sous-quartiers;
+    importing the second keeps the first's outline."""
+    quartiers = real_data("original/montpellier-VilleMTP_MTP_Quartiers.geojson")
+    sous_quartiers = real_data("original/montpellier-VilleMTP_MTP_SousQuartiers.geojson")
+    both = ({feature["properties"]["LIBQUART"].upper() for feature in _features(quartiers)}
+            & {feature["properties"]["LIBSQUART"].upper() for feature in _features(sous_quartiers)})
+    assert "MOSSON" in both
+    await run_import(engine, lambda w: import_areas(w, quartiers, ORIGIN, name_property="LIBQUART"))
+    writer = await run_import(engine, lambda w: import_areas(w, sous_quartiers, ORIGIN,
+                                                             name_property="LIBSQUART"))
+    assert writer.tally.by_kind["area"]["updated"] == 0
+    assert await count(engine, Area) == len(_features(quartiers)) + len(_features(sous_quartiers))
+
+
 async def test_the_communes_of_a_metropolis_as_areas(engine) -> None:
     path = real_data("original/nantes-metropole-communes.geojson")
     await run_import(engine, lambda w: import_areas(w, path, ORIGIN))

@@ -1,6 +1,7 @@
 """Entity extractors, and the look-up of officials and streets."""
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,6 +117,34 @@ async def test_officials_by_name_role_topic_and_area(engine) -> None:
         assert [o.full_name for o in await of_communes(session, ("", "reze"), "maire")] == [
             "Paul Bernard", "Johanna Rolland"]  # by surname
         assert [o.full_name for o in await for_area(session, "area-nantes-nord")] == ["Jean Martin"]
+
+
+async def test_a_function_a_later_one_replaced_is_not_current(engine) -> None:
+    """An adjoint who became maire, a 4th deputy who became the 3rd: one person's rows that
+    began before their latest are not current; a namesake of another commune is kept."""
+    def row(first: str, last: str, role: str, began: dt.date, commune: str = "Saffré") -> dict:
+        return {**_official(first, last, role), "key": f"o-{first}-{last}-{role}-{commune}",
+                "commune": commune, "commune_key": normalize(commune), "commune_code": commune,
+                "function_start": began}
+
+    async with db.session_factory(engine)() as session:
+        await store.save(session, "official", [
+            row("Marie", "Lefeuvre", "4ème adjoint au Maire", dt.date(2020, 5, 18)),
+            row("Marie", "Lefeuvre", "Maire", dt.date(2022, 7, 8)),
+            row("Marion", "Thomassin", "6ème adjoint au Maire", dt.date(2020, 5, 18)),
+            row("Marion", "Thomassin", "4ème adjoint au Maire", dt.date(2022, 7, 8)),
+            row("Victor", "Jaffres", "5ème adjoint au Maire", dt.date(2020, 7, 5)),
+            row("Victor", "Jaffres", "Maire délégué", dt.date(2020, 7, 5)),  # both, same day
+            row("Marie", "Lefeuvre", "4ème adjoint au Maire", dt.date(2020, 5, 18), "Rezé"),
+        ])
+        await session.commit()
+        fourth = await of_communes(session, ("saffre",), "adjoint", 4)
+        assert [o.full_name for o in fourth] == ["Marion Thomassin"]
+        assert [o.role for o in await of_communes(session, ("saffre",), "maire")] == ["Maire"]
+        assert sorted(o.role for o in await of_communes(session, ("saffre",))
+                      if o.last_name == "Jaffres") == ["5ème adjoint au Maire", "Maire délégué"]
+        named = sorted((o.commune, o.role) for o, _ in await find_by_name(session, "marie lefeuvre"))
+        assert named == [("Rezé", "4ème adjoint au Maire"), ("Saffré", "Maire")]
 
 
 async def test_street_look_up(engine) -> None:

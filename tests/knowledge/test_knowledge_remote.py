@@ -2,6 +2,8 @@
 tests run on loopback."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from aiohttp import web
 from sqlalchemy import select
@@ -64,8 +66,15 @@ def ods_app(fail_at_offset: int | None = None) -> web.Application:
         return web.json_response({"total_count": len(rows),
                                   "results": _page(rows, request, "limit", "offset")})
 
+    async def dataset(request: web.Request) -> web.Response:
+        if request.match_info["id"] == "equipements":  # the portal's own sheet of the dataset
+            return web.json_response({"dataset_id": "equipements", "metas": {"default": {
+                "title": "Équipements", "modified": "2024-03-18T08:00:00+00:00"}}})
+        return web.json_response({"error_code": "NotFound"}, status=404)
+
     app = web.Application()
     app.router.add_get("/api/explore/v2.1/catalog/datasets", datasets)
+    app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}", dataset)
     app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}/records", records)
     return app
 
@@ -121,9 +130,13 @@ async def test_opendatasoft_records_as_services_and_areas(engine, serve) -> None
         pool = await session.scalar(select(Service).where(Service.name.like("Piscine%")))
         assert (pool.latitude, pool.longitude) == (47.2230, -1.5920)
         assert pool.hours == "Mo-Fr 10:00-19:00" and pool.keywords == ["piscine", "natation"]
+        assert pool.source_date == dt.date(2024, 3, 18)  # the portal's modification date
     writer = await run_import(engine, lambda w: import_ods_records(w, portal, "quartiers", "area", {},
                                                              origin))
-    assert writer.counts["area"] == 1 and "record 2: no geometry" in writer.warnings[0]
+    assert writer.counts["area"] == 1 and "record 2: no geometry" in writer.warnings[-1]
+    assert "quartiers: the portal gives no modification date" in writer.warnings[0]
+    async with db.session_factory(engine)() as session:
+        assert (await session.scalar(select(Area))).source_date is None  # import date, said so
     assert await count(engine, Area) == 1
     with pytest.raises(ImportFailed, match="HTTP 404"):
         await run_import(engine, lambda w: import_ods_records(w, portal, "absent", "fact", {}, origin))

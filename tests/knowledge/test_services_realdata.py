@@ -129,7 +129,7 @@ async def test_closed_days_are_said_closed(montpellier: CivicBot) -> None:
     assert "Pharmacie de l'Aiguelongue" not in _bullets(reply.text)[:0]
     assert "Ouverts le dimanche 14/06 : 0 sur" in reply.text
     reply = await resident.say("hairdresser open on monday")
-    assert "Open on Monday 15/06: 0 of" in reply.text  # R Stars: Ma-Sa (Tuesday to Saturday)
+    assert "Open on Monday 15 Jun: 0 of" in reply.text  # R Stars: Ma-Sa (Tuesday to Saturday)
 
 
 POSITIONS = {"Comédie": (43.6085, 3.8797), "Saint-Roch": (43.6045, 3.8808),

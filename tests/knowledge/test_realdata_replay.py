@@ -1,0 +1,420 @@
+"""Residents' questions replayed on every real open-data file at once, as an operator loads them.
+
+Every file of ``../shared/realdata`` is imported into one knowledge base (the RNE of two
+départements, Nantes and Montpellier areas, Montpellier deliberations, budget and OpenStreetMap
+points, Nantes Métropole's public services and its catalogue served as an Opendatasoft portal,
+and a CKAN answer), then residents ask in their words, French and English, with typos. Each
+expected answer is read from the files here: the nearest service by haversine over the file's
+points, the hours as the file writes them, the figure of the budget line, the deliberations'
+titles, the officials holding the function now. An answer is right, or honestly absent when the
+files do not hold it; a wrong official, figure or hour fails the test.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.app import CivicBot
+from bot.config import Settings
+from bot.formatting import money
+from bot.testing import ChatTester
+from bot.text import normalize
+from knowledge.importers import Origin, Writer
+from knowledge.importers.geojson import import_areas
+from knowledge.importers.plain import import_plain
+from knowledge.importers.remote import import_ckan, import_ods_catalog, import_ods_records, portal_origin
+from knowledge.importers.rne import ORIGIN as RNE_ORIGIN
+from knowledge.importers.rne import import_rne
+from knowledge.importers.scdl import import_deliberations
+from tests.knowledge.test_officials_realdata import (
+    NANTES,
+    REZE,
+    _commune_code,
+    _with,
+    deputies,
+    deputy,
+    mayor,
+    no_official,
+    says_all,
+    unknown,
+)
+from tests.support.data import SHARED
+
+REAL = SHARED / "realdata"
+pytestmark = pytest.mark.skipif(not (REAL / "derived" / "ods_records.json").exists(),
+                                reason=f"real data absent: {REAL}")
+Check = Callable[[str], bool]
+COMEDIE = (43.6085, 3.8795)  # Montpellier, place de la Comédie
+BOTTIERE = (47.2400, -1.5190)  # Nantes, Bottière
+CHANTENAY = (47.2030, -1.5960)  # Nantes, Chantenay
+EQUIPMENTS = "244400404_equipements-publics-service-public-2014"
+
+
+def _csv(name: str, encoding: str = "utf-8") -> list[dict[str, str]]:
+    with (REAL / name).open(encoding=encoding, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
+def _ods() -> dict[str, list[dict]]:
+    return json.loads((REAL / "derived" / "ods_records.json").read_text(encoding="utf-8"))
+
+
+def _points() -> list[tuple[str, str, float, float, str]]:
+    """Every service point of the files: (category, name, latitude, longitude, hours)."""
+    rows = {row["id"]: row for name in ("derived/montpellier-osm-pharmacies-services.csv",
+                                        "derived/montpellier-osm-all-services.csv")
+            for row in _csv(name)}
+    points = [(row["category"], row["name"], float(row["latitude"]), float(row["longitude"]),
+               row["hours"]) for row in rows.values()]
+    points += [(row["libtype"] or "", row["nom_complet"], row["geo_point_2d"]["lat"],
+                row["geo_point_2d"]["lon"], "") for row in _ods()[EQUIPMENTS]]
+    return points
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lat1, lon1), (lat2, lon2) = (map(math.radians, point) for point in (a, b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _listed(text: str) -> list[str]:
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("• ")]
+
+
+def nearest(categories: set[str], where: tuple[float, float]) -> Check:
+    """The first service listed is the nearest point of these categories in the files."""
+    points = [point for point in _points() if point[0] in categories]
+    assert points, f"no point of {categories} in the files"
+    best = min(_metres(where, (point[2], point[3])) for point in points)
+    closest = {point[1] for point in points if _metres(where, (point[2], point[3])) - best < 1}
+    return lambda text: bool(_listed(text)) and _listed(text)[0] in closest
+
+
+def hours(name: str, *times: str) -> Check:
+    """The service is listed first, with these opening times of its hours in the file."""
+    value = next(point[4] for point in _points() if point[1] == name)
+    assert all(time in value for time in times), f"{name}: {value!r} lacks {times}"
+    return lambda text: (bool(_listed(text)) and _listed(text)[0] == name
+                         and all(time.replace("-", "–") in text for time in times))
+
+
+def listed_first(name: str) -> Check:
+    assert any(point[1] == name for point in _points()), name
+    return lambda text: bool(_listed(text)) and _listed(text)[0] == name
+
+
+def _budget() -> dict[str, float]:
+    rows = _csv("derived/montpellier-bp2014-depenses-par-fonction.csv", "latin-1")
+    return {row["label"].rsplit(" - ", 1)[1]: float(re.sub(r"[\s\u00a0]", "", row["value"])
+                                                    .replace(",", ".")) for row in rows}
+
+
+def figure(line: str, lang: str = "fr") -> Check:
+    """The budget line's amount, and no other line's."""
+    budget = _budget()
+    others = {money(value, lang) for label, value in budget.items() if label != line}
+    expected = money(budget[line], lang)
+    return lambda text: expected in text and not any(
+        re.search(rf"(?<![\d\s,.]){re.escape(other)}", text) for other in others - {expected})
+
+
+def _deliberations() -> list[dict[str, str]]:
+    return _csv("derived/montpellier-delibs-scdl-mapped.csv")
+
+
+def deliberation(word: str, date: str | None = None) -> Check:
+    """A deliberation whose title holds the word (on that date) is quoted (its title's first
+    line, before the spreadsheet's line break)."""
+    titles = [row["DELIB_OBJET"].split("_x0001_")[0].strip() for row in _deliberations()
+              if normalize(word) in normalize(row["DELIB_OBJET"])
+              and (date is None or row["DELIB_DATE"] == date)]
+    assert titles, f"no deliberation about {word!r}"
+    return lambda text: any(title[:40] in text for title in titles)
+
+
+def meeting(date: str, words: str = "") -> Check:
+    """The council of that date in the file (with its deliberations' dates)."""
+    assert any(row["DELIB_DATE"] == date for row in _deliberations())
+    return lambda text: date in text and words in text
+
+
+def dataset(words: str) -> Check:
+    titles = [package["title"] for package in json.loads(
+        (REAL / "original" / "birmingham-ckan-package_search.json").read_text(encoding="utf-8"))
+        ["result"]["results"]] + [entry["metas"]["default"]["title"] for entry in json.loads(
+            (REAL / "derived" / "ods_catalog.json").read_text(encoding="utf-8"))]
+    wanted = [title for title in titles if normalize(words) in normalize(title)]
+    assert wanted, words
+    return lambda text: any(title in text for title in wanted)
+
+
+def says(*fragments: str) -> Check:
+    return lambda text: all(fragment in text for fragment in fragments)
+
+
+def absent() -> Check:
+    """Said unknown: no source quoted, so no fact given."""
+    return lambda text: "Source" not in text
+
+
+def at(where: tuple[float, float], text: str) -> list[str]:
+    return [f"/position {where[0]} {where[1]}", text]
+
+
+# (what the resident writes, one message or several, and what the files say the answer is)
+QUESTIONS: list[tuple[str | list[str], Callable[[], Check]]] = [
+    # officials: function, rank, commune, name; both départements; the current function only
+    ("qui est le maire de Rezé ?", lambda: says_all(mayor(REZE), mayor(NANTES))),
+    ("maire de reze", lambda: says_all(mayor(REZE))),
+    ("c'est qui le maire", lambda: says_all(mayor(NANTES))),
+    ("who is the mayor of Saint-Nazaire?", lambda: says_all(mayor(_commune_code("Saint-Nazaire")))),
+    ("le maire d'Auch", lambda: says_all(mayor(_commune_code("Auch")))),
+    ("premier adjoint au maire", lambda: says_all(deputy(NANTES, 1))),
+    ("qui est le 2e adjoint de Rezé", lambda: says_all(deputy(REZE, 2), deputy(NANTES, 2))),
+    ("who are the deputy mayors of Rezé?", lambda: says_all(deputies(REZE), mayor(REZE))),
+    ("le maire de Montpellier", lambda: unknown("Montpellier")),
+    ("qui est le maire de Paris ?", lambda: unknown("Paris")),
+    ("4ème adjoint de Saffré", lambda: says_all(deputy(_commune_code("Saffré"), 4))),
+    ("maire délégué de Vic-Fezensac",
+     lambda: says_all(_with(_commune_code("Vic-Fezensac"), lambda label: label == "Maire délégué"),
+                      mayor(_commune_code("Vic-Fezensac")))),
+    ("qui est le maire de Vic-Fezensac ?", lambda: says_all(mayor(_commune_code("Vic-Fezensac")))),
+    ("first deputy mayor of Saint-Herblain", lambda: says_all(deputy(_commune_code("Saint-Herblain"), 1))),
+    ("maire de st sebastien sur loire", lambda: says_all(mayor(_commune_code("Saint-Sébastien-Sur-Loire")))),
+    ("le 10e adjoint d'Auch", lambda: says_all(deputy(_commune_code("Auch"), 10))),
+    ("4e adjoint de la plaine sur mer", lambda: says_all(deputy(_commune_code("La Plaine-Sur-Mer"), 4))),
+    ("qui est Farida Rebouh", lambda: says("Saint-Herblain", "2ème adjoint")),
+    ("Marie-Alexy Lefeuvre", lambda: says_all(mayor(_commune_code("Saffré")))),
+    ("adjoint aux sports de Nantes", lambda: no_official()),
+    ("le 30e adjoint de Nantes", lambda: no_official()),
+    ("mairesse de rezé", lambda: says_all(mayor(REZE))),
+    ("qui est la maire de Nantes ?", lambda: says_all(mayor(NANTES))),
+    ("mayor of Nantes", lambda: says_all(mayor(NANTES))),
+    ("le 1er adjoint de Nantes", lambda: says_all(deputy(NANTES, 1), mayor(NANTES))),
+    ("la 4ème adjointe", lambda: says_all(deputy(NANTES, 4))),
+    ("les adjoints de Rezé", lambda: says_all(deputies(REZE), deputies(NANTES))),
+    ("qui sont les adjoints ?", lambda: says_all(deputies(NANTES), deputies(REZE))),
+    ("adjoint à la culture", lambda: no_official()),
+    ("qui est l'adjointe à la culture de Nantes", lambda: no_official()),
+    ("qui est Johanna Rolland ?", lambda: says_all(mayor(NANTES))),
+    ("c qui pascal bolo", lambda: says_all(deputy(NANTES, 7))),
+    ("maire de Grandchamps-des-Fontaines", lambda: says_all(mayor(_commune_code("Grandchamps-Des-Fontaines")))),
+    ("6ème adjoint de Grandchamps-des-Fontaines",
+     lambda: says_all(deputy(_commune_code("Grandchamps-Des-Fontaines"), 6))),
+    ("qui est le maire de Saffré", lambda: says_all(mayor(_commune_code("Saffré")))),
+    ("maire de Pouy-Roquelaure", lambda: says_all(mayor(_commune_code("Pouy-Roquelaure")))),
+    ("maire de la chapelle sur erdre", lambda: says_all(mayor(_commune_code("La Chapelle-Sur-Erdre")))),
+    ("le maire de St-Herblain", lambda: says_all(mayor(_commune_code("Saint-Herblain")))),
+    ("le 3eme adjoint a Couëron", lambda: says_all(deputy(_commune_code("Couëron"), 3))),
+    ("qui est la maire de Couëron", lambda: says_all(mayor(_commune_code("Couëron")))),
+    ("le maire de Vertou", lambda: says_all(mayor(_commune_code("Vertou")))),
+    ("26e adjoint Nantes", lambda: says_all(deputy(NANTES, 26))),
+    ("who is Ali Rebouh?", lambda: says_all(deputy(NANTES, 3))),
+    ("l'élu Rebouh", lambda: says("Ali Rebouh", "Farida Rebouh")),
+    ("le maire de saint nazaire", lambda: says_all(mayor(_commune_code("Saint-Nazaire")))),
+    ("qui est Helene Naulin", lambda: says_all(deputy(NANTES, 2))),
+    ("le 7eme adjoint de Vieillevigne", lambda: says_all(deputy(_commune_code("Vieillevigne"), 7))),
+    ("qui est le maire du Bignon ?", lambda: absent()),
+    # services: the nearest of every point of the kind, hours as the file writes them
+    (at(COMEDIE, "la pharmacie la plus proche"), lambda: nearest({"pharmacy", "pharmacie"}, COMEDIE)),
+    (at(COMEDIE, "the nearest pharmacy"), lambda: nearest({"pharmacy", "pharmacie"}, COMEDIE)),
+    (at(COMEDIE, "boulangerie la plus proche"), lambda: nearest({"bakery"}, COMEDIE)),
+    (at(COMEDIE, "nearest bakery"), lambda: nearest({"bakery"}, COMEDIE)),
+    (at(COMEDIE, "un coiffeur près d'ici"), lambda: nearest({"hairdresser"}, COMEDIE)),
+    (at(COMEDIE, "where can I get a haircut nearby"), lambda: nearest({"hairdresser"}, COMEDIE)),
+    (at(COMEDIE, "supermarché le plus proche"), lambda: nearest({"supermarket"}, COMEDIE)),
+    (at(COMEDIE, "magasin de vélo le plus proche"), lambda: nearest({"bicycle"}, COMEDIE)),
+    (at(COMEDIE, "opticien le plus proche"), lambda: nearest({"optician"}, COMEDIE)),
+    (at(COMEDIE, "un fleuriste près de moi"), lambda: nearest({"florist"}, COMEDIE)),
+    (at(COMEDIE, "laverie la plus proche"), lambda: nearest({"laundry"}, COMEDIE)),
+    (at(COMEDIE, "pressing le plus proche"), lambda: nearest({"dry_cleaning"}, COMEDIE)),
+    (at(COMEDIE, "boucherie la plus proche"), lambda: nearest({"butcher"}, COMEDIE)),
+    (at(COMEDIE, "station essence la plus proche"), lambda: nearest({"fuel"}, COMEDIE)),
+    (at(COMEDIE, "bureau de tabac le plus proche"), lambda: nearest({"tobacco"}, COMEDIE)),
+    (at(COMEDIE, "librairie la plus proche"), lambda: nearest({"books"}, COMEDIE)),
+    (at(COMEDIE, "magasin de chaussures le plus proche"), lambda: nearest({"shoes"}, COMEDIE)),
+    (at(COMEDIE, "garage auto le plus proche"), lambda: nearest({"car_repair"}, COMEDIE)),
+    (at(COMEDIE, "un resto pas loin"), lambda: nearest({"restaurant"}, COMEDIE)),
+    (at(COMEDIE, "un café près d'ici"), lambda: nearest({"cafe"}, COMEDIE)),
+    (at(COMEDIE, "un marchand de jouets"), lambda: nearest({"toys"}, COMEDIE)),
+    (at(COMEDIE, "fast food le plus proche"), lambda: nearest({"fast_food"}, COMEDIE)),
+    (at(BOTTIERE, "la mairie annexe la plus proche"), lambda: nearest({"Mairie annexe"}, BOTTIERE)),
+    (at(CHANTENAY, "le pôle de proximité le plus proche"),
+     lambda: nearest({"Pôle de proximité"}, CHANTENAY)),
+    (at(BOTTIERE, "équipe de quartier la plus proche"), lambda: nearest({"Mission de quartier"}, BOTTIERE)),
+    (at(CHANTENAY, "mairie annexe la plus proche"), lambda: nearest({"Mairie annexe"}, CHANTENAY)),
+    (at(COMEDIE, "une bijouterie près de moi"), lambda: nearest({"jewelry"}, COMEDIE)),
+    (at(COMEDIE, "primeur le plus proche"), lambda: nearest({"greengrocer"}, COMEDIE)),
+    (at(COMEDIE, "où acheter de l'alcool près d'ici"), lambda: nearest({"alcohol"}, COMEDIE)),
+    (at(COMEDIE, "nearest supermarket open on sunday"), lambda: hours("Monoprix", "09:00-12:45")),
+    (at(COMEDIE, "une papeterie pas loin"), lambda: nearest({"stationery"}, COMEDIE)),
+    (at(COMEDIE, "un magasin de meubles"), lambda: nearest({"furniture"}, COMEDIE)),
+    (at(COMEDIE, "boutique de vêtements la plus proche"), lambda: nearest({"clothes"}, COMEDIE)),
+    (at(COMEDIE, "épicerie ouverte près d'ici"), lambda: nearest({"convenience"}, COMEDIE)),
+    (at(COMEDIE, "un bar pas loin"), lambda: nearest({"bar"}, COMEDIE)),
+    (at(COMEDIE, "nearest florist"), lambda: nearest({"florist"}, COMEDIE)),
+    (at(COMEDIE, "where is the nearest bike shop"), lambda: nearest({"bicycle"}, COMEDIE)),
+    ("horaires R Stars", lambda: hours("R Stars", "09:30-19:00")),
+    ("Pharmacie de l'Aiguelongue horaires", lambda: hours("Pharmacie de l'Aiguelongue", "08:30-12:30")),
+    ("supermarché ouvert dimanche", lambda: says("Monoprix", "09:00–12:45")),
+    ("adresse de la mairie annexe Nantes Nord", lambda: listed_first("Mairie annexe Nantes Nord")),
+    ("la préfecture adresse", lambda: listed_first("Préfecture")),
+    ("horaires du Bookshop", lambda: hours("Le Bookshop", "13:00-18:00", "10:00-18:00")),
+    ("Monoprix ouvert dimanche ?", lambda: hours("Monoprix", "09:00-12:45")),
+    ("monoprix est ouvert demain à 10h ?", lambda: listed_first("Monoprix")),
+    ("R Stars ouvert samedi", lambda: hours("R Stars", "09:30-19:00")),
+    ("Stringbox ouvert mardi à 14h ?", lambda: says("Stringbox", "15:00")),
+    ("pharmacie ouverte samedi", lambda: hours("Pharmacie de l'Aiguelongue", "09:00-12:30")),
+    ("le Fournil de la Fac est ouvert vendredi ?", lambda: hours("Le Fournil de la Fac", "07:00-19:30")),
+    ("adresse de l'hôtel de ville de Rezé", lambda: listed_first("Hôtel de ville de Rezé")),
+    ("pôle emploi chantenay", lambda: listed_first("Pôle Emploi Chantenay")),
+    ("téléphone de la mairie annexe de Chantenay", lambda: listed_first("Mairie annexe Chantenay")),
+    # deliberations and meetings: by topic, year, date, the last one
+    ("le dernier conseil municipal", lambda: meeting("16/12/2013")),
+    ("last council meeting", lambda: says("16 Dec 2013")),
+    ("le conseil du 25/11/2013", lambda: meeting("25/11/2013")),
+    ("conseil du 25/11/13", lambda: meeting("25/11/2013")),
+    ("les délibérations du 16 décembre 2013", lambda: meeting("16/12/2013")),
+    ("cinéma en 2013", lambda: deliberation("cinéma")),
+    ("deliberations about cinema", lambda: deliberation("cinéma")),
+    ("délibérations sur le théâtre", lambda: deliberation("théâtre")),
+    ("délibération Taubira", lambda: deliberation("Taubira")),
+    ("délibération archives municipales", lambda: deliberation("archives municipales")),
+    ("délibérations crèches", lambda: deliberation("crèche")),
+    ("qu'a décidé le conseil sur le Corum", lambda: deliberation("Corum")),
+    ("les délibérations de 2012", lambda: says("2012", "2013")),
+    ("délibération tarifs 2014", lambda: deliberation("Tarifs 2014")),
+    ("les délibérations de novembre 2013", lambda: meeting("25/11/2013")),
+    ("les délibérations de décembre 2013", lambda: meeting("16/12/2013")),
+    ("le prochain conseil municipal", lambda: says("16/12/2013")),
+    ("délib ZAC Port Marianne", lambda: deliberation("Port Marianne")),
+    ("what did the council decide about the Parking Europa?", lambda: deliberation("Parking Europa")),
+    ("le conseil municipal du 16/12/2013", lambda: meeting("16/12/2013")),
+    ("délibérations Théâtre Jean Vilar 2013", lambda: deliberation("Jean Vilar")),
+    ("délibération Taubira", lambda: lambda text: text.count("TAUBIRA") == 1),  # two sources, once
+    # budget: the figure of the line, the years there are
+    ("combien la ville dépense pour les musées ?", lambda: figure("Musees")),
+    ("budget des musées", lambda: figure("Musees")),
+    ("combien pour la police municipale", lambda: figure("Police municipale")),
+    ("how much for the municipal police?", lambda: figure("Police municipale", "en")),
+    ("budget de l'éclairage public", lambda: figure("Eclairage public")),
+    ("combien pour les écoles primaires ?", lambda: figure("Ecoles primaires")),
+    ("budget archives", lambda: figure("Archives")),
+    ("combien pour le cinema", lambda: figure("Cinemas et autres salles de spectacles")),
+    ("budget des musées en 2015", lambda: says("2015", "2014")),
+    ("budget de la cantine", lambda: absent()),
+    ("budget crèches", lambda: figure("Creches et garderies")),
+    ("combien la ville dépense pour les espaces verts", lambda: figure("Espaces verts urbains")),
+    ("budget propreté urbaine", lambda: figure("Proprete urbaine")),
+    ("budget des théatres", lambda: figure("Theatres")),
+    ("budget stades", lambda: figure("Stades")),
+    ("combien pour les fêtes et cérémonies", lambda: figure("Fetes et ceremonies")),
+    ("budget tourisme", lambda: figure("Aides au tourisme")),
+    ("combien pour les cimetières", lambda: figure("Cimetieres et pompes funebres")),
+    # datasets of the portals
+    ("purchase card transactions dataset", lambda: dataset("purchase card transactions")),
+    ("February 2018 purchase card transactions", lambda: dataset("February 2018")),
+    ("jeu de données équipements publics", lambda: dataset("équipements publics")),
+    ("quelles données sur les quartiers ?", lambda: dataset("quartiers")),
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
+                    demo_data=False)
+
+
+def _portal() -> web.Application:
+    records, catalog = _ods(), json.loads((REAL / "derived" / "ods_catalog.json").read_text("utf-8"))
+    search = json.loads((REAL / "original" / "birmingham-ckan-package_search.json").read_text("utf-8"))
+
+    def page(rows: list, request: web.Request, offset: str, limit: str) -> list:
+        start = int(request.query[offset])
+        return rows[start:start + int(request.query[limit])]
+
+    async def datasets(request: web.Request) -> web.Response:
+        return web.json_response({"total_count": len(catalog),
+                                  "results": page(catalog, request, "offset", "limit")})
+
+    async def dataset_sheet(request: web.Request) -> web.Response:
+        return web.json_response(next(entry for entry in catalog
+                                      if entry["dataset_id"] == request.match_info["id"]))
+
+    async def dataset_records(request: web.Request) -> web.Response:
+        rows = records[request.match_info["id"]]
+        return web.json_response({"total_count": len(rows),
+                                  "results": page(rows, request, "offset", "limit")})
+
+    async def package_search(request: web.Request) -> web.Response:
+        result = {**search["result"], "results": page(search["result"]["results"], request,
+                                                      "start", "rows")}
+        return web.json_response({**search, "result": result})
+
+    app = web.Application()
+    app.router.add_get("/api/explore/v2.1/catalog/datasets", datasets)
+    app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}", dataset_sheet)
+    app.router.add_get("/api/explore/v2.1/catalog/datasets/{id}/records", dataset_records)
+    app.router.add_get("/api/3/action/package_search", package_search)
+    return app
+
+
+@pytest.fixture
+async def resident(bot: CivicBot, serve) -> AsyncIterator[ChatTester]:
+    portal = await serve(_portal())
+    montpellier, osm = Origin("Ville de Montpellier (fichier dérivé)"), Origin("OpenStreetMap", licence="ODbL")
+    imports = [
+        lambda w: import_rne(w, REAL / "derived" / "rne-elus-cm-gers-loire-atlantique.csv", set(), RNE_ORIGIN),
+        lambda w: import_areas(w, SHARED / "data" / "nantes-quartiers.geojson", Origin("Nantes Métropole"),
+                               city="Nantes"),
+        lambda w: import_areas(w, REAL / "original" / "nantes-metropole-communes.geojson",
+                               Origin("Nantes Métropole")),
+        lambda w: import_areas(w, REAL / "original" / "montpellier-VilleMTP_MTP_Quartiers.geojson",
+                               montpellier, name_property="LIBQUART"),
+        lambda w: import_deliberations(w, REAL / "derived" / "montpellier-delibs-scdl-mapped.csv",
+                                       montpellier, body="Conseil municipal"),
+        lambda w: import_deliberations(w, REAL / "derived" / "montpellier-delibs-scdl-projectno.csv",
+                                       Origin("Ville de Montpellier (numéros de projet)"),
+                                       body="Conseil municipal"),
+        lambda w: import_plain(w, "service", REAL / "derived" / "montpellier-osm-pharmacies-services.csv",
+                               Origin("OpenStreetMap (pharmacies)")),
+        lambda w: import_plain(w, "service", REAL / "derived" / "montpellier-osm-all-services.csv", osm),
+        lambda w: import_plain(w, "fact", REAL / "derived" / "montpellier-bp2014-depenses-par-fonction.csv",
+                               montpellier),
+        lambda w: import_ods_catalog(w, portal, portal_origin(portal, "Nantes Métropole")),
+        lambda w: import_ods_records(w, portal, EQUIPMENTS, "service", {
+            "id": "idobj", "name": "nom_complet", "category": "libtype", "address": "adresse",
+            "phone": "telephone", "url": "web"}, portal_origin(portal, "Nantes Métropole (2014)")),
+        lambda w: import_ckan(w, portal, portal_origin(portal, "Birmingham City Council")),
+    ]
+    for work in imports:
+        async with bot.sessions() as session:
+            writer = Writer(session)
+            await work(writer)
+            await writer.finish()
+            await session.commit()
+    yield ChatTester(bot, user="resident")
+
+
+async def test_residents_questions_on_every_real_file_at_once(resident: ChatTester) -> None:
+    wrong = []
+    for number, (messages, expectation) in enumerate(QUESTIONS):
+        resident.user = f"resident-{number}"  # each question from a new resident: no context
+        for message in [messages] if isinstance(messages, str) else messages:
+            if message.startswith("/position "):
+                latitude, longitude = map(float, message.split()[1:])
+                reply = await resident.share_location(latitude, longitude)
+            else:
+                reply = await resident.say(message)
+        if not expectation()(reply.text):
+            wrong.append(f"{messages!r} -> {reply.text[:400]!r}")
+    assert not wrong, f"{len(wrong)} of {len(QUESTIONS)} wrong:\n" + "\n".join(wrong)
+    assert len(QUESTIONS) >= 120
