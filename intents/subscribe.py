@@ -6,8 +6,12 @@ only to deliver; "stop" removes it with the subscriptions.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.consent import is_question
 from bot.context import Context
+from bot.email.addresses import mentions_email
+from bot.intent import IntentSpec
 from bot.messages import Choice, Reply
 from bot.subscriptions import conversation, phrases
 from bot.subscriptions.manage import add_subscription, subscriber_of
@@ -20,11 +24,15 @@ from knowledge.officials import find_by_name
 from knowledge.places import area_for
 
 NAME = "subscribe"
+EMAIL_INTENT = "subscribe_email"  # what speaks of e-mail goes there (intents/subscribe_email.py)
 SURE_NAME = 85  # how close a name must be to take it as the official meant
 Place = tuple[str, str]  # (matching key, label)
 
 
 async def handle(ctx: Context) -> Reply:
+    if mentions_email(ctx.text):  # "email me news about Malakoff": the e-mail intent's
+        spec = _by_email(ctx)
+        return await spec.handle(replace(ctx, intent=spec.name))
     text = request_text(ctx)
     official = await _official_followed(ctx, text)
     if official:
@@ -46,6 +54,9 @@ async def handle(ctx: Context) -> Reply:
 
 async def consent(ctx: Context) -> str | None:
     """The question for what :func:`handle` would subscribe to; None when it would only ask."""
+    if mentions_email(ctx.text):
+        spec = _by_email(ctx)
+        return await spec.consent(replace(ctx, intent=spec.name)) if spec.consent else None
     text = request_text(ctx)
     official = await _official_followed(ctx, text)
     if official:
@@ -60,6 +71,10 @@ async def consent(ctx: Context) -> str | None:
     if await subscriber_of(ctx.session, ctx.user.id) is None:
         return None
     return conversation.preferences_question(ctx, text)
+
+
+def _by_email(ctx: Context) -> IntentSpec:
+    return ctx.bot.intents[EMAIL_INTENT]
 
 
 def _question(ctx: Context, choice: Subscription) -> str:

@@ -13,8 +13,9 @@ from dataclasses import replace
 from bot.consent import is_question
 from bot.context import Context
 from bot.email import store
-from bot.email.addresses import BadAddress, addresses_in, masked, the_address_in
+from bot.email.addresses import BadAddress, addresses_in, masked, mentions_email, the_address_in
 from bot.email.models import ACTIVE, STOPPED, EmailAddress, EmailChoice
+from bot.intent import IntentSpec
 from bot.messages import Choice, Reply
 from bot.subscriptions import phrases
 from bot.subscriptions.manage import add_subscription
@@ -28,14 +29,12 @@ NAME = "subscribe_email"
 COMMAND = "/email"
 STOP_WORDS = ("stop", "arret", "arrete", "arreter", "arretez", "desabonne", "desabonner", "desinscris",
               "desinscrire", "plus recevoir", "unsubscribe", "no more", "cancel")
-EMAIL_WORDS = ("mail", "mails", "email", "emails", "e mail", "e mails", "courriel", "courriels", "mel",
-               "mailbox", "inbox", "emial", "mial", "imel", "mell")
 CHOICE_FIELDS = ("kind", "value", "label", "area", "area_label")
 
 
 async def handle(ctx: Context) -> Reply:
     if not _about_email(ctx):  # "je veux recevoir les comptes rendus du conseil": in this chat
-        return await subscribe.handle(replace(ctx, intent=subscribe.NAME))
+        return await _in_the_chat(ctx).handle(replace(ctx, intent=subscribe.NAME))
     if not ctx.settings.smtp_host:
         return ctx.reply(ctx.t("disabled"), [ctx.intent_choice("subscribe"), ctx.intent_choice("help")])
     text = request_text(ctx)
@@ -65,7 +64,8 @@ async def handle(ctx: Context) -> Reply:
 async def consent(ctx: Context) -> str | None:
     """The question for what :func:`handle` would do; None when it would only ask or show."""
     if not _about_email(ctx):
-        return await subscribe.consent(replace(ctx, intent=subscribe.NAME))
+        spec = _in_the_chat(ctx)
+        return await spec.consent(replace(ctx, intent=spec.name)) if spec.consent else None
     if not ctx.settings.smtp_host:
         return None
     text = request_text(ctx)
@@ -110,20 +110,21 @@ async def resume(ctx: Context) -> Reply | None:
     return ctx.reply(ctx.t("ask_address"))
 
 
-def _says(text: str, words: tuple[str, ...]) -> bool:
-    padded = f" {normalize(text)} "
-    return any(f" {word} " in padded for word in words)
-
-
 def _says_stop(text: str) -> bool:
-    return _says(text, STOP_WORDS)
+    padded = f" {normalize(text)} "
+    return any(f" {words} " in padded for words in STOP_WORDS)
+
+
+def _in_the_chat(ctx: Context) -> IntentSpec:
+    """The chat subscription intent, which takes what does not speak of e-mail."""
+    return ctx.bot.intents[subscribe.NAME]
 
 
 def _about_email(ctx: Context) -> bool:
     """Whether the message is about e-mail: an e-mail word, an address, or this intent's command."""
     first = ctx.text.split(maxsplit=1)[0].lower() if ctx.text.split() else ""
     command = first.startswith("/") and first[1:] in ctx.bot.intents[NAME].commands
-    return command or "@" in ctx.text or _says(ctx.text, EMAIL_WORDS)
+    return command or mentions_email(ctx.text)
 
 
 async def _wanted(ctx: Context, entities: dict, text: str) -> Subscription | None:

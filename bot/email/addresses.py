@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.text import normalize
+
 MAX_LENGTH = 254
+# Words that say "by e-mail" (folded), with the usual typos.
+EMAIL_WORDS = ("mail", "mails", "email", "emails", "e mail", "e mails", "courriel", "courriels", "mel",
+               "mailbox", "inbox", "emial", "mial", "imel", "mell")
 
 
 class BadAddress(ValueError):
@@ -12,6 +17,12 @@ class BadAddress(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def mentions_email(text: str) -> bool:
+    """Whether ``text`` speaks of e-mail: an e-mail word, or something shaped like an address."""
+    padded = f" {normalize(text)} "
+    return "@" in text or any(f" {word} " in padded for word in EMAIL_WORDS)
 
 
 def addresses_in(text: str) -> list[str]:

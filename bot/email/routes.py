@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import CivicBot
 from bot.email import store
 from bot.email.links import CONFIRM, PATHS, SETTINGS, UNSUBSCRIBE, BadLink, Links, LinkTarget
-from bot.email.models import STOPPED, EmailAddress
+from bot.email.models import STOPPED, EmailAddress, EmailChoice
 from bot.http import BOT_KEY
 
 LINKS_KEY = web.AppKey("email_links", Links)
@@ -89,14 +89,20 @@ async def unsubscribe(request: web.Request) -> web.Response:
     return await _answer(request, UNSUBSCRIBE, store.unsubscribe)
 
 
+async def _shown(request: web.Request, purpose: str) -> tuple[EmailAddress, list[EmailChoice]]:
+    """The address a link is for and what it receives, or BadLink."""
+    target = _target(request, purpose)
+    async with request.app[BOT_KEY].sessions() as session:
+        row = await store.address_for(session, target)
+        if row is None:
+            raise BadLink("invalid")
+        return row, await store.choices_of(session, target.user_id)
+
+
 async def unsubscribe_page(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     try:
-        target = _target(request, UNSUBSCRIBE)
-        async with bot.sessions() as session:
-            row = await store.address_for(session, target)
-        if row is None:
-            raise BadLink("invalid")
+        row, _ = await _shown(request, UNSUBSCRIBE)
     except BadLink as error:
         return _bad_link(request, error)
     lang = _language(request, row)
@@ -111,12 +117,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
 async def settings_page(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     try:
-        target = _target(request, SETTINGS)
-        async with bot.sessions() as session:
-            row = await store.address_for(session, target)
-            if row is None:
-                raise BadLink("invalid")
-            choices = await store.choices_of(session, target.user_id)
+        row, choices = await _shown(request, SETTINGS)
     except BadLink as error:
         return _bad_link(request, error)
     lang, catalog = row.language, bot.catalog
