@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -149,7 +150,8 @@ async def main() -> None:
               f"wall {theirs[1]:.2f}/s, delivered {theirs[2]}, 429 answers {theirs[3]}")
         print(f"ratio civicbot / send_message loop: {ours[0] / theirs[0]:.2f}")
         verdict = "met" if ours[0] >= TARGET * LIMIT and ours[3] == 0 else "NOT met"
-        print(f"target (>= {TARGET:.0%} of {LIMIT:.0f}/s, zero 429): {verdict}")
+        print(f"target (>= {TARGET:.0%} of {LIMIT:.0f}/s, zero 429): {verdict}; "
+              f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

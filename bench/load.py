@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import random
 import sys
 import tempfile
@@ -93,7 +94,8 @@ async def run(arguments: argparse.Namespace, url: str, data_dir: Path) -> None:
         print(f"broadcast {len(subscribers)} subscribers reached in {broadcast:.1f} s: {rate:.1f} msg/s "
               f"while the conversations took their share of the same limit")
     print(f"all sends {server.stats.delivered} at {server.stats.rate():.1f} msg/s "
-          f"({server.stats.rate() / 30 * 100:.1f} % of Telegram's 30/s); {server.stats.rejected_429} answered 429")
+          f"({server.stats.rate() / 30 * 100:.1f} % of Telegram's 30/s); {server.stats.rejected_429} answered 429; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 async def main(arguments: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -165,7 +166,8 @@ async def ask(url: str, folder: Path, asked: dict[str, list[tuple[str, str]]]
 
 def _figures(latencies: list[float]) -> str:
     cuts = statistics.quantiles(latencies, n=100)
-    return f"p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, p99 {cuts[98]:.1f} ms (target p95 < 30 ms)"
+    return (f"p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, p99 {cuts[98]:.1f} ms (target p95 < 30 ms); "
+            f"load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
