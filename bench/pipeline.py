@@ -5,12 +5,14 @@
 
 Without --database-url it runs on a fresh SQLite file. Each concurrency level runs --rounds
 times; one line per level gives the median round's rate, p50 and p99, and the slowest and
-fastest rounds' rates (a shared machine's speed varies from one second to the next).
+fastest rounds' rates (a shared machine's speed varies from one second to the next), and the
+load average of the machine (``os.getloadavg``) beside them: other jobs' load moves the figures.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -50,12 +52,17 @@ async def run_level(bot: CivicBot, messages: int, residents: int, concurrency: i
     return time.perf_counter() - started, latencies
 
 
-async def measure(bot: CivicBot, args: argparse.Namespace, concurrency: int) -> tuple[float, float, float]:
-    """One round: the rate in messages per second, and the p50 and p99 latencies in seconds."""
+async def measure(bot: CivicBot, args: argparse.Namespace, concurrency: int
+                  ) -> tuple[float, float, float, float]:
+    """One round: the rate in messages per second, the p50 and p99 latencies in seconds, and
+    this process's CPU time per message in seconds (all its threads: less moved by the load
+    of other jobs than the rate)."""
+    cpu = time.process_time()
     elapsed, latencies = await run_level(bot, args.messages, args.residents, concurrency)
+    cpu = time.process_time() - cpu
     latencies.sort()
     return (args.messages / elapsed, statistics.median(latencies),
-            latencies[int(len(latencies) * 0.99) - 1])
+            latencies[int(len(latencies) * 0.99) - 1], cpu / args.messages)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -68,11 +75,12 @@ async def main(args: argparse.Namespace) -> None:
                 await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
                 for concurrency in args.concurrency:
                     rounds = [await measure(bot, args, concurrency) for _round in range(args.rounds)]
-                    rates = sorted(rate for rate, _p50, _p99 in rounds)
-                    rate, p50, p99 = sorted(rounds)[len(rounds) // 2]
+                    rates = sorted(rate for rate, _p50, _p99, _cpu in rounds)
+                    rate, p50, p99, cpu = sorted(rounds)[len(rounds) // 2]
                     print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
                           f"rate={rate:,.0f} msg/s (rounds {rates[0]:,.0f}–{rates[-1]:,.0f}) "
-                          f"p50={p50 * 1000:.2f} ms p99={p99 * 1000:.2f} ms")
+                          f"p50={p50 * 1000:.2f} ms p99={p99 * 1000:.2f} ms cpu={cpu * 1000:.2f} ms/msg "
+                          f"load={os.getloadavg()[0]:.1f}")
             finally:
                 await bot.close()
 

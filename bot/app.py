@@ -21,6 +21,7 @@ from bot.flood import FloodControl
 from bot.i18n import Catalog
 from bot.intent import IntentSpec, discover
 from bot.language import LanguageDetector
+from bot.mailbox import Mailbox
 from bot.messages import Choice, IncomingMessage, Reply
 from bot.models import ConnectorState, User
 from bot.nlu import Nlu
@@ -53,9 +54,11 @@ class CivicBot:
     languages: LanguageDetector = field(default_factory=LanguageDetector)
     router: Router = field(init=False)
     flood: FloodControl = field(init=False)
+    mailbox: Mailbox = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = Router(self)
+        self.mailbox = Mailbox(self.sessions)
         self.flood = FloodControl(self.settings.flood_messages, self.settings.flood_seconds,
                                   self.catalog, self.settings.default_language)
 
@@ -109,6 +112,16 @@ class CivicBot:
             await session.execute(update(User).where(User.platform == platform, User.user_hash == user_hash)
                                   .values(active=False))
             await session.commit()
+
+    async def forget_resident(self, platform: str, user_id: str) -> None:
+        from bot.contributions.privacy import forget  # a feature's, not the core's at import
+
+        user_hash = self.pseudonymizer.user_hash(platform, user_id)
+        async with self.sessions.begin() as session:
+            resident = await session.scalar(select(User).where(User.platform == platform,
+                                                               User.user_hash == user_hash))
+            if resident is not None:
+                await forget(self, session, resident)
 
     async def load_state(self, key: str) -> str | None:
         async with self.sessions() as session:

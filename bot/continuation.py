@@ -10,6 +10,7 @@ for the item before or after the one it showed (the ``sequence`` entity).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.models import Conversation
@@ -57,24 +58,32 @@ def remember(conversation: Conversation, intent: str, text: str, entities: dict[
                              _LAST: {"intent": intent, "text": text, "entities": entities}}
 
 
-def continued(conversation: Conversation, text: str, nlu: NluResult) -> NluResult | None:
+def continued(conversation: Conversation, text: str, nlu: NluResult,
+              topic_of: Callable[[str], str | None] | None = None, head_last: bool = False) -> NluResult | None:
     """The last request continued by ``text`` ("et à Doulon ?", "horaires ?"), or None when it is not a
-    follow-up of it."""
+    follow-up of it. ``topic_of`` tells the topic a word names, to replace the last request's topic
+    (``head_last``: in English, "education budget" names its subject before the head noun)."""
     last = conversation.data.get(_LAST)
     folded = normalize(text)
     opening = _OPENING.match(folded)
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
-    if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE:
-        return None
+    rest = folded[opening.end():] if opening else folded
+    detail_alone = bool(_DETAIL.search(rest)) and not _names_a_subject(rest)
+    if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE and not detail_alone:
+        return None  # "et son mail ?" names nothing else: it stays about what was just answered
     step = sequence(folded) if opening or _ALONE.search(folded) else 0
     if step and last["intent"] in NAVIGABLE:
         return NluResult(last["text"], last["intent"], nlu.confidence, {**last["entities"], SEQUENCE: step})
-    if not opening and (not _DETAIL.search(folded) or _names_a_subject(folded)):
+    if not opening and not detail_alone:
         return None
-    if nlu.intent == last["intent"] and nlu.entities.get("topic"):
+    topic, last_topic = nlu.entities.get("topic"), last["entities"].get("topic")
+    if opening and topic and last_topic and topic != last_topic and topic_of is not None:
+        # "et le sport ?" after "budget culture 2015": the same request, about the new topic
+        words = _replace_topic(normalize(last["text"]).split(), rest, topic_of, head_last)
+        return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+    if nlu.intent == last["intent"] and topic:
         return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
-    rest = folded[opening.end():] if opening else folded
     words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
 
@@ -95,3 +104,13 @@ def sequence(folded: str) -> int:
     if any(word not in _SEQUENCE_FILLER for word in rest.split()):
         return 0
     return -1 if previous else 1
+
+
+def _replace_topic(words: list[str], new: str, topic_of: Callable[[str], str | None], head_last: bool) -> str:
+    """The last request's words with its subject replaced by ``new``: of the words naming a
+    topic, the head noun stays ("budget" in "budget du sport", "education budget") and the others
+    go; a single one goes."""
+    named = [index for index, word in enumerate(words) if topic_of(word)]
+    if len(named) > 1:
+        named.remove(named[-1] if head_last else named[0])
+    return " ".join([*(word for index, word in enumerate(words) if index not in named), new])

@@ -12,8 +12,9 @@ An intent is one module ``intents/<name>.py`` and one data file ``intents/<name>
   asked before acting on a request that is not unambiguous (see :mod:`bot.consent`);
 - the data file holds ``examples`` (per language, for the NLU), optional ``commands`` (slash
   commands that go straight to the intent), optional ``requests`` (words that make a request
-  for the intent's action explicit: see :mod:`bot.consent`) and ``messages`` (per language,
-  the intent's catalog).
+  for the intent's action explicit: see :mod:`bot.consent`), optional ``negates`` (the intent
+  it undoes, and the ``words`` that negate a wish: "je ne veux plus recevoir les alertes" is not
+  a subscription; see :mod:`bot.nlu`) and ``messages`` (per language, the intent's catalog).
 
 Nothing else needs to change to add an intent.
 """
@@ -59,6 +60,8 @@ class IntentSpec:
     requests: list[str] = field(default_factory=list)
     messages: dict[str, dict[str, str]] = field(default_factory=dict)
     listens: bool = False  # its flow's steps are listened to (bot.listening)
+    negates: str | None = None  # the intent whose wish this one's negation words turn around
+    negations: list[str] = field(default_factory=list)  # folded; "*" stands for any one word
 
 
 class IntentError(RuntimeError):
@@ -91,6 +94,9 @@ def spec_from_module(module: ModuleType) -> IntentSpec:
         commands=[str(command).lower() for command in data.get("commands", [])],
         requests=[normalize(str(words)) for words in data.get("requests", [])],
         messages={lang: dict(data.get("messages", {}).get(lang, {})) for lang in LANGUAGES},
+        negates=data.get("negates", {}).get("intent"),
+        negations=[" ".join(normalize(word) or "*" for word in str(words).split())
+                   for words in data.get("negates", {}).get("words", [])],
     )
 
 

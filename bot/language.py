@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cachetools import LRUCache
 from lingua import Language, LanguageDetectorBuilder
 
-from bot.text import names, normalize
+from bot.text import fold, names, normalize
 
 LANGUAGES = ("fr", "en")
 SWITCH_WORDS = 4  # real words a message needs to switch the conversation's language
@@ -25,16 +26,20 @@ SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language 
 FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
 FAIR_FIRST_CONFIDENCE = 0.6  # ... or of a first message of several words, each in that language
 COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
+_GUESSES_KEPT = 2_048  # guesses of the texts seen last
 
 _LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
 _LINK = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+|(?<!\w)/\w+")
 # a reference ("I-7F3K2A") or a word with a digit: a number, a time, a bus line ("C5")
 _CODE = re.compile(r"\b[A-Za-z]-[A-Za-z0-9]{4,}\b|[\w-]*\d[\w./:,-]*")
-# a French street type and the word after it: "rue de la Paix", "bd Victor Hugo", "place du Commerce"
+_PARTICLE = r"(?i:de la|des|du|de|la|le|les|au|aux)\s+|(?i:[dl])['’]\s*"
+# a French street type and its name: "rue de la Paix", "bd Victor Hugo", "Boulevard de la Prairie au Duc"
 _STREET = re.compile(
     r"\b(?i:rue|avenue|av|boulevard|bd|place|all[ée]e|impasse|quai|chemin|route|cours|square|passage|"
-    r"rond-point|esplanade|parvis)\s+(?:(?i:de la|des|du|de|la|le|les)\s+[^\W\d_][\w-]*|(?i:[dl])['’]\s*"
-    r"[^\W\d_][\w-]*|[A-ZÀ-Ý][\w-]*)")
+    rf"rond-point|esplanade|parvis)\s+(?:(?:{_PARTICLE})[^\W\d_][\w-]*|[A-ZÀ-Ý][\w-]*)"
+    rf"(?:\s+(?:{_PARTICLE})?[A-ZÀ-Ý][\w-]*)*")
+# the little words inside a place's or a person's name: "Île de Nantes", "Jean de La Fontaine"
+_NAME_PARTICLES = frozenset(["de", "du", "des", "la", "le", "les", "au", "aux", "d", "l", "sur", "en"])
 _COMMAND = re.compile(r"^\s*/([^\W\d_]+)")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
@@ -73,8 +78,9 @@ def language_words(text: str) -> list[str]:
     references, street names and names written with a capital inside a sentence."""
     skipped = names(text)
     words = _WORD.findall(_STREET.sub(" ", _CODE.sub(" ", _LINK.sub(" ", text))))
-    if len(words) > 1 and all(word[0].isupper() and not word.isupper() for word in words):
-        return []  # "Médiathèque Jacques Demy", "Johanna Rolland": a name
+    capitalised = [word for word in words if word[0].isupper() and not word.isupper()]
+    if len(capitalised) > 1 and all(word in capitalised or fold(word) in _NAME_PARTICLES for word in words):
+        return []  # "Médiathèque Jacques Demy", "Johanna Rolland", "Île de Nantes": a name
     # "I" starts no name
     return [word for word in words if len(word) == 1 or not set(normalize(word).split()) <= skipped]
 
@@ -94,8 +100,17 @@ class LanguageDetector:
         if low_accuracy:
             builder = builder.with_low_accuracy_mode()
         self._detector = builder.build()
+        self._guesses: LRUCache[str, Guess] = LRUCache(_GUESSES_KEPT)
 
     def guess(self, text: str) -> Guess:
+        """The detector's guess; residents write the same short messages again and again, so
+        the guesses of the texts seen last are kept in memory."""
+        guess = self._guesses.get(text)
+        if guess is None:
+            guess = self._guesses[text] = self._guess(text)
+        return guess
+
+    def _guess(self, text: str) -> Guess:
         words = language_words(text)
         if not words:
             return Guess(None, 0.0, 0)

@@ -1,9 +1,9 @@
-"""Core tables: pseudonymous residents and their conversation state."""
+"""Core tables: pseudonymous residents, their conversation state, and messages held for them."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, utcnow
@@ -47,3 +47,16 @@ class ConnectorState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HeldMessage(Base):
+    """A message for a resident whose page fetches what waits for it (the web chat): kept until
+    the page has shown it (``bot.mailbox``)."""
+
+    __tablename__ = "webchat_inbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

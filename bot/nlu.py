@@ -19,7 +19,9 @@ intent, low when many use it. An intent's score blends:
   which examples tell intents apart ("m'abonner au conseil" is about subscribing).
 
 Unknown words count against every intent, so off-topic messages score low; the ``unknown``
-intent also has off-topic examples. The confidence is the best intent's score in [0, 1]
+intent also has off-topic examples. A wish turned around by negation words ("je ne veux plus
+recevoir les alertes") goes to the intent that declares it ``negates`` the one that scored best.
+The confidence is the best intent's score in [0, 1]
 (``bench/nlu_baseline.py`` prints the precision above a few levels); below the threshold the
 intent is ``unknown``. A greeting opening a request ("Bonjour, je voudrais ...") is set aside
 when the request alone scores better.
@@ -28,10 +30,12 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -47,9 +51,11 @@ _MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
 _TYPO_SIMILARITY = 0.75  # normalised Levenshtein similarity a correction of a long word needs
 _SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
 _LONG_WORD = 8
+_GREETING_LEANING = 0.5  # how much a word must point to greetings to be set aside as one
 _GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
+_RANKINGS_KEPT = 2_048  # rankings of the texts classified last (a few MB)
 _MIN_GLUED_WORD = 5  # a known word found inside an unknown one counts only from this length
 _WORD_WEIGHT = 0.4  # share of the word model in an example's score
 _CHAR_WEIGHT = 0.4  # share of the character n-grams; the rest is rapidfuzz
@@ -126,10 +132,16 @@ class Nlu:
         self._longest_first = sorted((word for word in surface if len(word) >= _MIN_GLUED_WORD),
                                      key=len, reverse=True)
         self._corrections: dict[str, str | None] = {}
+        self._rankings: LRUCache[str, tuple[tuple[str, float], ...]] = LRUCache(_RANKINGS_KEPT)
         self._build_word_model(labels, examples)
-        # the words that greet on their own ("bonjour", "hello"): they open many requests
-        self._greeting = frozenset(words[0] for label, words in zip(labels, examples, strict=True)
-                                   if label == GREET and len(words) == 1)
+        # the words that greet on their own ("bonjour", "hello"): they open many requests; not
+        # those other intents use as much ("plus" of "à plus", "va" of "ça va")
+        greet = self._intent_names.index(GREET) if GREET in self._intent_names else -1
+        self._greeting = frozenset(
+            words[0] for label, words in zip(labels, examples, strict=True)
+            if label == GREET and len(words) == 1 and self._leaning[self._column[words[0]], greet] >= _GREETING_LEANING)
+        self._negations = {spec.negates: (spec.name, _phrases(spec.negations))
+                           for spec in intents.values() if spec.negates and spec.negations}
 
     def _build_word_model(self, labels: list[str], examples: list[list[str]]) -> None:
         """How strongly each stem points to each intent, how much it weighs, and the examples
@@ -226,10 +238,29 @@ class Nlu:
     def classify(self, text: str) -> NluResult:
         normalized = normalize(text)
         entities = self.extractors.extract(text, normalized)
+        ranking = self._ranking(text, normalized)
+        if not ranking:
+            return NluResult(text, UNKNOWN, 0.0, entities)
+        intent, confidence = ranking[0]
+        if confidence < self.threshold:
+            intent = UNKNOWN
+        return NluResult(text, intent, confidence, entities, ranking)
+
+    def _ranking(self, text: str, normalized: str) -> tuple[tuple[str, float], ...]:
+        """The intents, best first, with their scores; none for a text without a word that
+        counts. It depends on the text alone (entities, which depend on the date and the
+        knowledge base, are not part of it), and residents write the same "bonjour", "merci",
+        "oui" again and again: the rankings of the texts seen last are kept in memory."""
+        ranking = self._rankings.get(text)
+        if ranking is None:
+            ranking = self._rankings[text] = self._rank(text, normalized)
+        return ranking
+
+    def _rank(self, text: str, normalized: str) -> tuple[tuple[str, float], ...]:
         skipped = names(text)
         tokens = self._tokens(normalized, skipped)
         if not tokens or not self._strings:
-            return NluResult(text, UNKNOWN, 0.0, entities)
+            return ()
         written = self._written(normalized, skipped)
         scores = self._intent_scores(tokens, written)
         request = [(word, token) for word, token in tokens if token not in self._greeting]
@@ -241,7 +272,21 @@ class Nlu:
                 scores = without_greeting
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
                         for i in np.argsort(-scores, kind="stable"))
-        intent, confidence = ranking[0]
-        if confidence < self.threshold:
-            intent = UNKNOWN
-        return NluResult(text, intent, confidence, entities, ranking)
+        return self._negated(normalized, ranking)
+
+    def _negated(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
+        """The ranking with the best intent's wish turned around when negation words say so:
+        the negating intent takes its place and score."""
+        best, score = ranking[0]
+        negation = self._negations.get(best)
+        if negation is None or not negation[1].search(normalized):
+            return ranking
+        other = negation[0]
+        return ((other, score), *((name, value) for name, value in ranking[1:] if name != other), (best, 0.0))
+
+
+def _phrases(phrases: list[str]) -> re.Pattern[str]:
+    """One pattern for folded phrases, whole words, "*" standing for any one word."""
+    patterns = [" ".join(r"\w+" if word == "*" else re.escape(word) for word in phrase.split())
+                for phrase in phrases]
+    return re.compile(rf"\b(?:{'|'.join(patterns)})\b")

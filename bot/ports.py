@@ -11,7 +11,8 @@ import-linter checks (``pyproject.toml``). :class:`bot.app.CivicBot` implements 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.flood import FloodControl
@@ -32,6 +33,43 @@ class IntentCommands(Protocol):
 
     @property
     def examples(self) -> dict[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class Held:
+    """A message held for a resident until their page fetches it: its id and what it says."""
+
+    id: int
+    payload: dict[str, Any]
+
+
+class HeldMessages(Protocol):
+    """Messages held for residents whose page comes to fetch them (the web chat; ``bot.mailbox``).
+    Their chat id is their pseudonym (``Pseudonymizer.user_hash``)."""
+
+    async def hold(self, platform: str, chat_id: str, payload: dict[str, Any]) -> bool:
+        """Hold a message; False when the chat has no resident (forgotten)."""
+        ...
+
+    async def waiting(self, chat_id: str, after: int = 0) -> list[Held]:
+        """What is held for ``chat_id`` past ``after``, oldest first."""
+        ...
+
+    async def acknowledge(self, chat_id: str, up_to: int) -> None:
+        """The page showed the messages up to ``up_to``: they are no longer held."""
+        ...
+
+    async def newest(self) -> int:
+        """The id of the newest message held (0 when none)."""
+        ...
+
+    async def held_since(self, after: int) -> tuple[int, set[str]]:
+        """The chats that got messages past ``after`` (held by any process), and the newest id."""
+        ...
+
+    async def purge(self, days: int) -> int:
+        """Forget the messages no page fetched within ``days``; how many."""
+        ...
 
 
 class ChatCore(Protocol):
@@ -64,6 +102,14 @@ class ChatCore(Protocol):
     async def resident_unreachable(self, platform: str, user_id: str) -> None:
         """The resident with this platform id blocked the bot or left for good."""
         ...
+
+    async def forget_resident(self, platform: str, user_id: str) -> None:
+        """Erase the resident with this platform id, as their "forget me" does (nothing when
+        there is no such resident)."""
+        ...
+
+    @property
+    def mailbox(self) -> HeldMessages: ...
 
     async def load_state(self, key: str) -> str | None:
         """A value the connector kept under ``key`` (at most 128 characters), or None."""

@@ -254,7 +254,7 @@ class Router:
             log.info("nlu %s %.2f for %r", nlu.intent, nlu.confidence, text)
         else:
             log.debug("nlu %s %.2f", nlu.intent, nlu.confidence)
-        follow_up = continued(conversation, text, nlu)
+        follow_up = continued(conversation, text, nlu, self._topic_of, head_last=lang == "en")
         if follow_up is not None:
             return await consent.handle(Context(
                 self.bot, session, message, follow_up.text, user, conversation, lang, follow_up,
@@ -262,6 +262,11 @@ class Router:
         remember(conversation, nlu.intent, text, nlu.entities)
         reply = await consent.handle(context(nlu.intent, nlu), self.bot.intents[nlu.intent])
         return self._prompted(nlu.intent, conversation, reply)
+
+    def _topic_of(self, word: str) -> str | None:
+        """The topic one (folded) word names, if any."""
+        topic = self.bot.nlu.extractors.extract(word, word).get("topic")
+        return str(topic) if topic else None
 
     def _prompted(self, intent: str, conversation: Conversation, reply: Reply) -> Reply:
         """``reply`` from ``intent``: when it asks a step of a listened flow, it is kept to be

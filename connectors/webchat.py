@@ -15,9 +15,9 @@ A visitor is a random id the page keeps in the browser (``localStorage``); the c
 keyed hash (``bot.pseudonym``), the same value as the resident's ``user_hash``, so the database
 never holds an id that could open the conversation. Nothing else is kept about them: no
 address, no user agent. Publications and agents' answers go through the delivery engine like on
-any platform; :meth:`WebChatConnector.send` writes them to the visitor's inbox
-(:mod:`connectors.webchat_store`) and wakes their open pages in this process; pages open on
-another process are woken by a look at the inbox every ``WATCH_SECONDS``.
+any platform; :meth:`WebChatConnector.send` has the core hold them for the visitor
+(``ChatCore.mailbox``, :mod:`bot.mailbox`) and wakes their open pages in this process; pages
+open on another process are woken by a look at the held messages every ``WATCH_SECONDS``.
 
 Every POST and the socket must come from the chat's own origin or an allowed one; messages are
 limited in size (``max_message_chars``) and in rate (:mod:`bot.flood`), with a clear answer.
@@ -32,16 +32,12 @@ from collections import defaultdict
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
-from sqlalchemy import select
 
-from bot.app import CivicBot
-from bot.contributions.privacy import forget
 from bot.flood import Admission
 from bot.limits import limiter_for
 from bot.messages import Attachment, IncomingMessage, Reply
-from bot.models import User
+from bot.ports import ChatCore
 from connectors import webchat_photos as photos
-from connectors import webchat_store as store
 from connectors.base import Connector, RecipientGone
 from connectors.webchat_page import ASSET_TYPES, Pages, allowed_origins, origin_allowed, page_language, security_headers
 from connectors.webchat_protocol import FrameError, Said, ack_of, language_of, reply_payload, said, visitor_of
@@ -58,9 +54,9 @@ VISITOR_HEADER = "X-Webchat-Visitor"
 
 
 class WebChatConnector(Connector):
-    platform = store.PLATFORM
+    platform = "webchat"
 
-    def __init__(self, bot: CivicBot) -> None:
+    def __init__(self, bot: ChatCore) -> None:
         settings = bot.settings
         self.bot = bot
         self.allowed = allowed_origins(settings)
@@ -87,8 +83,7 @@ class WebChatConnector(Connector):
         app.router.add_post(f"{PREFIX}/api/forget", self._http_forget)
 
     async def start(self) -> None:
-        async with self.bot.sessions() as session:
-            newest = await store.last_id(session)
+        newest = await self.bot.mailbox.newest()
         self._watcher = asyncio.create_task(self._watch(newest), name="webchat-watch")
         log.info("webchat: serving %s/ (embeddable by %s)", PREFIX,
                  ", ".join(sorted(self.allowed)) or "its own origin only")
@@ -103,11 +98,8 @@ class WebChatConnector(Connector):
     # -- sending (the delivery engine) --------------------------------------------------------
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Put the message in the visitor's inbox; their open pages get it at once."""
-        async with self.bot.sessions.begin() as session:
-            user_id = await store.resident(session, chat_id)
-            if user_id is None:
-                raise RecipientGone("no such web chat visitor (forgotten)")
-            await store.put(session, user_id, chat_id, reply_payload(reply))
+        if not await self.bot.mailbox.hold(self.platform, chat_id, reply_payload(reply)):
+            raise RecipientGone("no such web chat visitor (forgotten)")
         self._wake(chat_id)
 
     def _wake(self, chat_id: str) -> None:
@@ -121,8 +113,7 @@ class WebChatConnector(Connector):
         while not self._stopping.is_set():
             try:
                 if self._pages_open:
-                    async with self.bot.sessions() as session:
-                        newest, chats = await store.chats_written_since(session, newest)
+                    newest, chats = await self.bot.mailbox.held_since(newest)
                     for chat_id in chats:
                         self._wake(chat_id)
                 if loop.time() >= next_purge:
@@ -135,8 +126,7 @@ class WebChatConnector(Connector):
 
     async def _purge(self) -> None:
         settings = self.bot.settings
-        async with self.bot.sessions.begin() as session:
-            rows = await store.purge(session, settings.webchat_inbox_days)
+        rows = await self.bot.mailbox.purge(settings.webchat_inbox_days)
         files = await asyncio.to_thread(photos.purge, settings.data_dir, settings.retention_days)
         if rows or files:
             log.info("webchat: purged %d unread inbox messages and %d photos", rows, files)
@@ -151,15 +141,21 @@ class WebChatConnector(Connector):
         return {"type": "error", "code": problem.key,
                 "text": self.bot.catalog.get(f"webchat.{problem.key}", language, **problem.values)}
 
-    async def answer(self, visitor: str, lang: str | None, message: Said,
-                     attachment: Attachment | None = None) -> dict[str, Any]:
+    def too_fast(self, visitor: str, lang: str | None) -> dict[str, Any] | None:
+        """The error frame for a visitor over the flood limit; None when they may be answered."""
+        if self.bot.flood.check(self.platform, self.chat_of(visitor)) is Admission.ANSWER:
+            return None
+        # a web page gets the notice each time: a silently dropped message would leave it waiting
+        return {"type": "error", "code": "flood", "text": self.bot.flood.notice(lang).text}
+
+    async def answer(self, visitor: str, lang: str | None, message: Said) -> dict[str, Any]:
         """The bot's reply to a visitor's message, or an error frame when they write too fast."""
-        chat_id = self.chat_of(visitor)
-        if self.bot.flood.check(self.platform, chat_id) is not Admission.ANSWER:
-            # a web page gets the notice each time: a silently dropped message would leave it waiting
-            return {"type": "error", "code": "flood", "text": self.bot.flood.notice(lang).text}
+        return self.too_fast(visitor, lang) or await self.reply(visitor, lang, message)
+
+    async def reply(self, visitor: str, lang: str | None, message: Said,
+                    attachment: Attachment | None = None) -> dict[str, Any]:
         reply = await self.bot.handle(IncomingMessage(
-            self.platform, chat_id, visitor, message.text, location=message.location,
+            self.platform, self.chat_of(visitor), visitor, message.text, location=message.location,
             attachment=attachment, language=lang))
         return {"type": "reply", **reply_payload(reply)}
 
@@ -233,8 +229,7 @@ class WebChatConnector(Connector):
         try:
             frame = _frame(data)
             if frame.get("type") == "ack":
-                async with self.bot.sessions.begin() as session:
-                    await store.acknowledge(session, chat_id, ack_of(frame))
+                await self.bot.mailbox.acknowledge(chat_id, ack_of(frame))
                 return None
             return await self.answer(visitor, lang, said(frame, self.max_chars))
         except FrameError as problem:
@@ -242,18 +237,25 @@ class WebChatConnector(Connector):
 
     async def _push(self, socket: web.WebSocketResponse, chat_id: str, wake: asyncio.Event,
                     sending: asyncio.Lock) -> None:
-        """Send the page what waits in the inbox, then each new row as it is written."""
+        """Send the page what is held for it, then each new message as it is held. When that
+        fails (the database is away) the socket is closed: the page connects again and gets the
+        messages it did not acknowledge."""
         pushed = 0
-        while not socket.closed:
-            wake.clear()
-            async with self.bot.sessions() as session:
-                rows = await store.waiting(session, chat_id, pushed)
-            for row in rows:
-                async with sending:
-                    await socket.send_json({"type": "message", "id": row.id, **row.payload})
-                pushed = row.id
-            if len(rows) < store.BATCH:
-                await wake.wait()
+        try:
+            while not socket.closed:
+                wake.clear()
+                rows = await self.bot.mailbox.waiting(chat_id, pushed)
+                for row in rows:
+                    async with sending:
+                        await socket.send_json({"type": "message", "id": row.id, **row.payload})
+                    pushed = row.id
+                if not rows:
+                    await wake.wait()
+        except ConnectionResetError:
+            pass  # the page went away
+        except Exception:
+            log.exception("webchat: could not hand a page its messages; it will connect again")
+            await socket.close(code=WSCloseCode.TRY_AGAIN_LATER)
 
     # -- the HTTP fallback --------------------------------------------------------------------
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
@@ -295,23 +297,18 @@ class WebChatConnector(Connector):
         wake = asyncio.Event()
         self._pages_open[chat_id].add(wake)
         try:
-            async with self.bot.sessions.begin() as session:
-                await store.acknowledge(session, chat_id, after)
-            rows = await self._waiting(chat_id, after)
+            await self.bot.mailbox.acknowledge(chat_id, after)
+            rows = await self.bot.mailbox.waiting(chat_id, after)
             if not rows and frame.get("wait") is True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(wake, self._stopping), LONG_POLL_SECONDS)
-                rows = await self._waiting(chat_id, after)
+                rows = await self.bot.mailbox.waiting(chat_id, after)
         finally:
             self._pages_open[chat_id].discard(wake)
             if not self._pages_open[chat_id]:
                 del self._pages_open[chat_id]
         return web.json_response({"messages": [{"type": "message", "id": row.id, **row.payload}
                                                for row in rows]})
-
-    async def _waiting(self, chat_id: str, after: int) -> list[store.InboxRow]:
-        async with self.bot.sessions() as session:
-            return await store.waiting(session, chat_id, after)
 
     async def _http_photo(self, request: web.Request) -> web.Response:
         lang = language_of({"lang": request.query.get("lang")})
@@ -321,14 +318,17 @@ class WebChatConnector(Connector):
             visitor = visitor_of({"visitor": request.headers.get(VISITOR_HEADER)})
             if request.content_length is not None and request.content_length > self.photo_bytes:
                 raise FrameError("photo_too_large", status=413, megabytes=round(self.photo_bytes / 1_000_000))
+        except FrameError as problem:
+            return self._http_error(problem, lang)
+        refused = self.too_fast(visitor, lang)  # before anything is read or kept
+        if refused:
+            return web.json_response({"error": refused}, status=429)
+        try:
             content, extension = await photos.read_photo(request.content, self.photo_bytes)
         except FrameError as problem:
             return self._http_error(problem, lang)
         reference = await asyncio.to_thread(photos.keep, self.bot.settings.data_dir, content, extension)
-        answer = await self.answer(visitor, lang, Said(), Attachment("photo", reference))
-        if answer["type"] == "error":
-            return web.json_response({"error": answer}, status=429)
-        return web.json_response({"replies": [answer]})
+        return web.json_response({"replies": [await self.reply(visitor, lang, Said(), Attachment("photo", reference))]})
 
     async def _http_forget(self, request: web.Request) -> web.Response:
         """Erase what is kept about the visitor (as "forget me" does); the page then makes a new id."""
@@ -336,14 +336,10 @@ class WebChatConnector(Connector):
         try:
             frame = await self._json_body(request)
             lang = language_of(frame)
-            chat_id = self.chat_of(visitor_of(frame))
+            visitor = visitor_of(frame)
         except FrameError as problem:
             return self._http_error(problem, lang)
-        async with self.bot.sessions.begin() as session:
-            resident = (await session.execute(select(User).where(
-                User.platform == self.platform, User.user_hash == chat_id))).scalar_one_or_none()
-            if resident is not None:
-                await forget(self.bot, session, resident)
+        await self.bot.forget_resident(self.platform, visitor)
         log.info("webchat: a visitor reset their browser's id")
         return web.json_response({"status": "forgotten"})
 

@@ -16,6 +16,7 @@ _SKIP_WORDS = {"passer", "skip", "non", "no", "rien", "nothing", "pas de photo",
                "sans", "none", "aucun", "aucune", "non merci", "no thanks"}
 _CONFIRM_WORDS = {"confirm", "envoyer", "send", "oui", "yes", "ok", "d accord", "valider",
                   "je confirme", "c est bon", "confirmer"}
+_CANCEL_WORDS = {"annuler", "annule", "cancel", "abandonner", "stop"}
 _EDIT_WORDS = {"edit", "modifier", "change", "corriger"}
 
 
@@ -59,6 +60,11 @@ def is_skip(ctx: Context) -> bool:
 
 def is_confirm(ctx: Context) -> bool:
     return normalize(ctx.text) in _CONFIRM_WORDS or consent.is_yes(ctx.text)
+
+
+def is_cancel(ctx: Context) -> bool:
+    """The cancel button or word of a confirmation ("annuler", "cancel")."""
+    return normalize(ctx.text) in _CANCEL_WORDS
 
 
 def is_edit(ctx: Context) -> bool:

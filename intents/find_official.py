@@ -147,10 +147,23 @@ def _place_label(words: tuple[str, ...] | list[str]) -> str:
 
 
 def _asked(ctx: Context, question: Question) -> str:
-    if question.function == DEPUTY and question.rank:
-        return ctx.t("asked_adjoint_first" if question.rank == 1 else "asked_adjoint_rank",
-                     rank=question.rank)
-    return ctx.t(f"asked_{question.function}")
+    return _function_name(ctx, question.function, question.rank)
+
+
+def _function_name(ctx: Context, kind: str | None, rank: int | None) -> str:
+    """A function in the resident's words ("deputy mayor no. 4")."""
+    if kind == DEPUTY and rank:
+        return ctx.t("asked_adjoint_first" if rank == 1 else "asked_adjoint_rank", rank=rank)
+    return ctx.t(f"asked_{kind}")
+
+
+def _role(ctx: Context, official: Official) -> str:
+    """The official's function: as the (French) source words it for a French reader, in the
+    resident's language otherwise ("Maire" is "mayor")."""
+    if official.role and ctx.lang == "fr":
+        return official.role
+    function = function_of(official.role)
+    return _function_name(ctx, function.kind, function.rank)
 
 
 async def _in_charge(ctx: Context, keys: tuple[str, ...], topic: str
@@ -288,7 +301,7 @@ def _council_reply(ctx: Context, heading: str, officials: list[Official], commun
 def _describe(ctx: Context, official: Official, commune: bool = True) -> str:
     code = f", {official.commune_code}" if official.commune_code else ""
     where = f" ({official.commune}{code})" if commune and official.commune else ""
-    lines = [f"• {official.full_name} — {official.role or ctx.t('asked_conseiller')}{where}"]
+    lines = [f"• {official.full_name} — {_role(ctx, official)}{where}"]
     if official.delegations:
         lines.append("  " + ctx.t("delegations", topics=", ".join(official.delegations)))
     if official.function_start and function_of(official.role).kind != COUNCILLOR:

@@ -26,11 +26,14 @@ Place = tuple[str, str]  # (matching key, label)
 
 async def handle(ctx: Context) -> Reply:
     text = request_text(ctx)
-    if phrases.says(text, "follow"):
-        return await _follow(ctx, phrases.after_follow_word(text))
+    official = await _official_followed(ctx, text)
+    if official:
+        return await _confirm(ctx, official)
     topic, place = ctx.entities.get("topic"), await place_named(ctx, ctx.entities, text)
-    if topic or place:
+    if topic or place:  # "suivre les travaux" is a topic, not a person
         return await _subscribe(ctx, topic, place)
+    if phrases.says(text, "follow"):
+        return _unknown_official(ctx, phrases.after_follow_word(text))
     if phrases.says(text, "home_area"):
         return await _home_area(ctx)
     subscriber = await subscriber_of(ctx.session, ctx.user.id)
@@ -44,12 +47,14 @@ async def handle(ctx: Context) -> Reply:
 async def consent(ctx: Context) -> str | None:
     """The question for what :func:`handle` would subscribe to; None when it would only ask."""
     text = request_text(ctx)
-    if phrases.says(text, "follow"):
-        official = await official_named(ctx, phrases.after_follow_word(text))
-        return _question(ctx, official) if official else None
+    official = await _official_followed(ctx, text)
+    if official:
+        return _question(ctx, official)
     topic, place = ctx.entities.get("topic"), await place_named(ctx, ctx.entities, text)
     if topic or place:
         return _question(ctx, choice_of(topic, place))
+    if phrases.says(text, "follow"):
+        return None
     if phrases.says(text, "home_area"):  # without a quartier known, it is only asked
         return ctx.t("subscriptions.consent.home_area") if ctx.user.home_area else None
     if await subscriber_of(ctx.session, ctx.user.id) is None:
@@ -131,12 +136,14 @@ async def official_named(ctx: Context, name: str) -> Subscription | None:
     return Subscription(kind=OFFICIAL, value=name_key(full_name), label=full_name, area="", area_label="")
 
 
-async def _follow(ctx: Context, name: str) -> Reply:
-    official = await official_named(ctx, name)
-    if official is None:
-        return ctx.reply(ctx.t("official_unknown", name=name or "…"),
-                         [ctx.intent_choice("find_official"), ctx.intent_choice("help")])
-    return await _confirm(ctx, official)
+async def _official_followed(ctx: Context, text: str) -> Subscription | None:
+    """The elected official "suivre …" names, if it names one."""
+    return await official_named(ctx, phrases.after_follow_word(text)) if phrases.says(text, "follow") else None
+
+
+def _unknown_official(ctx: Context, name: str) -> Reply:
+    return ctx.reply(ctx.t("official_unknown", name=name or "…"),
+                     [ctx.intent_choice("find_official"), ctx.intent_choice("help")])
 
 
 async def _confirm(ctx: Context, choice: Subscription) -> Reply:

@@ -80,7 +80,7 @@ async def consent(ctx: Context) -> str | None:
     wanted = await _wanted(ctx, ctx.entities, text)
     if wanted is None or not (address or known):
         return None
-    return ctx.t("consent", what=_describe(wanted), address=masked(address or known or ""))
+    return ctx.t("consent", what=store.label(wanted), address=masked(address or known or ""))
 
 
 async def resume(ctx: Context) -> Reply | None:
@@ -139,10 +139,6 @@ def _stored(choice: Subscription) -> dict[str, str]:
     return {field: getattr(choice, field) for field in CHOICE_FIELDS}
 
 
-def _describe(choice: Subscription | EmailChoice) -> str:
-    return f"{choice.label} ({choice.area_label})" if choice.area_label else choice.label
-
-
 def _bad_address(ctx: Context, bad: BadAddress) -> Reply:
     return ctx.reply(ctx.t(f"bad_address.{bad.reason}"), [Choice(ctx.t("choice.cancel"), "annuler")])
 
@@ -159,7 +155,7 @@ async def _subscribe(ctx: Context, address: str, wanted: Subscription | None) ->
     if wanted is not None:
         await add_subscription(ctx.session, ctx.user.id, wanted.kind, wanted.value, wanted.label,
                                wanted.area, wanted.area_label, table=EmailChoice)
-    what = ", ".join(_describe(choice) for choice in await store.choices_of(ctx.session, ctx.user.id))
+    what = ", ".join(store.label(choice) for choice in await store.choices_of(ctx.session, ctx.user.id))
     if row.status == ACTIVE:
         lines = [ctx.t("added", what=what, address=masked(address))]
     else:
@@ -169,9 +165,17 @@ async def _subscribe(ctx: Context, address: str, wanted: Subscription | None) ->
     return ctx.reply("\n\n".join(lines), _settings_choices(ctx))
 
 
+async def summary(ctx: Context) -> list[str]:
+    """One line on the resident's e-mail address for their settings ("mes abonnements"), if any."""
+    row = await store.address_of(ctx.session, ctx.user.id)
+    if row is None or row.status == STOPPED:
+        return []
+    return [ctx.t(f"{NAME}.summary", address=masked(row.address), status=ctx.t(f"email.status.{row.status}"))]
+
+
 async def _settings(ctx: Context, row: EmailAddress) -> Reply:
     choices = await store.choices_of(ctx.session, ctx.user.id)
-    items = "\n".join(f"• {_describe(choice)}" for choice in choices) or ctx.t("email.page.nothing")
+    items = "\n".join(f"• {store.label(choice)}" for choice in choices) or ctx.t("email.page.nothing")
     status = ctx.t(f"email.status.{row.status}")
     text = ctx.t("settings", address=masked(row.address), status=status, items=items)
     if row.reason:

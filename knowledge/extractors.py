@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.text import normalize
 
 AREA_MATCH = 86  # rapidfuzz ratio between an area's name and the same number of words
 _EXACT_BELOW = 5  # aliases shorter than this must be written exactly
+_FOUND_KEPT = 2_048  # the areas found in the messages seen last
 _PARTS = re.compile(r"\s+-\s+|/")
 _STREET_TYPES = (r"rue|avenue|av\.?|boulevard|bd|place|quai|all[ée]e|impasse|chemin|route|cours|"
                  r"square|passage|mail|esplanade|rond-point|venelle|sentier")
@@ -42,15 +44,20 @@ def area_extractor(areas: list[tuple[str, str, str]]) -> Extractor:
     by_size: dict[int, list[int]] = {}  # words in an alias -> the aliases' indexes
     for index, (alias, _key, _name) in enumerate(aliases):
         by_size.setdefault(len(alias.split()), []).append(index)
+    names_by_size = {size: [aliases[index][0] for index in indexes] for size, indexes in by_size.items()}
 
     def extract(_text: str, normalized: str) -> dict[str, Any]:
+        return dict(found(normalized))
+
+    @functools.lru_cache(maxsize=_FOUND_KEPT)  # residents write the same messages again and again
+    def found(normalized: str) -> dict[str, Any]:
         words = normalized.split()
         best: tuple[float, int, int, int] | None = None  # score, length, -alias, -start
         for size, indexes in by_size.items():
             windows = [" ".join(words[start:start + size]) for start in range(len(words) - size + 1)]
             if not windows:
                 continue
-            scores = process.cdist(windows, [aliases[index][0] for index in indexes],
+            scores = process.cdist(windows, names_by_size[size],
                                    scorer=fuzz.ratio, score_cutoff=AREA_MATCH, workers=1)
             for start, column in zip(*np.nonzero(scores), strict=True):
                 index = indexes[column]

@@ -171,6 +171,7 @@ async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, 
     return [commune for commune in found if commune[2] in chosen]
 
 
+@kept
 async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
                          ) -> list[tuple[str, str, str]]:
     """(INSEE code, name, folded name) of the communes whose name is one of the phrases, through
@@ -208,6 +209,7 @@ def _rank_order(official: Official) -> tuple[int, int, str]:
             f"{official.last_name_key} {official.first_name_key}")
 
 
+@kept
 async def of_communes(session: AsyncSession, keys: tuple[str, ...], kind: str | None = None,
                       rank: int | None = None) -> list[Official]:
     """The officials of these communes (folded names) holding this function and rank (any if

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.db import affected_rows, utcnow
 from bot.delivery.compose import DELIVERY_KINDS
+from bot.email.store import EMAIL_KIND
 from bot.outbox import PENDING, OutboxEntry
 from bot.publications.models import Publication
 
 BATCH_PREFIX = "publication:"
+PURGED_KINDS = (*DELIVERY_KINDS, EMAIL_KIND)  # rows that name a resident and what they were sent
 FREEZE_AT_ONCE = 200
 
 
@@ -34,7 +36,7 @@ async def purge_delivered(session: AsyncSession, days: int) -> int:
     frozen = select(literal(BATCH_PREFIX) + cast(Publication.id, String)).where(Publication.final_counts.is_not(None))
     result = await session.execute(
         delete(OutboxEntry).where(
-            OutboxEntry.kind.in_(DELIVERY_KINDS), OutboxEntry.status != PENDING, OutboxEntry.created_at < cutoff,
+            OutboxEntry.kind.in_(PURGED_KINDS), OutboxEntry.status != PENDING, OutboxEntry.created_at < cutoff,
             or_(OutboxEntry.batch.is_(None), ~OutboxEntry.batch.startswith(BATCH_PREFIX),
                 OutboxEntry.batch.in_(frozen)))
     )

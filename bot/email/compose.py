@@ -82,7 +82,7 @@ def build(settings: Settings, catalog: Catalog, to: str, letter: Letter, footer:
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = settings.email_from
     message["To"] = to
-    message["Subject"] = letter.subject
+    message["Subject"] = " ".join(letter.subject.split())  # one line, whatever the title holds
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     message["List-Unsubscribe"] = f"<{footer.unsubscribe}>, <mailto:{sender}?subject=unsubscribe>"

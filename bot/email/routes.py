@@ -11,8 +11,10 @@ A forged, altered or expired link gets a page that says so (400), never an error
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import CivicBot
 from bot.email import store
@@ -60,7 +62,8 @@ def _bad_link(request: web.Request, error: BadLink) -> web.Response:
     return _page(bot, lang, [bot.catalog.get(f"email.page.{error.reason}", lang)], status=400)
 
 
-async def _answer(request: web.Request, purpose: str, action) -> web.Response:
+async def _answer(request: web.Request, purpose: str,
+                  action: Callable[[AsyncSession, LinkTarget], Awaitable[str | None]]) -> web.Response:
     """Read the link, run ``action`` on its address in one transaction, and say the outcome."""
     bot = request.app[BOT_KEY]
     try:
@@ -90,10 +93,12 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     try:
         target = _target(request, UNSUBSCRIBE)
+        async with bot.sessions() as session:
+            row = await store.address_for(session, target)
+        if row is None:
+            raise BadLink("invalid")
     except BadLink as error:
         return _bad_link(request, error)
-    async with bot.sessions() as session:
-        row = await store.address_of(session, target.user_id)
     lang = _language(request, row)
     city = bot.settings.city_name
     button = html.escape(bot.catalog.get("email.page.unsubscribe_button", lang))
@@ -108,8 +113,8 @@ async def settings_page(request: web.Request) -> web.Response:
     try:
         target = _target(request, SETTINGS)
         async with bot.sessions() as session:
-            row = await store.address_of(session, target.user_id)
-            if row is None or row.nonce != target.nonce:
+            row = await store.address_for(session, target)
+            if row is None:
                 raise BadLink("invalid")
             choices = await store.choices_of(session, target.user_id)
     except BadLink as error:

@@ -18,6 +18,7 @@ from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED, EmailAddress, Em
 from bot.messages import PRIORITY_REPLY
 from bot.outbox import PRIORITY_BROADCAST, OutboxEntry
 from bot.publications.models import Publication
+from bot.subscriptions.models import FollowedThing
 from bot.subscriptions.targeting import matching
 
 EMAIL_KIND = "email"
@@ -33,7 +34,7 @@ async def choices_of(session: AsyncSession, user_id: int) -> list[EmailChoice]:
     return list((await session.execute(query)).scalars())
 
 
-def label(choice: EmailChoice) -> str:
+def label(choice: FollowedThing) -> str:
     """"travaux (Malakoff)", "Malakoff", "Johanna Rolland"."""
     return f"{choice.label} ({choice.area_label})" if choice.area_label else choice.label
 
@@ -66,7 +67,8 @@ async def _confirmation_waits(session: AsyncSession, row: EmailAddress) -> bool:
     return waiting.first() is not None
 
 
-async def _target(session: AsyncSession, target: LinkTarget) -> EmailAddress | None:
+async def address_for(session: AsyncSession, target: LinkTarget) -> EmailAddress | None:
+    """The address a link is for, if it is still the one kept (same nonce)."""
     row = await address_of(session, target.user_id)
     return row if row is not None and secrets.compare_digest(row.nonce, target.nonce) else None
 
@@ -74,7 +76,7 @@ async def _target(session: AsyncSession, target: LinkTarget) -> EmailAddress | N
 async def confirm(session: AsyncSession, target: LinkTarget) -> str | None:
     """Confirm the address a link is for: ``confirmed``, ``already_confirmed``, ``not_pending``
     (stopped or refused since), or None when no such address is kept."""
-    row = await _target(session, target)
+    row = await address_for(session, target)
     if row is None:
         return None
     if row.status == ACTIVE:
@@ -88,7 +90,7 @@ async def confirm(session: AsyncSession, target: LinkTarget) -> str | None:
 async def unsubscribe(session: AsyncSession, target: LinkTarget) -> str | None:
     """Stop the address a link is for and erase it: ``unsubscribed``, ``already_unsubscribed``,
     or None when no such address is kept."""
-    row = await _target(session, target)
+    row = await address_for(session, target)
     if row is None:
         return None
     if row.status == STOPPED:

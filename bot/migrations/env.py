@@ -9,7 +9,6 @@ import bot.models
 import bot.outbox
 import bot.publications.models
 import bot.subscriptions.models  # noqa: F401
-import connectors.webchat_store  # noqa: F401
 import knowledge.models  # noqa: F401
 from bot.db import Base
 

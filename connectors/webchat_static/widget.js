@@ -25,6 +25,7 @@
   var socketFailures = 0;
   var polling = false;
   var inboxAfter = 0;
+  var heldShown = {}; // ids of the held messages shown: one whose acknowledgement was lost comes again
   var resetting = false;
 
   // -- the visitor's pseudonymous id -------------------------------------------------------
@@ -131,6 +132,12 @@
     addMessage("bot notice", frame.text || labels.error);
   }
 
+  function showHeld(frame) {
+    if (heldShown[frame.id]) { return; }
+    heldShown[frame.id] = true;
+    showReply(frame);
+  }
+
   function setStatus(text) { statusLine.textContent = text || ""; }
 
   function receive(frame) {
@@ -142,7 +149,7 @@
       setStatus("");
       showReply(frame);
     } else if (frame.type === "message") {
-      showReply(frame);
+      showHeld(frame);
       acknowledge(frame.id);
     } else if (frame.type === "error") {
       setStatus("");
@@ -196,7 +203,7 @@
     post("api/inbox", JSON.stringify({ visitor: visitor, lang: lang, after: inboxAfter, wait: true }))
       .then(function (data) {
         data.messages.forEach(function (frame) {
-          showReply(frame);
+          showHeld(frame);
           inboxAfter = Math.max(inboxAfter, frame.id);
         });
         poll();

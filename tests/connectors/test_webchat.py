@@ -7,14 +7,16 @@ never copied from what the connector printed.
 """
 from __future__ import annotations
 
+import base64
+import json
+
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import CivicBot
 from bot.messages import Reply
-from bot.models import User
-from connectors.webchat_store import InboxRow
+from bot.models import HeldMessage, User
 from tests.connectors.test_cross_platform import SCENARIO, through_terminal
 from tests.support.webchat import Page, labels, new_visitor, serving
 
@@ -231,4 +233,16 @@ async def test_forgetting_the_browser_erases_the_visitor(bot: CivicBot):
             assert response.status == 200
     async with bot.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == 0
-        assert (await session.execute(select(func.count()).select_from(InboxRow))).scalar_one() == 0
+        assert (await session.execute(select(func.count()).select_from(HeldMessage))).scalar_one() == 0
+
+
+async def test_the_data_export_arrives_as_a_file_to_download(bot: CivicBot):
+    async with serving(bot) as served, Page.open(served) as page:
+        await page.say("bonjour")
+        reply = await page.say("quelles données avez-vous sur moi ?")
+        if "document" not in reply:  # the bot may ask to confirm first
+            reply = await page.say(reply["choices"][0]["value"])
+    document = reply["document"]
+    assert document["mime_type"] == "application/json"
+    exported = json.loads(base64.b64decode(document["content"]))
+    assert [user["platform"] for user in exported["users"]] == ["webchat"]

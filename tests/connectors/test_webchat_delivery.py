@@ -5,16 +5,21 @@ fallback), acknowledged rows deleted, a forgotten visitor blocked. On both datab
 from __future__ import annotations
 
 import asyncio
+import os
+import time
+from datetime import timedelta
 
 import aiohttp
 from sqlalchemy import func, select, update
 
 from bot.app import CivicBot
+from bot.db import utcnow
+from bot.models import HeldMessage
 from bot.outbox import BLOCKED, SENT
 from bot.subscriptions.models import Subscriber
-from connectors import webchat_store as store
-from connectors.webchat_store import InboxRow
+from connectors import webchat_photos
 from tests.support.delivery import publish, running, statuses, wait_until
+from tests.support.handover import agent_token, bearer, tickets
 from tests.support.webchat import Page, Served, labels, new_visitor, serving
 
 TITLE = "Travaux rue de Strasbourg"  # the title tests.support.delivery.publish gives
@@ -35,7 +40,7 @@ async def subscribe(bot: CivicBot, page: Page, words: str = "abonnez moi aux tra
 
 async def inbox_count(bot: CivicBot) -> int:
     async with bot.sessions() as session:
-        return (await session.execute(select(func.count()).select_from(InboxRow))).scalar_one()
+        return (await session.execute(select(func.count()).select_from(HeldMessage))).scalar_one()
 
 
 async def next_message(page: Page) -> dict:
@@ -96,10 +101,7 @@ async def test_a_message_written_by_another_process_wakes_the_page(bot: CivicBot
     async with serving(bot) as served, Page.open(served) as page:
         await page.say("bonjour")
         chat_id = served.connector.chat_of(page.visitor)
-        async with bot.sessions.begin() as session:
-            user_id = await store.resident(session, chat_id)
-            assert user_id is not None
-            await store.put(session, user_id, chat_id, {"text": "Réponse de l'agent", "choices": []})
+        assert await bot.mailbox.hold("webchat", chat_id, {"text": "Réponse de l'agent", "choices": []})
         message = await next_message(page)
     assert message["text"] == "Réponse de l'agent"
 
@@ -139,3 +141,39 @@ async def _status_is(bot: CivicBot, status: str, count: int) -> bool:
 
 async def _inbox_is(bot: CivicBot, count: int) -> bool:
     return await inbox_count(bot) == count
+
+
+async def test_an_agents_answer_reaches_the_open_page(bot: CivicBot):
+    token = await agent_token(bot)
+    async with serving(bot) as served, Page.open(served) as page, aiohttp.ClientSession() as http:
+        await page.say("je voudrais parler a quelqu'un de la mairie svp")
+        await page.say("le lampadaire de ma rue clignote depuis une semaine")
+        [ticket] = await tickets(bot)
+        async with running(bot, {"webchat": served.connector}), http.post(
+                f"{served.url}/api/v1/handover/tickets/{ticket.id}/messages",
+                json={"text": "Bonjour, une équipe passe jeudi."}, headers=bearer(token)) as response:
+            assert response.status == 201
+            message = await next_message(page)
+    assert "une équipe passe jeudi" in message["text"]
+
+
+async def test_what_nobody_fetched_and_old_photos_are_purged(bot: CivicBot):
+    async with serving(bot) as served, Page.open(served) as page:
+        await page.say("bonjour")
+        chat_id = served.connector.chat_of(page.visitor)
+    assert await bot.mailbox.hold("webchat", chat_id, {"text": "ancienne publication", "choices": []})
+    assert await bot.mailbox.hold("webchat", chat_id, {"text": "publication récente", "choices": []})
+    async with bot.sessions.begin() as session:
+        oldest = await session.scalar(select(func.min(HeldMessage.id)))
+        await session.execute(update(HeldMessage).where(HeldMessage.id == oldest)
+                              .values(created_at=utcnow() - timedelta(days=31)))
+    assert await bot.mailbox.purge(30) == 1
+    assert [held.payload["text"] for held in await bot.mailbox.waiting(chat_id)] == ["publication récente"]
+
+    data_dir = bot.settings.data_dir
+    old = webchat_photos.keep(data_dir, b"\xff\xd8\xff old", "jpg").removeprefix(webchat_photos.REFERENCE_PREFIX)
+    new = webchat_photos.keep(data_dir, b"\xff\xd8\xff new", "jpg").removeprefix(webchat_photos.REFERENCE_PREFIX)
+    long_ago = time.time() - 400 * 86400
+    os.utime(data_dir / webchat_photos.FOLDER / old, (long_ago, long_ago))
+    assert webchat_photos.purge(data_dir, 365) == 1
+    assert sorted(path.name for path in (data_dir / webchat_photos.FOLDER).iterdir()) == [new]

@@ -4,8 +4,6 @@ origin is refused with a clear answer. On both databases."""
 from __future__ import annotations
 
 import stat
-import struct
-import zlib
 
 import aiohttp
 import pytest
@@ -13,16 +11,7 @@ import pytest
 from bot.app import CivicBot
 from connectors.webchat_photos import FOLDER, REFERENCE_PREFIX
 from tests.support.contributions import contribution, reference_in
-from tests.support.webchat import Page, Served, serving
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A real, tiny PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+from tests.support.webchat import Page, Served, png, serving
 
 
 async def post_photo(served: Served, visitor: str | None, body: bytes, *, origin: str | None = None,
@@ -93,3 +82,14 @@ async def test_a_photo_without_a_visitor_or_from_elsewhere_is_refused(bot: Civic
         assert status == 400 and answer["error"]["code"] == "bad_visitor"
         status, _ = await post_photo(served, page.visitor, png(), origin="https://evil.example")
         assert status == 403
+
+
+async def test_a_visitor_over_the_flood_limit_cannot_fill_the_disk_with_photos(bot: CivicBot):
+    bot.flood.limit = 2
+    async with serving(bot) as served, Page.open(served) as page:
+        await page.say("bonjour")
+        await page.say("je veux signaler un probleme")
+        status, answer = await post_photo(served, page.visitor, png())
+    assert status == 429 and answer["error"]["text"] == bot.flood.notice("fr").text
+    folder = bot.settings.data_dir / FOLDER
+    assert not folder.exists() or not any(folder.iterdir()), "nothing kept"

@@ -25,7 +25,9 @@ def test_the_language_set_is_large_and_varied() -> None:
 
 
 def test_sticky_decision_on_the_language_set(detector: LanguageDetector) -> None:
-    """Measured at 0.979 (742/758) when written; a wrong switch is worse than a missed one."""
+    """Measured at 0.979 (742/758) when written, 0.981 (867/884) once extended with 63 harder
+    messages (names with particles, whole street names, shorthand, mixed); a wrong switch is
+    worse than a missed one."""
     items = records()
     mistakes = sticky_mistakes(detector.decide, items)
     wrong_switches = [(current, text) for current, text, decided in mistakes if decided != current]
@@ -35,16 +37,18 @@ def test_sticky_decision_on_the_language_set(detector: LanguageDetector) -> None
 
 def test_first_messages_on_the_language_set(detector: LanguageDetector) -> None:
     """A first message without words of its own (a name, a number) gives no opinion. Measured
-    329 right, 20 wrong when written: one-word messages both languages use ("ok", "stop",
-    "parking") are taken for English, the price of "hello" being English."""
+    329 right, 20 wrong when written (397 right, 19 wrong of 442 once extended): one-word
+    messages both languages use ("ok", "stop", "parking") are taken for English, the price of
+    "hello" being English."""
     right, _silent, wrong = first_message_scores(detector.decide, records())
-    assert right >= 320 and wrong <= 22
+    assert right >= 390 and wrong <= 20
 
 
 @pytest.mark.parametrize("text", [
     "Johanna Rolland", "I-7F3K2A", "rue de la Paix", "Commerce", "12 rue Crébillon", "44000",
     "budget culture 2015", "ok", "merci", "👍", "oui", "lampadaire casse", "Malakoff", "malakof",
     "Médiathèque Jacques Demy", "bus 54", "14h30", "https://data.nantes.fr", "jean.dupont@mail.fr",
+    "Île de Nantes", "Rue Paul Bellamy", "Boulevard de la Prairie au Duc", "S-4KD9QX", "26/06/2015",
 ])
 @pytest.mark.parametrize("current", ["fr", "en"])
 def test_fragments_names_and_references_never_switch(detector: LanguageDetector, text: str,
@@ -148,3 +152,16 @@ async def test_the_platform_language_helps_a_first_message_without_words(bot: Ci
     assert (await resident.say("Johanna Rolland")).language == "en"
     other = ChatTester(bot, "frank")
     assert (await other.say("👍")).language == bot.settings.default_language
+
+
+@pytest.mark.parametrize("text", [
+    "Île de Nantes", "Rue Paul Bellamy", "Boulevard de la Prairie au Duc", "Jean de La Fontaine",
+    "Place du Bouffay", "Mairie Annexe de Chantenay",
+])
+def test_a_first_message_that_is_a_name_gives_no_language(detector: LanguageDetector, text: str) -> None:
+    assert detector.decide(text, None) is None
+
+
+def test_a_whole_street_name_is_set_aside_but_the_sentence_around_it_counts() -> None:
+    assert language_words("I live Rue Paul Bellamy now") == ["I", "live", "now"]
+    assert language_words("un trou boulevard de la Prairie au Duc svp") == ["un", "trou", "svp"]

@@ -175,6 +175,28 @@ async def test_a_dropped_postgresql_connection_does_not_fail_the_next_message(
     assert again.text == greeting.text
 
 
+async def test_any_session_gets_a_live_connection_after_the_server_dropped_them(
+        bot: CivicBot, backend: str) -> None:
+    """Not only messages (the router answers again): a background service's or the API's next
+    session gets a live connection once the server has ended every connection of the pool."""
+    if backend != "postgresql":
+        pytest.skip("a SQLite file has no connection to drop")
+    await ChatTester(bot, "alice").say("bonjour")
+    pids = await _pooled_pids(bot)
+    admin = db.create_engine(bot.settings.effective_database_url)
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid"),
+                                     {"pids": pids})
+            gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = ANY(:pids)")
+            while not await connection.scalar(gone, {"pids": pids}):
+                pass  # the server processes end on their own time; each query lets the loop run
+    finally:
+        await admin.dispose()
+    async with bot.sessions() as session:
+        assert (await session.scalars(select(User.platform))).all() == ["test"]
+
+
 async def _pooled_pids(bot: CivicBot) -> list[int]:
     """The server process ids of every connection idle in the bot's pool: as many are checked
     out at once as the pool holds, so each idle one is taken and no new one is opened."""

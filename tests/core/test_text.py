@@ -73,3 +73,15 @@ def test_sanitize_drops_control_characters_and_lone_surrogates() -> None:
 def test_sanitize_truncates_long_text() -> None:
     clean, truncated = sanitize("a" * 50, 10)
     assert clean == "a" * 10 and truncated
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("c koi ki a voté ?", "c quoi qui a vote"), ("jai besoin d'1 rdv", "j ai besoin 1 rendez vous"),
+    ("whats up", "what is up"), ("chui ds le tram", "je suis dans le tram"),
+])
+def test_chat_shorthand_is_written_out(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_shorthand_leaves_initials_and_street_abbreviations() -> None:
+    assert normalize("12 r. de la Paix, c'est J. Dupont") == "12 r de la paix est j dupont"

@@ -161,7 +161,7 @@ async def test_settings_and_stopping_from_the_chat(bot: CivicBot) -> None:
 
 async def test_a_new_address_replaces_the_old_one(bot: CivicBot) -> None:
     resident = ChatTester(bot, "alice")
-    await resident.say(f"je veux les travaux par mail {MARIE}")
+    await resident.say(f"abonne moi aux travaux par mail {MARIE}")
     [old] = await addresses(bot)
     old_nonce = old.nonce
     await resident.say("mon nouveau mail est marie@nouveau.fr")
@@ -182,7 +182,7 @@ async def test_without_smtp_the_resident_is_told_and_nothing_is_stored(bot: Civi
 async def test_the_export_includes_the_address_and_forget_me_erases_it(bot: CivicBot,
                                                                        mail_server: MailServer) -> None:
     resident = ChatTester(bot, "alice")
-    await resident.say(f"je veux les travaux par mail {MARIE}")
+    await resident.say(f"abonne moi aux travaux par mail {MARIE}")
     await drain(bot, (EMAIL_KIND,))
     assert await confirm(bot, link(mail_server.messages_to(MARIE)[0], "/email/confirm")) == "confirmed"
     exported = await resident.say("/mesdonnees")

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from email.utils import parseaddr, parsedate_to_datetime
 
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select, update
 
 from bot.app import CivicBot
 from bot.config import Settings
+from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.retention import purge_delivered
 from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED
 from bot.email.store import EMAIL_KIND
 from bot.http import create_app
-from bot.outbox import BLOCKED, SENT
+from bot.outbox import BLOCKED, SENT, OutboxEntry
+from bot.publications.models import Publication
 from bot.testing import ChatTester
 from tests.support.contributions import drain, let_time_pass, outbox_rows
 from tests.support.email import addresses, body, confirm, council_session, link, publish
@@ -128,19 +133,25 @@ async def test_the_delivery_engine_sends_publications_by_email(bot: CivicBot, ma
     assert {row.status for row in await outbox_rows(bot, EMAIL_KIND)} == {SENT}
 
 
-async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(bot: CivicBot,
-                                                                               mail_server: MailServer) -> None:
+@pytest.mark.parametrize(("step", "answer"), [
+    ("rcpt_answer", "550 5.1.1 <alice.martin@exemple.fr>: Recipient address rejected"),
+    ("data_answer", "554 5.7.1 Message refused for alice.martin@exemple.fr"),
+])
+async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(
+        bot: CivicBot, mail_server: MailServer, step: str, answer: str) -> None:
     await subscribe(bot, "alice", ALICE)
-    mail_server.rcpt_answer = "550 5.1.1 <alice.martin@exemple.fr>: Recipient address rejected"
+    setattr(mail_server, step, answer)
     assert await deliver(bot) == 1
     [row] = await addresses(bot)
     assert row.status == BOUNCED and row.reason and ALICE not in row.reason
     assert [entry.status for entry in await outbox_rows(bot, EMAIL_KIND)] == [BLOCKED]
-    mail_server.rcpt_answer = None
+    setattr(mail_server, step, None)
     assert await publish(bot, "Conseil", "Ordre du jour.", topics=["conseil municipal"]) == 0
     assert await deliver(bot) == 0 and mail_server.received == []
     reply = await ChatTester(bot, "alice").say("mon abonnement par mail")
     assert "refusée" in reply.text and "a•••@exemple.fr" in reply.text
+    settings = await ChatTester(bot, "alice").say("/abonnements")  # the resident's settings
+    assert "Par e-mail : a•••@exemple.fr, refusée" in settings.text
 
 
 async def test_a_busy_server_451_is_tried_again_and_nothing_is_lost(bot: CivicBot, mail_server: MailServer) -> None:
@@ -189,3 +200,21 @@ async def test_no_address_reaches_the_logs_of_a_whole_cycle(bot: CivicBot, mail_
     for record in caplog.records:
         text = record.getMessage() + (record.exc_text or "")
         assert ALICE not in text and "alice.martin" not in text, text
+
+
+async def test_sent_emails_are_purged_after_the_retention_and_the_counts_kept(bot: CivicBot,
+                                                                               mail_server: MailServer) -> None:
+    await subscribe(bot, "alice", ALICE)
+    await deliver(bot)
+    await confirm(bot, link(mail_server.messages_to(ALICE)[0], "/email/confirm"))
+    assert await publish(bot, "Conseil", "Ordre du jour.", topics=["conseil municipal"]) == 1
+    await deliver(bot)
+    days = bot.settings.delivery_retention_days
+    async with bot.sessions() as session:
+        await session.execute(update(OutboxEntry).values(created_at=utcnow() - timedelta(days=days + 1)))
+        await session.execute(update(Publication).values(created_at=utcnow() - timedelta(days=days + 1)))
+        assert await purge_delivered(session, days) == 2  # the confirmation and the publication
+        await session.commit()
+        [publication] = (await session.execute(select(Publication))).scalars()
+    assert await outbox_rows(bot, EMAIL_KIND) == []
+    assert publication.final_counts is not None and publication.final_counts[SENT] == 1

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
+from aiohttp import web
 
 
 def free_port() -> int:
@@ -29,3 +31,15 @@ async def until_answers(url: str, still_running: Callable[[], None] = lambda: No
                 pass
             await asyncio.sleep(0.1)
     raise AssertionError(f"{url} never answered")
+
+
+@contextlib.asynccontextmanager
+async def on_loopback(app: web.Application, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve ``app`` on a free port of ``host``; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, 0).start()
+    try:
+        yield f"http://{host}:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()

@@ -5,24 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
 from bot.app import CivicBot
 from bot.http import create_app
 from connectors.webchat import WebChatConnector
+from tests.support.network import on_loopback
 
 FRAME_SECONDS = 30.0  # how long a test waits for a frame before failing
 
 
 @dataclass
-class Served:
+class Site:
+    """Where the web chat answers."""
+
     url: str
-    connector: WebChatConnector
 
     @property
     def origin(self) -> str:
@@ -33,23 +36,23 @@ class Served:
         return self.url.replace("http://", "ws://") + "/webchat/socket"
 
 
+@dataclass
+class Served(Site):
+    connector: WebChatConnector
+
+
 @contextlib.asynccontextmanager
 async def serving(bot: CivicBot) -> AsyncIterator[Served]:
     """The web chat mounted as ``civicbot serve`` mounts it, on a free loopback port."""
     connector = WebChatConnector(bot)
     app = create_app(bot)
     connector.setup_routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    await connector.start()
-    try:
-        yield Served(f"http://{host}:{port}", connector)
-    finally:
-        await connector.stop()
-        await runner.cleanup()
+    async with on_loopback(app) as url:
+        await connector.start()
+        try:
+            yield Served(url, connector)
+        finally:
+            await connector.stop()
 
 
 def new_visitor() -> str:
@@ -68,7 +71,7 @@ class Page:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, served: Served, visitor: str | None = None, lang: str = "fr",
+    async def open(cls, served: Site, visitor: str | None = None, lang: str = "fr",
                    origin: str | None = None) -> AsyncIterator[Page]:
         visitor = visitor or new_visitor()
         async with (aiohttp.ClientSession() as http,
@@ -106,3 +109,12 @@ class Page:
 
 def labels(frame: dict[str, Any]) -> list[str]:
     return [choice["label"] for choice in frame.get("choices", [])]
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A real, tiny PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
