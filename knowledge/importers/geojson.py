@@ -51,7 +51,9 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
     (``LIBSQUART``) named like its quartier (``LIBQUART``) does not replace it."""
     name = readable(_first(properties, names))
     if not name:
-        raise ImportFailed(f"{where}: no name (properties {', '.join(names)})")
+        texts = [key for key, value in properties.items() if isinstance(value, str) and value.strip()]
+        hint = f"; give --name-property, one of: {', '.join(texts)}" if texts else ""
+        raise ImportFailed(f"{where}: no name (properties {', '.join(names)}){hint}")
     if not geometry:
         return None
     if geometry.get("type") not in AREA_TYPES:

@@ -34,7 +34,7 @@ def _features(path: Path) -> list[dict]:
 
 async def test_quartiers_named_by_the_property_given(engine) -> None:
     path = real_data("original/montpellier-VilleMTP_MTP_Quartiers.geojson")
-    with pytest.raises(ImportFailed, match="feature 1: no name"):
+    with pytest.raises(ImportFailed, match="feature 1: no name .*--name-property, one of: .*LIBQUART"):
         await run_import(engine, lambda w: import_areas(w, path, ORIGIN))  # no nom/name
     await run_import(engine, lambda w: import_areas(w, path, ORIGIN, name_property="LIBQUART"))
     expected = {feature["properties"]["LIBQUART"] for feature in _features(path)}
