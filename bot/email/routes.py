@@ -1,6 +1,8 @@
 """The pages e-mail links open, served by ``civicbot serve``:
 
-- ``GET /email/confirm?t=…``: confirms the address (double opt-in);
+- ``GET /email/confirm?t=…``: asks "confirm?" with one button; ``POST`` to the same link
+  confirms the address (double opt-in). A GET never confirms: mail scanners that open every
+  link of a message must not subscribe an address on its owner's behalf;
 - ``GET /email/unsubscribe?t=…``: asks "unsubscribe?" with one button; ``POST`` to the same
   link unsubscribes at once, with or without the RFC 8058 body ``List-Unsubscribe=One-Click``
   (what mail clients send from the List-Unsubscribe-Post header);
@@ -28,7 +30,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-
 
 def setup_routes(app: web.Application, bot: CivicBot) -> None:
     app[LINKS_KEY] = Links(bot.settings)
-    app.router.add_get(PATHS[CONFIRM], confirm)
+    app.router.add_get(PATHS[CONFIRM], confirm_page)
+    app.router.add_post(PATHS[CONFIRM], confirm)
     app.router.add_get(PATHS[UNSUBSCRIBE], unsubscribe_page)
     app.router.add_post(PATHS[UNSUBSCRIBE], unsubscribe)
     app.router.add_get(PATHS[SETTINGS], settings_page)
@@ -99,19 +102,29 @@ async def _shown(request: web.Request, purpose: str) -> tuple[EmailAddress, list
         return row, await store.choices_of(session, target.user_id)
 
 
+async def confirm_page(request: web.Request) -> web.Response:
+    return await _ask(request, CONFIRM, "confirm")
+
+
 async def unsubscribe_page(request: web.Request) -> web.Response:
+    return await _ask(request, UNSUBSCRIBE, "unsubscribe")
+
+
+async def _ask(request: web.Request, purpose: str, texts: str) -> web.Response:
+    """The page a link opens: the question and one button that POSTs to the same link."""
     bot = request.app[BOT_KEY]
     try:
-        row, _ = await _shown(request, UNSUBSCRIBE)
+        row, _ = await _shown(request, purpose)
     except BadLink as error:
         return _bad_link(request, error)
     lang = _language(request, row)
     city = bot.settings.city_name
-    button = html.escape(bot.catalog.get("email.page.unsubscribe_button", lang))
-    form = (f'<form method="post" action="{html.escape(request.path_qs)}">'
-            f'<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+    button = html.escape(bot.catalog.get(f"email.page.{texts}_button", lang))
+    # RFC 8058's body, for an unsubscribe sent from the page as from a mail client
+    one_click = '<input type="hidden" name="List-Unsubscribe" value="One-Click">' if purpose == UNSUBSCRIBE else ""
+    form = (f'<form method="post" action="{html.escape(request.path_qs)}">{one_click}'
             f'<button type="submit">{button}</button></form>\n')
-    return _page(bot, lang, [bot.catalog.get("email.page.unsubscribe_ask", lang, city=city)], form=form)
+    return _page(bot, lang, [bot.catalog.get(f"email.page.{texts}_ask", lang, city=city)], form=form)
 
 
 async def settings_page(request: web.Request) -> web.Response:

@@ -59,7 +59,7 @@ async def test_civicbot_serve_sends_the_emails_and_answers_their_links(
         assert "l•••@exemple.fr" in (await telegram_api.next_message(3001)).text
         await mail_server.wait_for(1)
         async with aiohttp.ClientSession() as http:
-            async with http.get(link(mail_server.received[0][1], "/email/confirm")) as response:
+            async with http.post(link(mail_server.received[0][1], "/email/confirm")) as response:
                 assert response.status == 200
             helper = await create_bot(settings)
             assert [row.status for row in await addresses(helper)] == [ACTIVE]

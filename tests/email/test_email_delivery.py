@@ -74,7 +74,7 @@ async def test_subscribe_confirm_deliver_and_unsubscribe_in_one_click(bot: Civic
     [confirmation] = mail_server.messages_to(ALICE)
     assert "conseil municipal" in body(confirmation, "plain")
     async with aiohttp.ClientSession() as http:
-        async with http.get(link(confirmation, "/email/confirm")) as response:
+        async with http.post(link(confirmation, "/email/confirm")) as response:
             assert response.status == 200
             assert "confirmé" in await response.text()
         assert [row.status for row in await addresses(bot)] == [ACTIVE]
@@ -190,7 +190,7 @@ async def test_no_address_reaches_the_logs_of_a_whole_cycle(bot: CivicBot, mail_
     await subscribe(bot, "alice", ALICE)
     await deliver(bot)
     async with aiohttp.ClientSession() as http:
-        async with http.get(link(mail_server.messages_to(ALICE)[0], "/email/confirm")) as response:
+        async with http.post(link(mail_server.messages_to(ALICE)[0], "/email/confirm")) as response:
             assert response.status == 200
         await publish(bot, "Conseil", "Ordre du jour.", topics=["conseil municipal"])
         await deliver(bot)

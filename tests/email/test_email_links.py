@@ -64,10 +64,23 @@ async def page(client: TestClient, path: str, method: str = "GET", status: int =
         return html.unescape(text)
 
 
+async def test_opening_the_confirmation_link_asks_and_only_the_button_confirms(
+        bot: CivicBot, client: TestClient, mail_server: MailServer) -> None:
+    """A mail scanner that opens every link must not subscribe an address for its owner."""
+    links = await confirmation_links(bot, mail_server)
+    for _ in range(2):  # opened twice, by a scanner and by the resident
+        text = await page(client, links[CONFIRM])
+        assert "Confirmer que cette adresse reçoit" in text and "Confirmer mon adresse" in text
+        assert '<form method="post"' in text
+    assert [row.status for row in await addresses(bot)] == [PENDING]
+    assert "C'est confirmé" in await page(client, links[CONFIRM], method="POST")
+    assert [row.status for row in await addresses(bot)] == [ACTIVE]
+
+
 async def test_confirm_once_then_already_confirmed(bot: CivicBot, client: TestClient, mail_server: MailServer) -> None:
     links = await confirmation_links(bot, mail_server)
-    assert "C'est confirmé" in await page(client, links[CONFIRM])
-    assert "déjà confirmée" in await page(client, links[CONFIRM])
+    assert "C'est confirmé" in await page(client, links[CONFIRM], method="POST")
+    assert "déjà confirmée" in await page(client, links[CONFIRM], method="POST")
     assert [row.status for row in await addresses(bot)] == [ACTIVE]
 
 
@@ -79,7 +92,7 @@ async def test_an_expired_confirmation_link_is_refused_and_says_so(bot: CivicBot
         assert "a expiré" in await page(client, links[CONFIRM], status=400)
     assert [row.status for row in await addresses(bot)] == [PENDING]
     with time_machine.travel(timedelta(hours=hours - 1), tick=True):  # still valid just before
-        assert "C'est confirmé" in await page(client, links[CONFIRM])
+        assert "C'est confirmé" in await page(client, links[CONFIRM], method="POST")
 
 
 @pytest.mark.parametrize("forge", [
@@ -112,7 +125,7 @@ async def test_a_link_signed_with_another_secret_is_refused(bot: CivicBot, clien
 async def test_unsubscribe_page_asks_and_one_click_post_unsubscribes_twice_safely(
         bot: CivicBot, client: TestClient, mail_server: MailServer) -> None:
     links = await confirmation_links(bot, mail_server)
-    await page(client, links[CONFIRM])
+    await page(client, links[CONFIRM], method="POST")
     asked = await page(client, links[UNSUBSCRIBE])
     assert '<form method="post"' in asked and "Me désabonner" in asked
     assert [row.status for row in await addresses(bot)] == [ACTIVE]  # a GET (a link scanner) changes nothing
@@ -122,7 +135,7 @@ async def test_unsubscribe_page_asks_and_one_click_post_unsubscribes_twice_safel
     [row] = await addresses(bot)
     assert row.status == STOPPED and row.address == ""
     assert "déjà désabonné" in await page(client, links[UNSUBSCRIBE], method="POST")
-    assert "ne reçoit plus rien" in await page(client, links[CONFIRM])
+    assert "ne reçoit plus rien" in await page(client, links[CONFIRM], method="POST")
     settings = await page(client, links[SETTINGS])
     assert "désabonnée" in settings and MARIE not in settings
 
@@ -132,7 +145,7 @@ async def test_settings_page_shows_the_address_its_state_and_choices(bot: CivicB
     links = await confirmation_links(bot, mail_server)
     text = await page(client, links[SETTINGS])
     assert MARIE in text and "en attente de confirmation" in text and "travaux" in text
-    await page(client, links[CONFIRM])
+    await page(client, links[CONFIRM], method="POST")
     assert "confirmée, elle reçoit" in await page(client, links[SETTINGS])
 
 
@@ -142,7 +155,7 @@ async def test_links_of_a_replaced_or_forgotten_address_no_longer_work(bot: Civi
     new = await confirmation_links(bot, mail_server, address="marie@nouveau.fr")
     assert "n'est pas valable" in await page(client, old[CONFIRM], status=400)
     assert "n'est pas valable" in await page(client, old[UNSUBSCRIBE], method="POST", status=400)
-    assert "C'est confirmé" in await page(client, new[CONFIRM])
+    assert "C'est confirmé" in await page(client, new[CONFIRM], method="POST")
     resident = ChatTester(bot, "alice")
     await resident.say("oubliez moi")
     await resident.say("confirm")
@@ -153,7 +166,7 @@ async def test_links_of_a_replaced_or_forgotten_address_no_longer_work(bot: Civi
 async def test_pages_speak_the_residents_language(bot: CivicBot, client: TestClient, mail_server: MailServer) -> None:
     links = await confirmation_links(bot, mail_server, resident="john", address="john@example.org", lang="en",
                                      words="subscribe me to the roadworks by email at")
-    assert "Confirmed" in await page(client, links[CONFIRM])
+    assert "Confirmed" in await page(client, links[CONFIRM], method="POST")
     assert "Unsubscribe me" in await page(client, links[UNSUBSCRIBE])
     assert "is not valid" in await page(client, "/email/confirm?t=x", status=400,
                                         headers={"Accept-Language": "en-GB,en;q=0.9"})
