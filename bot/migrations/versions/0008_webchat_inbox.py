@@ -1,4 +1,4 @@
-"""The web chat's inbox: messages waiting for a visitor's page (connectors/webchat_store.py).
+"""The web chat's inbox: messages waiting for a visitor's page (bot/mailbox.py).
 
 Revision ID: 0008_webchat_inbox
 Revises: 0001_core
