@@ -184,6 +184,9 @@ async def test_any_session_gets_a_live_connection_after_the_server_dropped_them(
         pytest.skip("a SQLite file has no connection to drop")
     await ChatTester(bot, "alice").say("bonjour")
     pids, drivers = await _pooled_connections(bot)
+    closed = [asyncio.Event() for _driver in drivers]
+    for driver, event in zip(drivers, closed, strict=True):
+        driver.add_termination_listener(lambda _connection, event=event: event.set())
     admin = db.create_engine(bot.settings.effective_database_url)
     try:
         async with admin.connect() as connection:
@@ -196,8 +199,7 @@ async def test_any_session_gets_a_live_connection_after_the_server_dropped_them(
         await admin.dispose()
     # The server is done with them; the driver reads their end at its own pace (a connection
     # checked out in the same instant is the router's case: see the next test).
-    while not all(driver.is_closed() for driver in drivers):
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in closed)), 30)
     async with bot.sessions() as session:
         assert (await session.scalars(select(User.platform))).all() == ["test"]
 
