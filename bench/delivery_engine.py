@@ -62,7 +62,7 @@ async def throughput(url: str, count: int, connector_for) -> float:
         try:
             async with bot.sessions() as session:
                 await add_subscribers(session, [str(200000 + n) for n in range(count)], topic="conseil municipal")
-                await service.publish(session, parse_publication(PUBLICATION), settings, "bench")
+                await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
                 await session.commit()
             async with connector_for(bot) as connector:
                 engine = DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": connector})

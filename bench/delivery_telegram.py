@@ -89,7 +89,7 @@ async def civicbot_way(settings: Settings, count: int,
             worker = asyncio.create_task(engine.run(stop))
             began = time.monotonic()
             async with bot.sessions() as session:
-                await service.publish(session, parse_publication(PUBLICATION), settings, "bench")
+                await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
                 await session.commit()
             notify()
             latencies: list[float] = []

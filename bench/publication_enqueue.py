@@ -68,7 +68,7 @@ async def run(url: str, count: int) -> None:
             tracemalloc.start()
             began = time.perf_counter()
             async with bot.sessions() as session:
-                publication = await service.publish(session, parse_publication(PUBLICATION), settings, "bench")
+                publication = await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
                 await session.commit()
             elapsed = time.perf_counter() - began
             _, allocated = tracemalloc.get_traced_memory()

@@ -65,6 +65,11 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC (naive ones, as SQLite gives them back, are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 

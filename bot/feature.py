@@ -31,6 +31,7 @@ OutboxHandler = Callable[[Any, OutboxEntry], Awaitable[None]]  # async def send(
 OpenApiPart = Callable[[Settings], dict[str, Any]]  # {"paths": ..., "components": {"schemas": ...}}
 Gauges = Callable[[AsyncSession], Awaitable[None]]  # sets its gauges from the database
 Forget = Callable[[Any, AsyncSession, Any], Awaitable[object]]  # async def forget(bot, session, user)
+Audience = Callable[[Any, AsyncSession, Any], Awaitable[int]]  # async def queue(bot, session, publication) -> rows
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Feature:
     outbox_handlers: Mapping[str, OutboxHandler] = field(default_factory=dict)  # by outbox kind
     gauges: tuple[Gauges, ...] = ()  # read afresh at each /metrics scrape
     forget: Forget | None = None  # erases a resident ("forget me"), in the caller's transaction
+    audience: Audience | None = None  # queues a new publication for its recipients on its channel
 
 
 def collisions(features: tuple[Feature, ...]) -> list[str]:

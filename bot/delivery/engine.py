@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics, outbox
 from bot.config import Settings
-from bot.db import utcnow
+from bot.db import as_utc, utcnow
 from bot.delivery.compose import Composer, Undeliverable
 from bot.delivery.recorder import Recorder
 from bot.delivery.retention import purge_delivered
@@ -36,7 +36,7 @@ from bot.i18n import Catalog
 from bot.limits import PlatformLimiter, limiter_for
 from bot.messages import PRIORITY_BROADCAST
 from bot.outbox import BLOCKED, DELIVERY_KINDS, DIGEST, FAILED, PENDING, OutboxEntry, Outcome
-from bot.subscriptions.schedule import DeliveryClock, as_utc
+from bot.subscriptions.schedule import DeliveryClock
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone
 
 log = logging.getLogger(__name__)

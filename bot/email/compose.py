@@ -11,12 +11,11 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.db import utcnow
+from bot.db import as_utc, utcnow
 from bot.formatting import long_date
 from bot.i18n import Catalog
 from bot.publications.models import Publication
 from bot.publications.render import language_of, title_and_text
-from bot.subscriptions.schedule import as_utc
 
 # Headers are not folded: a folded List-Unsubscribe URL would no longer be one.
 SMTP_POLICY = policy.SMTP.clone(max_line_length=998)

@@ -12,6 +12,8 @@ from email.message import EmailMessage
 from functools import partial
 from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.email import compose, smtp, store
 from bot.email.links import CONFIRM, SETTINGS, UNSUBSCRIBE, Links
 from bot.email.models import ACTIVE, PENDING, EmailAddress
@@ -35,6 +37,12 @@ async def setup(bot: CivicBot) -> None:
     hide_in_logs(bot.settings.smtp_password)
     if bot.settings.smtp_host:
         bot.outbox_handlers[store.EMAIL_KIND] = partial(deliver, Mailer(bot))
+
+
+async def queue_publication(bot: CivicBot, session: AsyncSession, publication: Publication) -> int:
+    """The e-mail feature's audience: confirmed addresses the publication concerns, when the
+    city sends e-mail (an SMTP server is set)."""
+    return await store.enqueue_publication(session, publication) if bot.settings.smtp_host else 0
 
 
 class Mailer:

@@ -12,5 +12,6 @@ FEATURE = Feature(
     texts=("email",),
     models=(models,),
     startup=(delivery.setup,),
+    audience=delivery.queue_publication,
     routes=setup_routes,
 )

@@ -39,7 +39,7 @@ async def create(request: web.Request) -> web.Response:
         only_parameters(request)
         publication_request = await read_model(request, PublicationIn)
         async with bot.sessions() as session:
-            publication = await service.publish(session, publication_request, bot.settings,
+            publication = await service.publish(session, publication_request, bot,
                                                 request[TOKEN_KEY].name)
             await session.commit()
             described = await service.find(session, publication.id)

@@ -107,7 +107,7 @@ def publish(settings: Settings, file: Path, no_wait: bool, english: Path | None,
     async def work(bot: CivicBot) -> None:
         async with bot.sessions() as session:
             try:
-                publication = await service.publish(session, checked, settings, "cli")
+                publication = await service.publish(session, checked, bot, "cli")
             except RequestError as error:
                 raise click.UsageError(f"{error.field}: {error.message}") from None
             await session.commit()

@@ -3,6 +3,7 @@ outbox rows in one transaction, and report delivery progress."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.api.requests import RequestError
 from bot.config import Settings
-from bot.db import utcnow
-from bot.email import store as email_store
+from bot.db import as_utc, utcnow
 from bot.publications.models import Publication
 from bot.publications.schema import Progress, PublicationIn, PublicationOut, PublicationStatus, Text, Title
-from bot.subscriptions.schedule import DeliveryClock, as_utc
-from bot.subscriptions.targeting import enqueue_publication
+
+if TYPE_CHECKING:
+    from bot.app import CivicBot
 
 
 def known_topics(topics: list[str], settings: Settings) -> list[str]:
@@ -35,10 +36,12 @@ def _schedule(request: PublicationIn, now: datetime) -> datetime | None:
     return moment if moment > now else None
 
 
-async def publish(session: AsyncSession, request: PublicationIn, settings: Settings,
+async def publish(session: AsyncSession, request: PublicationIn, bot: CivicBot,
                   published_by: str) -> Publication:
-    """Store the publication and one outbox row per recipient (the caller commits, then calls
-    :func:`bot.outbox.notify`)."""
+    """Store the publication and one outbox row per recipient, queued by each feature that
+    reaches residents (its ``audience``: chat subscribers, e-mail addresses); the caller
+    commits, then calls :func:`bot.outbox.notify`."""
+    settings = bot.settings
     if not (request.topics or request.areas or request.officials):
         raise RequestError("topics", "give at least one topic, area or official to say who receives it")
     now = utcnow()
@@ -52,10 +55,10 @@ async def publish(session: AsyncSession, request: PublicationIn, settings: Setti
     )
     session.add(publication)
     await session.flush()
-    publication.targeted = await enqueue_publication(session, publication,
-                                                     DeliveryClock.from_settings(settings), now)
-    if settings.smtp_host:
-        publication.targeted += await email_store.enqueue_publication(session, publication)
+    publication.targeted = 0
+    for feature in bot.features:
+        if feature.audience:
+            publication.targeted += await feature.audience(bot, session, publication)
     return publication
 
 

@@ -12,16 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import ConfigError, Settings
+from bot.db import as_utc
 from bot.subscriptions.models import DAILY, WEEKLY
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = r"(\d{1,2})\s*(?:[:h]\s*(\d{2})?)?"
 _RANGE = re.compile(rf"^\s*{_CLOCK}\s*(?:-|–|à|a|to|until|jusqu'?à)\s*{_CLOCK}\s*$", re.IGNORECASE)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_clock(text: str) -> time:

@@ -15,6 +15,7 @@ no memory.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, and_, false, insert, literal, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,3 +110,9 @@ async def enqueue_publication(session: AsyncSession, publication: Publication, c
         result = await session.execute(insert(OutboxEntry).from_select(columns, rows))
         total += affected_rows(result)
     return total
+
+
+async def queue_for_subscribers(bot: Any, session: AsyncSession, publication: Publication) -> int:
+    """The subscriptions feature's audience: the chat subscribers the publication concerns."""
+    return await enqueue_publication(session, publication, DeliveryClock.from_settings(bot.settings),
+                                     publication.created_at)

@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot import outbox, serve
 from bot.app import CivicBot, FeatureError
@@ -28,8 +28,10 @@ from bot.features import FEATURES, create_bot
 from bot.handover.feature import FEATURE as HANDOVER
 from bot.http import create_app
 from bot.intent import intent_modules
+from bot.publications.models import Publication
 from knowledge.feature import FEATURE as KNOWLEDGE
 from tests.support.contributions import drain
+from tests.support.email import publish
 from tests.support.network import free_port, until_answers
 
 GREETING = {"fr": "Bienvenue au marché de Noël !", "en": "Welcome to the Christmas market!"}
@@ -65,6 +67,11 @@ async def ring_the_bell(bot: CivicBot, entry: outbox.OutboxEntry) -> None:
     EVENTS.append(f"bell {entry.payload['stall']}")
 
 
+async def announce_at_the_stalls(bot: CivicBot, session: AsyncSession, publication: Publication) -> int:
+    outbox.enqueue(session, "market.bell", {"stall": publication.title_fr})
+    return 1
+
+
 @click.command("market")
 @click.pass_obj
 def market_command(settings: Settings) -> None:
@@ -86,7 +93,8 @@ def market(tmp_path: Path) -> Feature:
     EVENTS.clear()
     return Feature(name="market", texts=("market",), locale_dir=locale, startup=(opening_hook,),
                    routes=market_routes, services=(stall_keeper,), leader_services=(night_watch,),
-                   commands=(market_command,), outbox_handlers={"market.bell": ring_the_bell})
+                   commands=(market_command,), outbox_handlers={"market.bell": ring_the_bell},
+                   audience=announce_at_the_stalls)
 
 
 async def _ring(bot: CivicBot, stall: str) -> None:
@@ -108,6 +116,19 @@ async def test_a_listed_feature_brings_its_texts_routes_hooks_and_outbox_handler
         await _ring(bot, "vin chaud")
         assert await drain(bot, ("market.bell",)) == 1
         assert EVENTS == ["started", "bell vin chaud"]
+    finally:
+        await bot.close()
+
+
+async def test_a_publication_reaches_the_audience_of_every_listed_feature(
+        settings: Settings, market: Feature) -> None:
+    """The publisher asks each feature to queue its recipients: the chat subscribers' feature
+    finds nobody here, the market rings its bell, and the count is the sum."""
+    bot = await create_bot(settings, features=(*FEATURES, market))
+    try:
+        assert await publish(bot, "Marché de Noël ouvert", "Place Royale, dès 11 h.", topics=["culture"]) == 1
+        assert await drain(bot, ("market.bell",)) == 1
+        assert EVENTS == ["started", "bell Marché de Noël ouvert"]
     finally:
         await bot.close()
 

@@ -114,7 +114,7 @@ async def publish(bot: CivicBot, topics=("travaux",), **fields):
         "text": {"fr": "La rue sera fermée lundi.", "en": "The street closes on Monday."},
         "topics": list(topics), **fields})
     async with bot.sessions() as session:
-        publication = await service.publish(session, request, bot.settings, "test")
+        publication = await service.publish(session, request, bot, "test")
         await session.commit()
     outbox.notify()
     return publication

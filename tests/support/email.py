@@ -38,7 +38,7 @@ async def publish(bot: CivicBot, title: str, text: str, *, topics: list[str] | N
     if link:
         request["link"] = link
     async with bot.sessions() as session:
-        publication = await service.publish(session, parse_publication(json.dumps(request)), bot.settings, "test")
+        publication = await service.publish(session, parse_publication(json.dumps(request)), bot, "test")
         await session.commit()
         return publication.targeted
 
