@@ -25,17 +25,24 @@ _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mond
                    r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
                    r"|ce soir|tonight|week end|weekend|\d{4})\b")
 # A detail of what was just answered, asked alone: "opening hours?", "son mail ?", "l'adresse ?"
-_DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|adresse|address"
-                     r"|tel|telephone|phone|numero|number|site|website)\b")
-MAX_DETAIL_WORDS = 4
+_DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|courriel|adresse"
+                     r"|address|tel|telephone|phone|portable|mobile|numero|number|site|website|coordonnees"
+                     r"|contact|contacts|contacter|contacte|joindre|reach|call|appeler|ecrire|write)\b")
+MAX_DETAIL_WORDS = 6
 # Words that may come with a detail asked alone ("c'est quoi son mail ?", "are they open on sunday?"):
 # any other word names a subject of its own ("hairdresser open on monday" is a new request).
 _DETAIL_FILLER = frozenset({
     "l", "le", "la", "les", "son", "sa", "ses", "leur", "leurs", "c", "est", "quoi", "quel",
     "quels", "quelle", "quelles", "ils", "elle", "il", "elles", "sont", "y", "a", "de", "du",
     "des", "on", "at", "the", "its", "their", "they", "it", "is", "are", "what", "whats", "when",
-    "quand"
+    "quand", "un", "une", "comment", "je", "j", "peux", "puis", "lui", "pour", "par", "vous",
+    "avez", "ont", "t", "moi", "me", "donner", "donnez", "how", "can", "could", "do", "i", "an",
+    "them", "him", "her", "get", "in", "touch", "with", "have", "has", "does", "you", "by",
+    "details", "give", "hours", "svp", "stp", "please", "pls", "merci"
 })
+# "et ses adjoints ?" after the mayor asks for other officials, not the mayor again
+_FUNCTION = re.compile(r"\b(maires?|adjoints?|adjointes?|conseillers?|conseilleres?|elus?|elues?|mayors?"
+                       r"|deputy|deputies|councillors?|councilors?|officials?)\b")
 # "et celui d'avant ?", "la suivante ?", "the one before?": the item before or after the one shown
 _PREVIOUS = re.compile(r"\b(d avant|avant|precedent|precedente|precedents|precedentes|previous|before|earlier"
                        r"|prior)\b")
@@ -48,6 +55,8 @@ _SEQUENCE_FILLER = frozenset({"celui", "celle", "ceux", "celles", "le", "la", "l
                               "meeting", "page", "c", "est", "quand", "when", "was", "it", "is"})
 SEQUENCE = "sequence"  # the entity of a follow-up asking for the item before or after: -1 or 1
 NAVIGABLE = frozenset({"council"})  # the intents that read it
+_PLACED = frozenset({"find_official"})  # the intents whose requests read a commune in their words
+_OF_WORDS = frozenset({"for", "of", "on", "about", "in"})  # an English head noun comes before them
 _LAST = "last"
 
 
@@ -82,9 +91,11 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
         # "et le sport ?" after "budget culture 2015": the same request, about the new topic
         words = _replace_topic(normalize(last["text"]).split(), rest, topic_of, head_last)
         return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
-    if nlu.intent == last["intent"] and topic:
-        return None  # "et l'éducation ?" after a budget: a request of its own, with its topic
-    words = f"{last['text']} {rest}" if _WHEN.search(rest) else last["text"]
+    if nlu.intent == last["intent"] and (topic or _FUNCTION.search(rest)):
+        return None  # "et l'éducation ?" after a budget, "et ses adjoints ?": a request of its own
+    # a day for a service or a meeting, a commune for officials ("et à Rezé ?") add to the request
+    adds = _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone)
+    words = f"{last['text']} {rest}" if adds else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
 
 
@@ -108,9 +119,10 @@ def sequence(folded: str) -> int:
 
 def _replace_topic(words: list[str], new: str, topic_of: Callable[[str], str | None], head_last: bool) -> str:
     """The last request's words with its subject replaced by ``new``: of the words naming a
-    topic, the head noun stays ("budget" in "budget du sport", "education budget") and the others
-    go; a single one goes."""
+    topic, the head noun stays ("budget" in "budget du sport", "education budget", "the budget
+    for culture") and the others go; a single one goes."""
     named = [index for index, word in enumerate(words) if topic_of(word)]
     if len(named) > 1:
-        named.remove(named[-1] if head_last else named[0])
+        linked = _OF_WORDS.intersection(words[named[0] + 1:named[-1]])  # "budget for culture"
+        named.remove(named[-1] if head_last and not linked else named[0])
     return " ".join([*(word for index, word in enumerate(words) if index not in named), new])

@@ -95,7 +95,7 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     officials = await of_communes(ctx.session, keys, kind, question.rank)
     asked = _asked(ctx, question)
     if not officials:
-        return nothing_found(ctx, ctx.t("nobody", asked=asked, commune=commune_label))
+        return nothing_found(ctx, ctx.t("nobody", asked=asked, of_asked=_of(asked), commune=commune_label))
     return _council_reply(ctx, ctx.t("in_commune", asked=asked[:1].upper() + asked[1:],
                                      commune=commune_label), officials, len(communes) > 1)
 
@@ -148,6 +148,11 @@ def _place_label(words: tuple[str, ...] | list[str]) -> str:
 
 def _asked(ctx: Context, question: Question) -> str:
     return _function_name(ctx, question.function, question.rank)
+
+
+def _of(words: str) -> str:
+    """French "de" before a function, elided before a vowel: "d'adjoint·e", "de maire"."""
+    return f"d'{words}" if normalize(words)[:1] in tuple("aeiouy") else f"de {words}"
 
 
 def _function_name(ctx: Context, kind: str | None, rank: int | None) -> str:

@@ -7,10 +7,18 @@ summary to confirm → receipt with a reference. Each answer can be changed from
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from bot.context import Context
-from bot.contributions.categories import Category, match_category, report_categories, service_attributes
+from bot.contributions.categories import (
+    Category,
+    category_named_in,
+    match_category,
+    names_only,
+    report_categories,
+    service_attributes,
+)
 from bot.contributions.followup import add_support
 from bot.contributions.models import Contribution
 from bot.contributions.places import Located, Place, example_place, locate_point, locate_words
@@ -33,6 +41,7 @@ from intents._contribution_flow import (
     skip_choice,
 )
 from knowledge.geo import distance_m
+from knowledge.words import word_list
 
 NAME = "report_problem"
 LISTENS = True
@@ -43,8 +52,12 @@ EDITABLE = ("category", "description", "location", "photo", "link")
 
 
 async def handle(ctx: Context) -> Reply:
-    ctx.start_flow("category")
-    return await _ask_category(ctx, ctx.t("start"))
+    named = category_named_in(ctx.text, await report_categories(ctx.bot, ctx.lang))
+    ctx.start_flow("category", {"named": named is not None})
+    if named is None:
+        return await _ask_category(ctx, ctx.t("start"))
+    reply = await _set_category(ctx, named)  # "un lampadaire en panne": no need to ask
+    return dataclasses.replace(reply, text=_join(ctx.t("start"), reply.text))
 
 
 async def resume(ctx: Context) -> Reply | None:
@@ -157,11 +170,28 @@ async def _ask_description(ctx: Context) -> Reply:
 async def _description(ctx: Context) -> Reply:
     text = clean_text(ctx)[:MAX_DESCRIPTION_CHARS]
     media = {"media": ctx.message.attachment.reference} if ctx.message.attachment else {}
-    if len(normalize(text)) < 3:
+    if len(normalize(text)) < 3 or _only_yes_or_no(text):
         ctx.set_step("description", **media)
         return ctx.reply(ctx.t("description_short"))
-    ctx.set_step("description", description=text, **media)
+    if ctx.flow_data.get("named") and names_only(text, await _chosen_category(ctx)):
+        ctx.set_step("description", named=False, **media)  # the kind said again, as if asked
+        return await _ask_description(ctx)
+    ctx.set_step("description", description=text, named=False, **media)
     return await _advance(ctx, "description")
+
+
+async def _chosen_category(ctx: Context) -> Category:
+    categories = await report_categories(ctx.bot, ctx.lang)
+    code = ctx.flow_data["category"]
+    return next((category for category in categories if category.code == code),
+                Category(code, ctx.flow_data["category_label"]))
+
+
+def _only_yes_or_no(text: str) -> bool:
+    """"oui", "ok merci", "non": an answer to a question, not a description of a problem."""
+    words = set(normalize(text).split())
+    answers = {word for phrase in word_list("agree") | word_list("decline") for word in phrase.split()}
+    return bool(words) and words <= answers | {"merci", "thanks"}
 
 
 # Location, and the open reports nearby

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.db import utcnow
 from bot.models import ConnectorState
-from bot.text import normalize
+from bot.text import STOP_WORDS, normalize
 from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, service_from_json
 
 if TYPE_CHECKING:
@@ -141,6 +141,43 @@ def match_category(text: str, categories: list[Category]) -> Category | None:
     if best is None:
         return None
     return categories[[index for index, name in names if name][best[2]]]
+
+
+# Keywords that say "a problem" rather than which one: they never choose a category alone.
+_GENERIC = frozenset({"autre", "probleme", "divers", "other", "problem", "issue", "misc"})
+_SAME_WORD = 88.0  # a keyword written with a typo ("lampadère") still names its category
+
+
+def category_named_in(request: str, categories: list[Category]) -> Category | None:
+    """The one category that a whole request names by a keyword ("signaler un lampadaire en
+    panne"), or None when none or several do: then the resident chooses."""
+    words = normalize(request).split()
+    named = {category.code: category for category in categories
+             if any(_said(keyword, words) for keyword in _keywords(category))}
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def names_only(text: str, category: Category) -> bool:
+    """True when ``text`` says nothing but the category's name or keywords ("nid de poule" after
+    a pothole was reported): the kind again, not a description."""
+    words = normalize(text).split()
+    for keyword in (*_keywords(category), *normalize(category.label).split()):
+        if _said(keyword, words):
+            words = [word for word in words if not _said(word, keyword.split())]
+    return not [word for word in words if word not in STOP_WORDS]
+
+
+def _keywords(category: Category) -> list[str]:
+    return [folded for keyword in category.keywords
+            if (folded := normalize(keyword)) and folded not in _GENERIC]
+
+
+def _said(keyword: str, words: list[str]) -> bool:
+    """A keyword among words: a phrase word for word, a single word typo-tolerantly."""
+    if " " in keyword:
+        return f" {keyword} " in f" {' '.join(words)} "
+    return keyword in words or len(keyword) >= 4 and any(fuzz.ratio(keyword, word) >= _SAME_WORD
+                                                         for word in words)
 
 
 def closest_service(category: Category, services: list[Service]) -> Service | None:

@@ -12,7 +12,7 @@ NANTES = (47.2184, -1.5536)
 
 
 async def test_a_report_from_start_to_receipt(bot: CivicBot, alice: ChatTester) -> None:
-    start = await alice.say("il y a un nid de poule dans ma rue")
+    start = await alice.say("il y a un problème dans ma rue")
     assert "type de problème" in start.text
     assert "Chaussée, trottoir abîmé" in [choice.label for choice in start.choices]
     reply = await alice.choose(1)
