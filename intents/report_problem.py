@@ -18,7 +18,7 @@ from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
 from bot.text import normalize
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Attribute, attribute_from_json
-from intents._answers import street_unknown
+from intents._answers import mentions, street_unknown
 from intents._contribution_flow import (
     ask_link,
     clean_text,
@@ -32,6 +32,7 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from intents._knowledge_routes import consider
 from knowledge.geo import distance_m
 
 NAME = "report_problem"
@@ -43,6 +44,10 @@ EDITABLE = ("category", "description", "location", "photo", "link")
 
 
 async def handle(ctx: Context) -> Reply:
+    if mentions(ctx, "money"):  # "how much for street lighting" asks a figure, reports nothing
+        answered = await consider(ctx, confident=False)
+        if answered is not None:
+            return answered
     ctx.start_flow("category")
     return await _ask_category(ctx, ctx.t("start"))
 
