@@ -5,15 +5,18 @@ chantenay"), words that deliberation titles hold for council ("cinéma en 2013")
 dataset titles hold for ask_data.
 
 Used by ``unknown`` and by an intent that found nothing, so that a message the NLU sent astray
-is answered from the data rather than with "I know nothing"; one redirection at most.
+is answered from the data rather than with "I know nothing"; one redirection at most. Help and
+the hand-over, when the message was not plainly for them, ask here first (:func:`consider`).
 """
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 from bot.context import Context
 from bot.messages import Reply
-from intents._answers import ignored_words, request_text, request_words, requested_period
+from bot.text import STOP_WORDS, names, normalize
+from intents._answers import ignored_words, mentions, request_text, request_words, requested_period
 from intents.find_official import SURE_NAME
 from knowledge.officials import find_by_name
 from knowledge.search import matched_words, relevant, search
@@ -36,18 +39,45 @@ async def redirect(ctx: Context) -> Reply | None:
 
 
 async def knowledge_intent(ctx: Context) -> str | None:
-    text = request_text(ctx).strip()
-    if 2 <= len(text.split()) <= NAME_WORDS:
-        found = await find_by_name(ctx.session, text, limit=1)
-        if found and found[0][1] >= SURE_NAME:
-            return "find_official"
+    if await names_official(ctx):
+        return "find_official"
+    money = mentions(ctx, "money")  # "school canteen budget": a figure before a canteen
+    if money and await _titles_hold(ctx, "ask_data", ("dataset", "fact")):
+        return "ask_data"
     dated = requested_period(ctx) is not None
     for intent in (("council", "find_service") if dated else ("find_service", "council")):
         if await _about(ctx, intent):
             return intent
-    if await _titles_hold(ctx, "ask_data", ("dataset", "fact")):
+    if not money and await _titles_hold(ctx, "ask_data", ("dataset", "fact")):
         return "ask_data"
     return None
+
+
+async def names_official(ctx: Context) -> bool:
+    """Whether the message is an official's name, alone ("Johanna Rolland") or with a few
+    everyday words around it ("Marie Vitoux elle fait quoi"): the whole message, or two words
+    side by side of which one at least is like a name (capitalised, or no word of requests —
+    "Marie" is also an everyday word, "Vitoux" is not)."""
+    text = request_text(ctx)
+    capitalised = names(text)
+    words = normalize(text).split()
+    name_like = {word for word in words
+                 if word in capitalised or not (ctx.bot.nlu.knows(word) or word in STOP_WORDS)}
+    tries = [" ".join(words)] if 2 <= len(words) <= NAME_WORDS else []
+    tries += [f"{first} {second}" for first, second in pairwise(words)
+              if {first, second} & name_like and not {first, second} & STOP_WORDS]
+    for candidate in dict.fromkeys(tries):
+        found = await find_by_name(ctx.session, candidate, limit=1)
+        if found and found[0][1] >= SURE_NAME:
+            return True
+    return False
+
+
+async def consider(ctx: Context, confident: bool) -> Reply | None:
+    """For an intent that does not answer from data (help, the hand-over): the knowledge
+    intent's answer when the message is not ``confident``ly for it and the knowledge base holds
+    what it names ("aide humanitaire typhon Philippines" is a deliberation, not a call for help)."""
+    return None if confident else await redirect(ctx)
 
 
 async def _about(ctx: Context, intent: str) -> bool:

@@ -85,7 +85,7 @@ async def _publications(ctx: Context) -> Reply:
     found = await search(ctx.session, " ".join(request_words(ctx, NAME)), ("dataset", "document"),
                          limit=CANDIDATES if dated else SHOWN, ignore=ignored_words(ctx, NAME))
     # a question about money without a figure: only documents about all of it, never a look-alike
-    hits = relevant(found, share=1.0 if mentions(ctx, "money") else 0.5)
+    hits = relevant(found, share=1.0 if mentions(ctx, "money") else 0.5, whole_subject=True)
     if not hits:
         return nothing_found(ctx, ctx.t("not_found", question=subject(ctx, NAME)))
     loaded = {row.key: row for model in (Dataset, Document)

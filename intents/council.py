@@ -238,7 +238,7 @@ async def _none_when(ctx: Context, moment: str, text: str = "") -> str:
 
 async def _deliberations(ctx: Context) -> Reply:
     hits = relevant(await search(ctx.session, " ".join(request_words(ctx, NAME)), ("document",), limit=20,
-                                 ignore=ignored_words(ctx, NAME)))
+                                 ignore=ignored_words(ctx, NAME)), whole_subject=True)
     what = subject(ctx, NAME)
     documents = list((await ctx.session.scalars(select(Document).where(
         Document.kind == "deliberation", Document.key.in_([hit.key for hit in hits])

@@ -20,6 +20,7 @@ from intents._answers import (
     answer_the_question,
     ignored_words,
     interval_text,
+    mentions,
     nothing_found,
     now,
     provenance,
@@ -28,7 +29,7 @@ from intents._answers import (
     week_hours,
     weekday_name,
 )
-from intents._knowledge_routes import redirect
+from intents._knowledge_routes import knowledge_intent, names_official, redirect
 from knowledge.hours import OpeningHours
 from knowledge.models import Service
 from knowledge.places import point_for_address
@@ -65,7 +66,11 @@ async def _with_position(ctx: Context) -> Reply | None:
 
 
 async def _answer(ctx: Context) -> Reply:
+    if mentions(ctx, "money") and await knowledge_intent(ctx) == "ask_data":
+        return await redirect(ctx) or nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     kind = await asked_kind(ctx.session, without_clock(request_text(ctx)), ignored_words(ctx, NAME))
+    if not kind.categories and await names_official(ctx):  # "Marie Vitoux", not "Marie Rosé"
+        return await redirect(ctx) or nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     if not kind:
         return await redirect(ctx) or nothing_found(ctx, ctx.t("not_found", need=subject(ctx, NAME)))
     location = ctx.location

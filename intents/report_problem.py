@@ -26,7 +26,7 @@ from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
 from bot.text import normalize
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Attribute, attribute_from_json
-from intents._answers import street_unknown
+from intents._answers import mentions, street_unknown
 from intents._contribution_flow import (
     ask_link,
     clean_text,
@@ -40,6 +40,7 @@ from intents._contribution_flow import (
     run_step,
     skip_choice,
 )
+from intents._knowledge_routes import consider
 from knowledge.geo import distance_m
 from knowledge.words import word_list
 
@@ -52,6 +53,10 @@ EDITABLE = ("category", "description", "location", "photo", "link")
 
 
 async def handle(ctx: Context) -> Reply:
+    if mentions(ctx, "money"):  # "how much for street lighting" asks a figure, reports nothing
+        answered = await consider(ctx, confident=False)
+        if answered is not None:
+            return answered
     named = category_named_in(ctx.text, await report_categories(ctx.bot, ctx.lang))
     ctx.start_flow("category", {"named": named is not None})
     if named is None:

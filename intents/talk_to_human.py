@@ -3,17 +3,21 @@
 Asking opens a ticket (or finds the one already open) and starts a flow in which every message
 of the resident is relayed to the ticket, with a short acknowledgement, instead of going to the
 NLU. "fin" / "terminer" / "end" (or the router's "annuler") ends it and closes the ticket; when an
-agent closed it, the next message goes to the bot again. See :mod:`bot.handover`.
+agent closed it, the next message goes to the bot again. See :mod:`bot.handover`. A message that
+names no person to talk to but something the knowledge base holds is answered from it: a question
+never opens a hand-over by itself.
 """
 from __future__ import annotations
 
 import logging
 
+from bot.consent import requested
 from bot.context import Context
 from bot.handover import store
 from bot.messages import Reply
-from bot.text import normalize
+from bot.text import STOP_WORDS, normalize
 from intents._answers import now, week_hours, weekday_name
+from intents._knowledge_routes import consider, knowledge_intent
 from knowledge.hours import OpeningHours
 
 NAME = "talk_to_human"
@@ -23,6 +27,9 @@ log = logging.getLogger(__name__)
 
 
 async def handle(ctx: Context) -> Reply:
+    answered = await consider(ctx, _for_a_person(ctx))
+    if answered is not None:
+        return answered
     ticket, new = await store.open_ticket(ctx.session, ctx.user, ctx.message, ctx.lang)
     ctx.start_flow("relay")
     if not new:
@@ -36,6 +43,8 @@ async def consent(ctx: Context) -> str | None:
     """Asked before opening a ticket; an open one is only recalled."""
     if await store.open_ticket_of(ctx.session, ctx.user.id) is not None:
         return None
+    if not _for_a_person(ctx) and await knowledge_intent(ctx) is not None:
+        return None  # answered from the knowledge base (handle), nothing to consent to
     return ctx.t("consent", city=ctx.settings.city_name)
 
 
@@ -50,6 +59,16 @@ async def resume(ctx: Context) -> Reply | None:
     if store.relay(ctx.session, ticket, ctx.message, ctx.text, ctx.lang) is None:
         return ctx.reply(ctx.t("nothing_to_relay"))
     return ctx.reply(ctx.t("relayed", ticket=ticket.id))
+
+
+def _for_a_person(ctx: Context) -> bool:
+    """Whether the message is for a person: it asks for one in words ("parler à un agent", "un
+    humain"), or uses only words of everyday requests ("la mairie", "quelqu'un peut m'aider").
+    A message naming something else ("aide humanitaire typhon Philippines") may be a question
+    the knowledge base answers."""
+    words = normalize(ctx.text).split()
+    return requested(ctx.text, ctx.bot.intents[NAME].requests) or all(
+        ctx.bot.nlu.knows(word) or word in STOP_WORDS for word in words)
 
 
 async def leave(ctx: Context) -> None:

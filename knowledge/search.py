@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
 from knowledge.cache import kept
+from knowledge.equivalents import variants
 from knowledge.models import SearchTerm
 
 CANDIDATES = 40
@@ -53,10 +54,16 @@ class Hit:
     score: float  # 0-100: how well the hit covers the query
     matched: frozenset[str]  # the query's words found in the hit
     words: tuple[str, ...]  # the query's words, as searched
+    unknown: frozenset[str] = frozenset()  # the words the index holds nowhere
 
     @property
     def covers_all(self) -> bool:
         return len(self.matched) == len(self.words)
+
+    @property
+    def coverage(self) -> float:
+        """The share of the query's words the hit holds."""
+        return len(self.matched) / len(self.words) if self.words else 0.0
 
 
 def query_words(query: str, ignore: frozenset[str] = frozenset()) -> list[str]:
@@ -174,8 +181,25 @@ async def known_terms(session: AsyncSession, words: list[str]) -> frozenset[str]
 @kept
 async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KINDS,
                  limit: int = 5, ignore: frozenset[str] = frozenset()) -> list[Hit]:
-    """The best hits for a query among the given kinds, best first (kept: :mod:`knowledge.cache`)."""
-    words = await correct(session, query_words(query, ignore))
+    """The best hits for a query among the given kinds, best first (kept: :mod:`knowledge.cache`).
+    When no hit holds every word, the query's other wordings (:mod:`knowledge.equivalents`) are
+    searched too, and each row keeps its best score."""
+    hits = await _search_words(session, query_words(query, ignore), kinds)
+    if not any(hit.covers_all for hit in hits):
+        wordings = variants(query)
+        known = await known_terms(session, [word for wording in wordings for word in wording.replacement])
+        for wording in wordings:
+            if set(wording.replacement) <= known:
+                hits += await _search_words(session, query_words(wording.text, ignore), kinds)
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        if hit.key not in best or hit.score > best[hit.key].score:
+            best[hit.key] = hit
+    return sorted(best.values(), key=lambda hit: -hit.score)[:limit]
+
+
+async def _search_words(session: AsyncSession, words: list[str], kinds: tuple[str, ...]) -> list[Hit]:
+    words = await correct(session, words)
     if not words:
         return []
     rows = await _candidates(_Backend(session, kinds), words)
@@ -187,18 +211,23 @@ async def search(session: AsyncSession, query: str, kinds: tuple[str, ...] = KIN
         coverage = 100 * len(matched) / len(words)
         closeness = fuzz.token_set_ratio(joined, title)
         score = 0.6 * coverage + 0.4 * closeness - rank * 0.01  # backend order breaks ties
-        hits.append(Hit(kind, key, title, max(score, 0.0), matched, tuple(words)))
-    hits.sort(key=lambda hit: -hit.score)
-    return hits[:limit]
+        hits.append(Hit(kind, key, title, max(score, 0.0), matched, tuple(words),
+                        frozenset(words) - known))
+    return hits
 
 
-def relevant(hits: list[Hit], share: float = 0.5) -> list[Hit]:
-    """The hits that cover the most of the query's words, if that is at least ``share`` of
-    them: when one hit covers every word, one covering only some is not shown beside it."""
-    best = max((len(hit.matched) for hit in hits), default=0)
-    if not hits or best < share * len(hits[0].words):
+def relevant(hits: list[Hit], share: float = 0.5, whole_subject: bool = False) -> list[Hit]:
+    """The hits that cover the largest share of the query's words, if that is at least
+    ``share``: when one hit covers every word, one covering only some is not shown beside it.
+    With ``whole_subject``, a hit that lacks a word the index knows elsewhere is about something
+    else ("cartes d'achat" is not every deliberation about "achat"): only words found nowhere
+    (a typo, a word no source uses) may be missing."""
+    if whole_subject:
+        hits = [hit for hit in hits if set(hit.words) - hit.matched <= hit.unknown]
+    best = max((hit.coverage for hit in hits), default=0.0)
+    if not hits or best < share:
         return []
-    return [hit for hit in hits if len(hit.matched) == best]
+    return [hit for hit in hits if hit.coverage == best]
 
 
 @kept

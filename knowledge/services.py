@@ -146,7 +146,21 @@ async def all_of(session: AsyncSession, kind: Kind) -> list[Service]:
         rows = await session.scalars(select(Service).where(Service.category.in_(kind.categories))
                                      .order_by(Service.name))
         services += [service for service in rows if service.key not in seen]
-    return services
+    return _once(services)
+
+
+def _once(services: list[Service]) -> list[Service]:
+    """The services, a place that two sources publish alike (same name, and same position or
+    address: two OpenStreetMap extracts) listed once, the first given kept."""
+    seen, kept = set(), []
+    for service in services:
+        where = ((round(service.latitude, 4), round(service.longitude, 4))
+                 if service.latitude is not None and service.longitude is not None
+                 else normalize(service.address))
+        if (normalize(service.name), where) not in seen:
+            seen.add((normalize(service.name), where))
+            kept.append(service)
+    return kept
 
 
 def distance_to(service: Service, latitude: float, longitude: float) -> float:
@@ -172,7 +186,7 @@ async def nearest(session: AsyncSession, kind: Kind, latitude: float, longitude:
             break
         radius *= 4
     ranked = sorted(found.values(), key=lambda service: distance_to(service, latitude, longitude))
-    return ranked[:limit]
+    return _once(ranked)[:limit]
 
 
 def _box(latitude: float, longitude: float, radius: float) -> tuple:

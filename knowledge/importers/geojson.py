@@ -16,6 +16,7 @@ from shapely.errors import GEOSException
 
 from bot.text import normalize
 from knowledge.importers import ImportFailed, Origin, Writer
+from knowledge.models import Area
 from knowledge.store import slug
 
 NAME_PROPERTIES = ("toponyme", "nom", "name", "NOM", "libelle")
@@ -44,11 +45,19 @@ def readable(name: str) -> str:
     return _WORD.sub(word, name)
 
 
+def area_key(names: tuple[str, ...], city: str, name: str) -> str:
+    """The key of an area: its city and name, and the name property when it is none of the usual
+    ones (``LIBSQUART``): a file read with ``--name-property nom`` keys its areas as without."""
+    own = names[0] if names[0] not in NAME_PROPERTIES else ""
+    return f"area-{slug(own, city, name)}"
+
+
 def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where: str,
              origin: Origin, names: tuple[str, ...] = NAME_PROPERTIES) -> dict[str, Any] | None:
     """The row of one feature (its name in the first of ``names`` it has), or None when it has
-    no geometry. A name property given by the operator is part of the key: a sous-quartier
-    (``LIBSQUART``) named like its quartier (``LIBQUART``) does not replace it."""
+    no geometry. A name property given by the operator (other than the usual ones) is part of
+    the key: a sous-quartier (``LIBSQUART``) named like its quartier (``LIBQUART``) does not
+    replace it."""
     name = readable(_first(properties, names))
     if not name:
         texts = [key for key, value in properties.items() if isinstance(value, str) and value.strip()]
@@ -67,8 +76,7 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
     centre = shape if shape.geom_type == "Point" else shape.representative_point()
     city = _first(properties, CITY_PROPERTIES)
     return {
-        "key": f"area-{slug(city, name)}" if names == NAME_PROPERTIES
-               else f"area-{slug(names[0], city, name)}", "name": name, "city": city,
+        "key": area_key(names, city, name), "name": name, "city": city,
         "code": _first(properties, CODE_PROPERTIES),
         "geometry": None if shape.geom_type == "Point" else geometry,
         "latitude": round(centre.y, 6), "longitude": round(centre.x, 6),
@@ -79,7 +87,8 @@ def area_row(properties: dict[str, Any], geometry: dict[str, Any] | None, where:
 async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | None = None,
                        name_property: str | None = None) -> None:
     """Import the features of a GeoJSON file, only those of ``city`` if given, named by
-    ``name_property`` if given."""
+    ``name_property`` if given. The file is the whole truth about its source's areas in the
+    cities it covers (named by the same property): an area it no longer has is removed."""
     names = (name_property,) if name_property else NAME_PROPERTIES
     try:
         collection = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
@@ -90,6 +99,7 @@ async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | N
     features = collection.get("features") if isinstance(collection, dict) else None
     if not isinstance(features, list):
         raise ImportFailed(f"{path}: not a GeoJSON FeatureCollection")
+    cities: set[str] = set()
     for number, feature in enumerate(features, 1):
         where = f"{path.name}: feature {number}"
         if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
@@ -101,4 +111,9 @@ async def import_areas(writer: Writer, path: Path, origin: Origin, city: str | N
         if row is None:
             writer.warn(f"{where} ({_first(properties, names)}): no geometry, skipped")
             continue
+        cities.add(row["city"])
         await writer.add("area", row, where)
+    scope = (Area.source == origin.source) & Area.city.in_(cities)
+    if names[0] not in NAME_PROPERTIES:
+        scope &= Area.key.startswith(area_key(names, "", "").rstrip("-") + "-", autoescape=True)
+    writer.replaces("area", scope)

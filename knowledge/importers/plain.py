@@ -6,6 +6,7 @@ their fields are renamed.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from knowledge.importers import ImportFailed, Origin, Writer, parse_number, read
 from knowledge.models import MODELS, Area
 from knowledge.store import slug
 
+MAX_KEY = 255  # the key column's length
 REQUIRED = {"service": ("name",), "fact": ("label", "value"), "street": ("name",)}
 
 
@@ -59,9 +61,14 @@ def _point(record: dict[str, Any], where: str) -> tuple[float | None, float | No
     return latitude, longitude
 
 
-def _key(kind: str, record: dict[str, Any], *parts: str) -> str:
+def _key(kind: str, record: dict[str, Any], source: str, *parts: str) -> str:
+    """The row's natural key: its source and its id (or the parts naming it). Two sources that
+    share ids (OpenStreetMap's, in two extracts) never take each other's rows."""
     given = (record.get("id") or "").strip()
-    return f"{kind}-{slug(given) if given else slug(*parts)}"
+    key = f"{kind}-{slug(source, given) if given else slug(source, *parts)}"
+    if len(key) <= MAX_KEY:
+        return key
+    return f"{key[:MAX_KEY - 17]}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 def service_row(record: dict[str, Any], where: str, origin: Origin,
@@ -72,14 +79,15 @@ def service_row(record: dict[str, Any], where: str, origin: Origin,
     hours = record.get("hours", "")
     latitude, longitude = _point(record, where)
     address = record.get("address", "")
+    provenance = origin.overridden(record, where).fields()
     return {
-        "key": _key("service", record, name, address), "name": name,
+        "key": _key("service", record, provenance["source"], name, address), "name": name,
         "category": record.get("category", ""), "address": address,
         "latitude": latitude, "longitude": longitude,
         "area": areas.resolve(record.get("area", ""), latitude, longitude, where),
         "hours": hours, "phone": record.get("phone", ""), "email": record.get("email", ""),
         "url": record.get("url", ""), "keywords": split_list(record.get("keywords", "")),
-        **origin.overridden(record, where).fields(),
+        **provenance,
     }
 
 
@@ -91,11 +99,12 @@ def fact_row(record: dict[str, Any], where: str, origin: Origin,
         raise ImportFailed(f"{where}: a fact needs a label and a value")
     area = areas.resolve(record.get("area", ""), None, None, where)
     period = record.get("period", "")
+    provenance = origin.overridden(record, where).fields()
     return {
-        "key": _key("fact", record, label, period, area), "label": label, "value": value,
-        "unit": record.get("unit", ""), "period": period, "area": area,
+        "key": _key("fact", record, provenance["source"], label, period, area), "label": label,
+        "value": value, "unit": record.get("unit", ""), "period": period, "area": area,
         "keywords": split_list(record.get("keywords", "")), "url": record.get("url", ""),
-        **origin.overridden(record, where).fields(),
+        **provenance,
     }
 
 
@@ -106,10 +115,12 @@ def street_row(record: dict[str, Any], where: str, origin: Origin,
         raise ImportFailed(f"{where}: a street needs a name")
     latitude, longitude = _point(record, where)
     city = record.get("city", "")
+    provenance = origin.overridden(record, where).fields()
     return {
-        "key": _key("street", record, city, name), "name": name, "name_key": normalize(name),
-        "city": city, "area": areas.resolve(record.get("area", ""), latitude, longitude, where),
-        "latitude": latitude, "longitude": longitude, **origin.overridden(record, where).fields(),
+        "key": _key("street", record, provenance["source"], city, name), "name": name,
+        "name_key": normalize(name), "city": city,
+        "area": areas.resolve(record.get("area", ""), latitude, longitude, where),
+        "latitude": latitude, "longitude": longitude, **provenance,
     }
 
 

@@ -4,6 +4,7 @@ shown is the source's own, or the import date said as such."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,9 +14,10 @@ from bot.config import Settings
 from bot.features import create_bot
 from bot.testing import ChatTester
 from knowledge.importers import Origin
+from knowledge.importers.geojson import import_areas
 from knowledge.importers.plain import import_plain
 from knowledge.importers.rne import import_rne
-from knowledge.models import Fact, Official, SearchEntry, Street
+from knowledge.models import Area, Fact, Official, SearchEntry, Service, Street
 from tests.support.data import TEST_DATA, real_data
 from tests.support.knowledge import count, run_import
 
@@ -148,3 +150,72 @@ async def test_a_facts_or_streets_file_imported_again_replaces_its_source_s_rows
     again = await run_import(engine, lambda w: import_plain(w, "street", streets, city))
     assert again.tally.summary() == "street(s): 0 added, 0 updated, 1 unchanged, 1 removed"
     assert await count(engine, Street) == 1
+
+
+def _quartiers(path: Path, names: list[str], name_property: str = "LIBQUART") -> Path:
+    """A GeoJSON file of square quartiers (each where its name puts it), named in
+    ``name_property``, of no commune."""
+    def square(name: str) -> list[list[float]]:
+        west = 3.8 + len(name) / 100
+        return [[west, 43.6], [west + 0.01, 43.6], [west + 0.01, 43.61], [west, 43.61], [west, 43.6]]
+
+    features = [{"type": "Feature", "properties": {name_property: name},
+                 "geometry": {"type": "Polygon", "coordinates": [square(name)]}} for name in names]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+async def _areas(engine) -> list[tuple[str, str]]:
+    async with db.session_factory(engine)() as session:
+        return sorted((area.source, area.name) for area in (await session.scalars(select(Area))).all())
+
+
+async def test_areas_imported_again_replace_their_source_s_whatever_names_them(engine, tmp_path) -> None:
+    """A quartier gone from the file is gone from the base; the same file read with
+    ``--name-property nom`` or without is the same areas, not twice as many; the source's new
+    file replaces its old one; another source's areas stay."""
+    city, other = Origin(source="Ville de test"), Origin(source="Métropole de test")
+    quartiers = _quartiers(tmp_path / "quartiers.geojson", ["CENTRE", "MOSSON", "CROIX D'ARGENT"])
+    await run_import(engine, lambda w: import_areas(w, quartiers, city, name_property="LIBQUART"))
+    await run_import(engine, lambda w: import_areas(
+        w, _quartiers(tmp_path / "autres.geojson", ["Malakoff"], "nom"), other))
+    fewer = _quartiers(tmp_path / "quartiers-2.geojson", ["CENTRE", "CROIX D'ARGENT"])
+    again = await run_import(engine, lambda w: import_areas(w, fewer, city, name_property="LIBQUART"))
+    assert again.tally.summary() == "area(s): 0 added, 0 updated, 2 unchanged, 1 removed"
+    assert await _areas(engine) == [("Métropole de test", "Malakoff"), ("Ville de test", "Centre"),
+                                    ("Ville de test", "Croix d'Argent")]
+    named = _quartiers(tmp_path / "nom.geojson", ["Centre", "Mosson"], "nom")
+    await run_import(engine, lambda w: import_areas(w, named, city))
+    same = await run_import(engine, lambda w: import_areas(w, named, city, name_property="nom"))
+    assert same.tally.summary() == "area(s): 0 added, 0 updated, 2 unchanged, 0 removed"
+    assert await _areas(engine) == [("Métropole de test", "Malakoff"), ("Ville de test", "Centre"),
+                                    ("Ville de test", "Mosson")]
+
+
+async def test_two_services_files_sharing_ids_keep_their_own_rows(bot, tmp_path) -> None:
+    """Two OpenStreetMap extracts share their points' ids: each source keeps its rows (keyed by
+    source and id), a re-import of one leaves the other's alone, and a resident sees the place
+    once."""
+    pharmacies, everything = tmp_path / "pharmacies.csv", tmp_path / "tout.csv"
+    header = "id;name;category;latitude;longitude;hours\n"
+    pharmacies.write_text(header + "node/1;Pharmacie de la Comédie;pharmacy;43.6085;3.8796;"
+                          "Mo-Sa 09:00-19:00\nnode/2;Pharmacie des Arceaux;pharmacy;43.611;3.866;\n",
+                          encoding="utf-8")
+    everything.write_text(header + "node/1;Pharmacie de la Comédie;pharmacy;43.6085;3.8796;"
+                          "Mo-Sa 09:00-19:00\nnode/3;Le Fournil;bakery;43.61;3.87;\n", encoding="utf-8")
+    osm_pharmacies, osm = Origin(source="OSM (pharmacies)"), Origin(source="OSM")
+    await run_import(bot.engine, lambda w: import_plain(w, "service", pharmacies, osm_pharmacies))
+    await run_import(bot.engine, lambda w: import_plain(w, "service", everything, osm))
+    assert await count(bot.engine, Service, Service.source == "OSM (pharmacies)") == 2
+    assert await count(bot.engine, Service, Service.source == "OSM") == 2
+    again = await run_import(bot.engine, lambda w: import_plain(w, "service", pharmacies, osm_pharmacies))
+    assert again.tally.summary() == "service(s): 0 added, 0 updated, 2 unchanged, 0 removed"
+    everything.write_text(header + "node/3;Le Fournil;bakery;43.61;3.87;\n", encoding="utf-8")
+    fewer = await run_import(bot.engine, lambda w: import_plain(w, "service", everything, osm))
+    assert fewer.tally.summary() == "service(s): 0 added, 0 updated, 1 unchanged, 1 removed"
+    assert await count(bot.engine, Service, Service.source == "OSM (pharmacies)") == 2
+    everything.write_text(header + "node/1;Pharmacie de la Comédie;pharmacy;43.6085;3.8796;"
+                          "Mo-Sa 09:00-19:00\n", encoding="utf-8")
+    await run_import(bot.engine, lambda w: import_plain(w, "service", everything, osm))
+    reply = await ChatTester(bot, user="resident").say("horaires pharmacie de la comedie")
+    assert reply.text.count("Pharmacie de la Comédie") == 1, reply.text

@@ -96,13 +96,14 @@ async def test_plain_services_and_facts(engine) -> None:
     await run_import(engine, lambda w: import_plain(w, "service", DATA / "services.csv", ORIGIN))
     await run_import(engine, lambda w: import_plain(w, "fact", DATA / "facts.csv", ORIGIN))
     async with db.session_factory(engine)() as session:
+        # keyed by source and id: two sources sharing ids keep their own rows
         services = {s.key: s for s in (await session.scalars(select(Service))).all()}
-        assert services["service-mairie-centrale"].hours == "Mo-Fr 08:30-17:00; Sa 09:00-12:00"
-        assert services["service-mairie-centrale"].keywords == ["carte d'identité", "passeport",
+        assert services["service-source-de-test-mairie-centrale"].hours == "Mo-Fr 08:30-17:00; Sa 09:00-12:00"
+        assert services["service-source-de-test-mairie-centrale"].keywords == ["carte d'identité", "passeport",
                                                                 "état civil"]
-        assert services["service-mairie-centrale"].source == "Source de test"
-        assert services["service-piscine-nord"].source == "Service des sports"  # per-row source
-        assert services["service-piscine-nord"].source_date.isoformat() == "2024-02-01"
+        assert services["service-source-de-test-mairie-centrale"].source == "Source de test"
+        assert services["service-service-des-sports-piscine-nord"].source == "Service des sports"  # per-row source
+        assert services["service-service-des-sports-piscine-nord"].source_date.isoformat() == "2024-02-01"
         facts = {f.label: f for f in (await session.scalars(select(Fact))).all()}
         assert facts["Budget de la culture"].value == 12345.5
         assert facts["Population"].unit == "habitants"
