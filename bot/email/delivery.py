@@ -82,7 +82,7 @@ async def deliver(mailer: Mailer, entry: OutboxEntry) -> None:
     except smtp.Refused as refused:
         async with mailer.bot.sessions() as session:
             assert entry.user_id is not None  # message() found the resident's address
-            await store.bounced(session, entry.user_id, str(refused))
+            await store.bounced(session, entry.user_id, str(message["To"]), str(refused))
             await session.commit()
         log.info("an e-mail address was refused for good (%s): it receives nothing more", refused)
         raise PermanentFailure(str(refused), BLOCKED) from None

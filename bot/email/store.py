@@ -107,11 +107,15 @@ async def stop(session: AsyncSession, row: EmailAddress) -> None:
     await session.execute(delete(EmailChoice).where(EmailChoice.user_id == row.user_id))
 
 
-async def bounced(session: AsyncSession, user_id: int, reason: str) -> None:
-    """The address was refused for good: nothing more is sent to it; the resident sees why in
-    their settings."""
-    await session.execute(update(EmailAddress).where(EmailAddress.user_id == user_id)
-                          .values(status=BOUNCED, stopped_at=utcnow(), reason=reason[:200]))
+async def bounced(session: AsyncSession, user_id: int, address: str, reason: str) -> None:
+    """``address`` was refused for good: if it is still the resident's, nothing more is sent
+    to it and they see why in their settings. A refusal that comes after the resident gave
+    another address, or unsubscribed, leaves the new state alone."""
+    result = await session.execute(update(EmailAddress).where(EmailAddress.user_id == user_id,
+                                                              EmailAddress.address == address)
+                                   .values(status=BOUNCED, stopped_at=utcnow(), reason=reason[:200]))
+    if not affected_rows(result):
+        return
     await session.execute(
         update(OutboxEntry).where(OutboxEntry.user_id == user_id, OutboxEntry.kind == EMAIL_KIND,
                                   OutboxEntry.status == outbox.PENDING, OutboxEntry.claimed_by.is_(None))
