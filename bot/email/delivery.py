@@ -47,7 +47,8 @@ class Mailer:
 
     def footer(self, row: EmailAddress) -> compose.Footer:
         return compose.Footer(self.links.url(UNSUBSCRIBE, row.user_id, row.nonce),
-                              self.links.url(SETTINGS, row.user_id, row.nonce))
+                              self.links.url(SETTINGS, row.user_id, row.nonce),
+                              self.links.mailto(compose.sender_address(self.bot.settings), row.user_id, row.nonce))
 
     async def message(self, entry: OutboxEntry) -> EmailMessage:
         """The e-mail of an outbox row, or PermanentFailure when there is nothing to send."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.email import delivery, models
+from bot.email.cli import email
 from bot.email.routes import setup_routes
 from bot.feature import Feature
 
@@ -13,4 +14,5 @@ FEATURE = Feature(
     models=(models,),
     startup=(delivery.setup,),
     routes=setup_routes,
+    commands=(email,),
 )
