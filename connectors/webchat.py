@@ -263,7 +263,9 @@ class WebChatConnector(Connector):
             raise FrameError("bad_origin", status=403)
         if request.content_length is not None and request.content_length > self.frame_bytes:
             raise FrameError("too_long", status=413, limit=self.max_chars)
-        raw = await request.content.read(self.frame_bytes + 1)
+        raw = bytearray()  # read(n) gives what has come so far: a body may come in several pieces
+        while len(raw) <= self.frame_bytes and (chunk := await request.content.read(self.frame_bytes + 1 - len(raw))):
+            raw += chunk
         if len(raw) > self.frame_bytes:
             raise FrameError("too_long", status=413, limit=self.max_chars)
         return _frame(raw)

@@ -7,6 +7,7 @@ never copied from what the connector printed.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -246,3 +247,22 @@ async def test_the_data_export_arrives_as_a_file_to_download(bot: CivicBot):
     assert document["mime_type"] == "application/json"
     exported = json.loads(base64.b64decode(document["content"]))
     assert [user["platform"] for user in exported["users"]] == ["webchat"]
+
+
+async def test_a_message_that_arrives_in_pieces_is_read_whole(bot: CivicBot):
+    """A slow connection (or a proxy that streams) delivers the body in several chunks: the
+    fallback reads all of it, not the first piece."""
+    visitor = new_visitor()
+    body = json.dumps({"visitor": visitor, "lang": "fr", "type": "text", "text": "bonjour"}).encode()
+
+    async def pieces():
+        yield body[:20]
+        await asyncio.sleep(0.3)  # the second piece comes later, as on a slow mobile network
+        yield body[20:]
+
+    async with serving(bot) as served, aiohttp.ClientSession() as http, http.post(
+            f"{served.url}/webchat/api/messages", data=pieces(),
+            headers={"Origin": served.origin, "Content-Type": "application/json"}) as response:
+        assert response.status == 200, await response.text()
+        [reply] = (await response.json())["replies"]
+    assert reply["text"].startswith(text(bot, "greet.hello").split("!")[0])
