@@ -205,9 +205,10 @@ class WebChatConnector(Connector):
         chat_id = self.chat_of(visitor)
         wake, sending = asyncio.Event(), asyncio.Lock()
         self._pages_open[chat_id].add(wake)
-        await socket.send_json({"type": "ready"})
-        pusher = asyncio.create_task(self._push(socket, chat_id, wake, sending))
-        try:
+        pusher: asyncio.Task | None = None
+        try:  # from here on, the page is forgotten when it goes, even before "ready" reaches it
+            await socket.send_json({"type": "ready"})
+            pusher = asyncio.create_task(self._push(socket, chat_id, wake, sending))
             async for message in socket:
                 answer: dict[str, Any] | None
                 if message.type != WSMsgType.TEXT:
@@ -220,7 +221,8 @@ class WebChatConnector(Connector):
         except ConnectionResetError:
             pass  # the page went away mid-answer
         finally:
-            pusher.cancel()
+            if pusher is not None:
+                pusher.cancel()
             self._pages_open[chat_id].discard(wake)
             if not self._pages_open[chat_id]:
                 del self._pages_open[chat_id]
@@ -263,7 +265,9 @@ class WebChatConnector(Connector):
             raise FrameError("bad_origin", status=403)
         if request.content_length is not None and request.content_length > self.frame_bytes:
             raise FrameError("too_long", status=413, limit=self.max_chars)
-        raw = await request.content.read(self.frame_bytes + 1)
+        raw = bytearray()  # read(n) gives what has come so far: a body may come in several pieces
+        while len(raw) <= self.frame_bytes and (chunk := await request.content.read(self.frame_bytes + 1 - len(raw))):
+            raw += chunk
         if len(raw) > self.frame_bytes:
             raise FrameError("too_long", status=413, limit=self.max_chars)
         return _frame(raw)

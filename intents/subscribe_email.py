@@ -151,8 +151,12 @@ def _ask_choice(ctx: Context) -> Reply:
 
 async def _subscribe(ctx: Context, address: str, wanted: Subscription | None) -> Reply:
     """Keep the address (a confirmation e-mail goes first unless it already receives) and the
-    choice; say what happens next."""
-    row = await store.register(ctx.session, ctx.user.id, address, ctx.lang)
+    choice; say what happens next. Over the day's confirmation e-mails, nothing is kept."""
+    key = ctx.bot.pseudonymizer.user_hash("email", address.casefold())
+    try:
+        row = await store.register(ctx.session, ctx.user.id, address, key, ctx.lang)
+    except store.TooManyConfirmations:
+        return ctx.reply(ctx.t("too_many", count=store.CONFIRMATIONS_PER_DAY), _settings_choices(ctx))
     if wanted is not None:
         await add_subscription(ctx.session, ctx.user.id, wanted.kind, wanted.value, wanted.label,
                                wanted.area, wanted.area_label, table=EmailChoice)

@@ -35,6 +35,7 @@ class Letter:
 class Footer:
     unsubscribe: str  # the one-click unsubscribe link
     settings: str  # the resident's settings page
+    mailto: str  # the unsubscribe by mail, with the same signed token
 
 
 def confirmation(catalog: Catalog, settings: Settings, lang: str, what: str, link: str) -> Letter:
@@ -73,9 +74,15 @@ def _html(letter: Letter, footer_text: str) -> str:
             f'<footer style="font-size: small">{_html_paragraph(footer_text)}</footer>\n</body>\n</html>\n')
 
 
+def sender_address(settings: Settings) -> str:
+    """The bare address of ``email_from``: the envelope sender, where bounces and mailto
+    unsubscribes arrive."""
+    return parseaddr(settings.email_from)[1]
+
+
 def build(settings: Settings, catalog: Catalog, to: str, letter: Letter, footer: Footer) -> EmailMessage:
     """The whole e-mail to ``to`` (an address already checked: no line break can reach a header)."""
-    sender = parseaddr(settings.email_from)[1]
+    sender = sender_address(settings)
     footer_text = catalog.get("email.footer", letter.language, city=settings.city_name,
                               settings=footer.settings, unsubscribe=footer.unsubscribe)
     message = EmailMessage(policy=SMTP_POLICY)
@@ -84,7 +91,7 @@ def build(settings: Settings, catalog: Catalog, to: str, letter: Letter, footer:
     message["Subject"] = " ".join(letter.subject.split())  # one line, whatever the title holds
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    message["List-Unsubscribe"] = f"<{footer.unsubscribe}>, <mailto:{sender}?subject=unsubscribe>"
+    message["List-Unsubscribe"] = f"<{footer.unsubscribe}>, <{footer.mailto}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Content-Language"] = letter.language
     message.set_content("\n\n".join([letter.subject, *letter.paragraphs, "--", footer_text]) + "\n",

@@ -55,7 +55,8 @@ class Mailer:
 
     def footer(self, row: EmailAddress) -> compose.Footer:
         return compose.Footer(self.links.url(UNSUBSCRIBE, row.user_id, row.nonce),
-                              self.links.url(SETTINGS, row.user_id, row.nonce))
+                              self.links.url(SETTINGS, row.user_id, row.nonce),
+                              self.links.mailto(compose.sender_address(self.bot.settings), row.user_id, row.nonce))
 
     async def message(self, entry: OutboxEntry) -> EmailMessage:
         """The e-mail of an outbox row, or PermanentFailure when there is nothing to send."""
@@ -90,7 +91,7 @@ async def deliver(mailer: Mailer, entry: OutboxEntry) -> None:
     except smtp.Refused as refused:
         async with mailer.bot.sessions() as session:
             assert entry.user_id is not None  # message() found the resident's address
-            await store.bounced(session, entry.user_id, str(refused))
+            await store.bounced(session, entry.user_id, str(message["To"]), str(refused))
             await session.commit()
         log.info("an e-mail address was refused for good (%s): it receives nothing more", refused)
         raise PermanentFailure(str(refused), BLOCKED) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.email import delivery, models
+from bot.email.cli import email
 from bot.email.routes import setup_routes
 from bot.feature import Feature
 
@@ -14,4 +15,5 @@ FEATURE = Feature(
     startup=(delivery.setup,),
     audience=delivery.queue_publication,
     routes=setup_routes,
+    commands=(email,),
 )

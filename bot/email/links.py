@@ -6,8 +6,9 @@ address since replaced or erased, is refused.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -16,6 +17,9 @@ from bot.pseudonym import load_or_create_secret
 
 CONFIRM, UNSUBSCRIBE, SETTINGS = "confirm", "unsubscribe", "settings"
 PATHS = {CONFIRM: "/email/confirm", UNSUBSCRIBE: "/email/unsubscribe", SETTINGS: "/email/settings"}
+# What a token looks like (itsdangerous' URL-safe payload.timestamp.signature), to find it in a
+# mail's subject or in the headers a bounce returns.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}")
 
 
 class BadLink(ValueError):
@@ -51,6 +55,12 @@ class Links:
     def url(self, purpose: str, user_id: int, nonce: str) -> str:
         query = urlencode({"t": self.token(purpose, user_id, nonce)})
         return f"{self.settings.public_url.rstrip('/')}{PATHS[purpose]}?{query}"
+
+    def mailto(self, sender: str, user_id: int, nonce: str) -> str:
+        """The ``mailto:`` unsubscribe of List-Unsubscribe: a mail to the sender whose subject
+        carries the same signed token as the unsubscribe link (``civicbot email incoming``
+        reads it)."""
+        return f"mailto:{sender}?subject={quote('unsubscribe ' + self.token(UNSUBSCRIBE, user_id, nonce))}"
 
     def read(self, purpose: str, token: str) -> LinkTarget:
         """Who the link is for, or BadLink."""

@@ -37,3 +37,17 @@ class EmailChoice(FollowedThing, Base):
 
     __tablename__ = "email_choices"
     __table_args__ = (UniqueConstraint("user_id", "kind", "value", "area", name="uq_email_choices_choice"),)
+
+
+class ConfirmationSent(Base):
+    """A confirmation e-mail queued in the last day, to cap how many go to one address and for
+    one resident (nobody may use the bot to flood a mailbox). The address is kept only as its
+    keyed hash; rows older than a day are deleted as new ones come. Forgetting the resident
+    unlinks their rows but keeps the address's count: "forget me" does not reset the cap."""
+
+    __tablename__ = "email_confirmations_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    address_key: Mapped[str] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -7,14 +7,15 @@ Payloads: ``{"message": "confirm", "nonce"}`` or ``{"message": "publication", "p
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import JSON, DateTime, Integer, String, delete, insert, literal, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.db import affected_rows, utcnow
 from bot.email.links import LinkTarget
-from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED, EmailAddress, EmailChoice
+from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED, ConfirmationSent, EmailAddress, EmailChoice
 from bot.messages import PRIORITY_REPLY
 from bot.outbox import PRIORITY_BROADCAST, OutboxEntry
 from bot.publications.models import Publication
@@ -23,6 +24,13 @@ from bot.subscriptions.targeting import matching
 
 EMAIL_KIND = "email"
 CONFIRM, PUBLICATION = "confirm", "publication"
+# Confirmation e-mails a day, for one address (whoever asks) and for one resident (whatever
+# the addresses): enough for typos and a lost e-mail, too few to flood a mailbox.
+CONFIRMATIONS_PER_DAY = 3
+
+
+class TooManyConfirmations(Exception):
+    """The address or the resident had their confirmation e-mails for the day; nothing changed."""
 
 
 async def address_of(session: AsyncSession, user_id: int) -> EmailAddress | None:
@@ -39,13 +47,17 @@ def label(choice: FollowedThing) -> str:
     return f"{choice.label} ({choice.area_label})" if choice.area_label else choice.label
 
 
-async def register(session: AsyncSession, user_id: int, address: str, language: str) -> EmailAddress:
+async def register(session: AsyncSession, user_id: int, address: str, address_key: str,
+                   language: str) -> EmailAddress:
     """Keep ``address`` for the resident; unless it already receives, it waits for its
-    confirmation, and the e-mail asking for it is queued (older links stop working)."""
+    confirmation, and the e-mail asking for it is queued (older links stop working).
+    ``address_key`` is the address's keyed hash, which counts its confirmations; over
+    :data:`CONFIRMATIONS_PER_DAY`, TooManyConfirmations and nothing changes."""
     row = await address_of(session, user_id)
     if row is not None and row.address == address and (row.status == ACTIVE or await _confirmation_waits(session, row)):
         row.language = language
         return row
+    await _count_confirmation(session, user_id, address_key)
     if row is None:
         row = EmailAddress(user_id=user_id)
         session.add(row)
@@ -55,6 +67,18 @@ async def register(session: AsyncSession, user_id: int, address: str, language: 
     outbox.enqueue(session, EMAIL_KIND, {"message": CONFIRM, "nonce": row.nonce},
                    priority=PRIORITY_REPLY, user_id=user_id)
     return row
+
+
+async def _count_confirmation(session: AsyncSession, user_id: int, address_key: str) -> None:
+    """Count one more confirmation e-mail, or TooManyConfirmations when the address or the
+    resident had theirs in the last day (older counts are deleted on the way)."""
+    since = utcnow() - timedelta(days=1)
+    await session.execute(delete(ConfirmationSent).where(ConfirmationSent.sent_at < since))
+    for column, value in ((ConfirmationSent.address_key, address_key), (ConfirmationSent.user_id, user_id)):
+        sent = await session.scalar(select(func.count()).select_from(ConfirmationSent).where(column == value))
+        if (sent or 0) >= CONFIRMATIONS_PER_DAY:
+            raise TooManyConfirmations()
+    session.add(ConfirmationSent(user_id=user_id, address_key=address_key))
 
 
 async def _confirmation_waits(session: AsyncSession, row: EmailAddress) -> bool:
@@ -107,11 +131,15 @@ async def stop(session: AsyncSession, row: EmailAddress) -> None:
     await session.execute(delete(EmailChoice).where(EmailChoice.user_id == row.user_id))
 
 
-async def bounced(session: AsyncSession, user_id: int, reason: str) -> None:
-    """The address was refused for good: nothing more is sent to it; the resident sees why in
-    their settings."""
-    await session.execute(update(EmailAddress).where(EmailAddress.user_id == user_id)
-                          .values(status=BOUNCED, stopped_at=utcnow(), reason=reason[:200]))
+async def bounced(session: AsyncSession, user_id: int, address: str, reason: str) -> None:
+    """``address`` was refused for good: if it is still the resident's, nothing more is sent
+    to it and they see why in their settings. A refusal that comes after the resident gave
+    another address, or unsubscribed, leaves the new state alone."""
+    result = await session.execute(update(EmailAddress).where(EmailAddress.user_id == user_id,
+                                                              EmailAddress.address == address)
+                                   .values(status=BOUNCED, stopped_at=utcnow(), reason=reason[:200]))
+    if not affected_rows(result):
+        return
     await session.execute(
         update(OutboxEntry).where(OutboxEntry.user_id == user_id, OutboxEntry.kind == EMAIL_KIND,
                                   OutboxEntry.status == outbox.PENDING, OutboxEntry.claimed_by.is_(None))

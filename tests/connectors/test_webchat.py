@@ -7,6 +7,7 @@ never copied from what the connector printed.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -18,7 +19,7 @@ from bot.app import CivicBot
 from bot.messages import Reply
 from bot.models import HeldMessage, User
 from tests.connectors.test_cross_platform import SCENARIO, through_terminal
-from tests.support.webchat import Page, labels, new_visitor, serving
+from tests.support.webchat import Page, hello_then_gone, labels, new_visitor, serving
 
 CITY = {"city": "Nantes"}
 
@@ -246,3 +247,40 @@ async def test_the_data_export_arrives_as_a_file_to_download(bot: CivicBot):
     assert document["mime_type"] == "application/json"
     exported = json.loads(base64.b64decode(document["content"]))
     assert [user["platform"] for user in exported["users"]] == ["webchat"]
+
+
+async def test_a_message_that_arrives_in_pieces_is_read_whole(bot: CivicBot):
+    """A slow connection (or a proxy that streams) delivers the body in several chunks: the
+    fallback reads all of it, not the first piece."""
+    visitor = new_visitor()
+    body = json.dumps({"visitor": visitor, "lang": "fr", "type": "text", "text": "bonjour"}).encode()
+
+    async def pieces():
+        yield body[:20]
+        await asyncio.sleep(0.3)  # the second piece comes later, as on a slow mobile network
+        yield body[20:]
+
+    async with serving(bot) as served, aiohttp.ClientSession() as http, http.post(
+            f"{served.url}/webchat/api/messages", data=pieces(),
+            headers={"Origin": served.origin, "Content-Type": "application/json"}) as response:
+        assert response.status == 200, await response.text()
+        [reply] = (await response.json())["replies"]
+    assert reply["text"].startswith(text(bot, "greet.hello").split("!")[0])
+
+
+
+async def test_a_page_gone_right_after_its_hello_leaves_nothing_behind(bot: CivicBot,
+                                                                       caplog: pytest.LogCaptureFixture):
+    """A page closed (or a phone off the network) between its hello and the "ready": nothing of
+    it stays among the open pages (the inbox would be watched for it forever), and no error."""
+    async with serving(bot) as served:
+        for _ in range(5):
+            await hello_then_gone(served, new_visitor())
+        async with Page.open(served) as page:  # the chat still answers
+            assert (await page.say("bonjour"))["type"] == "reply"
+        for _ in range(100):
+            if not served.connector._pages_open:
+                break
+            await asyncio.sleep(0.05)
+        assert not served.connector._pages_open
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 from email.utils import parseaddr, parsedate_to_datetime
 
@@ -153,6 +154,23 @@ async def test_an_address_refused_for_good_stops_receiving_like_a_blocked_chat(
     assert "refusée" in reply.text and "a•••@exemple.fr" in reply.text
     settings = await ChatTester(bot, "alice").say("/abonnements")  # the resident's settings
     assert "Par e-mail : a•••@exemple.fr, refusée" in settings.text
+
+
+async def test_a_refusal_that_comes_after_the_resident_gave_another_address_leaves_the_new_one_alone(
+        bot: CivicBot, mail_server: MailServer) -> None:
+    """The old address is refused while its e-mail is on the wire; meanwhile the resident typed a
+    new one: the new address waits for its own confirmation, it is not marked refused."""
+    await subscribe(bot, "alice", ALICE)
+    mail_server.rcpt_answer = "550 5.1.1 <alice.martin@exemple.fr>: Recipient address rejected"
+    mail_server.hold = threading.Event()
+    sending = asyncio.create_task(drain(bot, (EMAIL_KIND,), rounds=1))  # the old address's e-mail only
+    await asyncio.to_thread(mail_server.at_rcpt.wait, 30)
+    reply = await ChatTester(bot, "alice").say("mon mail est alice.nouvelle@exemple.fr")
+    assert "a•••@exemple.fr" in reply.text
+    mail_server.hold.set()
+    await sending
+    assert [(row.address, row.status, row.reason) for row in await addresses(bot)] == [
+        ("alice.nouvelle@exemple.fr", PENDING, None)]
 
 
 async def test_a_busy_server_451_is_tried_again_and_nothing_is_lost(bot: CivicBot, mail_server: MailServer) -> None:

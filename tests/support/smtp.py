@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -18,7 +19,8 @@ from tests.support.network import free_port
 
 class MailServer:
     """``rcpt_answer`` (e.g. "550 5.1.1 No such user") answers every recipient; ``data_answer``
-    every message; None accepts."""
+    every message; None accepts. With ``hold`` set, the server answers a recipient only once
+    ``hold`` is set (``at_rcpt`` says one is waiting): what happens meanwhile is up to the test."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -27,6 +29,8 @@ class MailServer:
         self.rcpt_answer: str | None = None
         self.data_answer: str | None = None
         self.controller: Controller | None = None
+        self.hold: threading.Event | None = None
+        self.at_rcpt = threading.Event()
 
     def start(self) -> None:
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -39,6 +43,9 @@ class MailServer:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           _rcpt_options: list[str]) -> str:
+        self.at_rcpt.set()
+        if self.hold is not None:
+            await asyncio.to_thread(self.hold.wait, 30)
         if self.rcpt_answer:
             return self.rcpt_answer
         envelope.rcpt_tos.append(address)

@@ -3,13 +3,17 @@ page played with aiohttp's client (a WebSocket, or the plain HTTP fallback)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
+import os
 import secrets
 import struct
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -58,6 +62,24 @@ async def serving(bot: CivicBot) -> AsyncIterator[Served]:
 def new_visitor() -> str:
     """An id like the ones the widget makes (24 random bytes, base64url)."""
     return secrets.token_urlsafe(24)
+
+
+async def hello_then_gone(site: Site, visitor: str) -> None:
+    """A page that says hello and vanishes at once (its connection reset), before the chat can
+    answer "ready": spoken byte by byte, since a client library would close politely."""
+    url = urlsplit(site.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /webchat/socket HTTP/1.1\r\nHost: {url.netloc}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                  f"Origin: {site.origin}\r\n\r\n").encode())
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")  # 101 Switching Protocols
+    payload = json.dumps({"type": "hello", "visitor": visitor, "lang": "fr"}).encode()
+    mask = os.urandom(4)  # a client's frame is masked (RFC 6455); the payload is under 126 bytes
+    writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(byte ^ mask[index % 4]
+                                                                   for index, byte in enumerate(payload)))
+    writer.transport.abort()
 
 
 class Page:
