@@ -28,7 +28,7 @@ import contextlib
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from bot.config import Settings
@@ -102,6 +102,15 @@ class RateGate:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
+
+    @contextlib.asynccontextmanager
+    async def held(self, chat_id: str, priority: int) -> AsyncIterator[Turn]:
+        """A turn for the send inside the block, which ends with the block."""
+        turn = await self.turn(chat_id, priority)
+        try:
+            yield turn
+        finally:
+            self.sent(turn)
 
     def sent(self, turn: Turn) -> None:
         """The send of ``turn`` ended (delivered or not): its window and its chat's spacing
