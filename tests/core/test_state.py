@@ -196,7 +196,7 @@ async def test_any_session_gets_a_live_connection_after_the_server_dropped_them(
         await admin.dispose()
     # The server is done with them; the driver reads their end at its own pace (a connection
     # checked out in the same instant is the router's case: see the next test).
-    while not all(driver.is_closed() for driver in drivers):
+    while not all(driver.is_closed() for driver in drivers):  # noqa: ASYNC110 - a driver state, no event to wait on
         await asyncio.sleep(0.01)
     async with bot.sessions() as session:
         assert (await session.scalars(select(User.platform))).all() == ["test"]
