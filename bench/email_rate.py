@@ -59,7 +59,8 @@ async def run(count: int, rate: float) -> float:
                 await confirmed_addresses(bot, count)
                 arrivals: list[float] = []
                 stop = asyncio.Event()
-                engine = asyncio.create_task(DeliveryEngine(bot.sessions, settings, bot.catalog, {}).run(stop))
+                engine = asyncio.create_task(DeliveryEngine(bot.sessions, settings, bot.catalog, {},
+                                                            handlers=bot.outbox_handlers).run(stop))
                 assert await publish(bot, "Conseil municipal du 12 mars", "Les délibérations adoptées.",
                                      topics=["conseil municipal"]) == count
                 while len(server.received) < count:

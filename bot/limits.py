@@ -28,7 +28,7 @@ import contextlib
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from bot.config import Settings
@@ -75,8 +75,7 @@ class RateGate:
         self._chat_ready: dict[str, float] = {}
         self._waiters: list[_Waiter] = []
         self._sequence = itertools.count()
-        self._wake = asyncio.Event()
-        self._dispatcher: asyncio.Task | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def rate(self) -> float:
@@ -93,15 +92,22 @@ class RateGate:
         waiter = _Waiter(priority, next(self._sequence), chat_id,
                          asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
-        self._wake.set()
-        if self._dispatcher is None or self._dispatcher.done():
-            self._dispatcher = asyncio.create_task(self._dispatch())
+        self._grant_due()
         try:
             return await waiter.future
         except asyncio.CancelledError:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
+
+    @contextlib.asynccontextmanager
+    async def held(self, chat_id: str, priority: int) -> AsyncIterator[Turn]:
+        """A turn for the send inside the block, which ends with the block."""
+        turn = await self.turn(chat_id, priority)
+        try:
+            yield turn
+        finally:
+            self.sent(turn)
 
     def sent(self, turn: Turn) -> None:
         """The send of ``turn`` ended (delivered or not): its window and its chat's spacing
@@ -112,7 +118,7 @@ class RateGate:
         spacing = self.chat_interval(turn.chat_id)
         if spacing > 0:
             self._chat_ready[turn.chat_id] = now + spacing * SPACING_MARGIN
-        self._wake.set()
+        self._grant_due()
 
     def _ready_at(self, chat_id: str, priority: int) -> float:
         if priority <= 0 and not self.replies_paced:
@@ -138,22 +144,28 @@ class RateGate:
             self._chat_ready[chat_id] = turn.ended + spacing * SPACING_MARGIN
         return turn
 
-    async def _dispatch(self) -> None:
-        """Grant turns to waiters, best priority first among those whose chat may receive."""
+    def _grant_due(self) -> None:
+        """Grant the turns now due, best priority first among the waiters whose chat may receive,
+        and set a timer for the next one.
+
+        It runs in the call that makes a turn due (a new waiter, a send that ended, the timer):
+        the waiter resumes in the next iteration of the event loop. A dispatching task woken by
+        ``asyncio.wait_for``'s timeout granted it several iterations later (six on the test's busy
+        loop), and on a busy loop each one lengthened the windows, which count from the sends."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         while self._waiters:
             now = self.clock()
             ready = [waiter for waiter in self._waiters if self._ready_at(waiter.chat_id, waiter.priority) <= now]
-            if ready:
-                waiter = min(ready)
-                self._waiters.remove(waiter)
-                if not waiter.future.done():
-                    waiter.future.set_result(self._grant(waiter.chat_id))
-                continue
-            delay = min(self._ready_at(waiter.chat_id, waiter.priority) for waiter in self._waiters) - now
-            self._wake.clear()
-            # a new waiter, or a send that ended, may make a turn ready sooner
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.0))
+            if not ready:
+                due = min(self._ready_at(waiter.chat_id, waiter.priority) for waiter in self._waiters)
+                self._timer = asyncio.get_running_loop().call_later(due - now, self._grant_due)
+                return
+            waiter = min(ready)
+            self._waiters.remove(waiter)
+            if not waiter.future.done():  # else its caller was cancelled meanwhile
+                waiter.future.set_result(self._grant(waiter.chat_id))
 
 
 class PlatformLimiter:

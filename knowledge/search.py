@@ -83,8 +83,10 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+@kept
 async def correct(session: AsyncSession, words: list[str]) -> list[str]:
-    """Replace each word unknown to the index by the closest known word, if close enough."""
+    """Replace each word unknown to the index by the closest known word, if close enough (kept:
+    residents' messages repeat the same words, and each unknown one costs a query)."""
     if not words:
         return words
     known = await known_terms(session, words)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text import STOP_WORDS, normalize
 from bot.yamlfile import load_file
+from knowledge.cache import kept
 from knowledge.geo import EARTH_RADIUS_M, distance_m
 from knowledge.models import Service
 from knowledge.search import (
@@ -60,7 +61,9 @@ _CATEGORIES = text(
     "WHERE c.category IS NOT NULL) SELECT category FROM c WHERE category IS NOT NULL")
 
 
+@kept
 async def _categories(session: AsyncSession) -> list[str]:
+    """The services' categories (kept: a message the NLU could not place asks for them)."""
     return list((await session.scalars(_CATEGORIES)).all())
 
 

@@ -85,9 +85,8 @@ class Mailer:
 
 async def deliver(mailer: Mailer, entry: OutboxEntry) -> None:
     message = await mailer.message(entry)
-    turn = await mailer.gate.turn(str(entry.user_id), entry.priority)
     try:
-        await smtp.send(mailer.bot.settings, message)
+        await smtp.send(mailer.bot.settings, message, partial(mailer.gate.held, str(entry.user_id), entry.priority))
     except smtp.Refused as refused:
         async with mailer.bot.sessions() as session:
             assert entry.user_id is not None  # message() found the resident's address
@@ -99,5 +98,3 @@ async def deliver(mailer: Mailer, entry: OutboxEntry) -> None:
         if error.answered and entry.attempts + 1 >= mailer.bot.settings.delivery_max_attempts:
             raise PermanentFailure(f"gave up after {entry.attempts + 1} attempts: {error}", FAILED) from None
         raise RetryLater(str(error)) from None
-    finally:
-        mailer.gate.sent(turn)

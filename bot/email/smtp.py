@@ -9,6 +9,9 @@ Reasons never quote the server's answer: it often repeats the address.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from email.message import EmailMessage
 from email.utils import parseaddr
 
@@ -36,23 +39,27 @@ def _reason(error: aiosmtplib.SMTPResponseException) -> str:
     return f"SMTP {error.code} ({type(error).__name__})"
 
 
-async def send(settings: Settings, message: EmailMessage) -> None:
+async def send(settings: Settings, message: EmailMessage,
+               paced: Callable[[], AbstractAsyncContextManager[object]] = contextlib.nullcontext) -> None:
     """Send ``message`` to its one recipient (``To``), flattened with the message's own policy:
-    aiosmtplib's would fold the long List-Unsubscribe link into encoded words."""
+    aiosmtplib's would fold the long List-Unsubscribe link into encoded words.
+
+    ``paced`` (a turn of the sending rate) holds only DATA, the exchange in which the server
+    takes the message and counts it. Connecting, TLS, login, the envelope (MAIL, RCPT) and QUIT
+    are round trips of their own that hold no turn, so they do not stretch the rate's windows."""
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port or DEFAULT_PORTS[settings.smtp_security],
+        username=settings.smtp_username or None, password=settings.smtp_password or None,
+        use_tls=settings.smtp_security == "tls", start_tls=settings.smtp_security == "starttls",
+        timeout=settings.smtp_timeout_seconds,
+    )
     try:
-        await aiosmtplib.send(
-            message.as_bytes(), sender=parseaddr(settings.email_from)[1], recipients=[str(message["To"])],
-            hostname=settings.smtp_host,
-            port=settings.smtp_port or DEFAULT_PORTS[settings.smtp_security],
-            username=settings.smtp_username or None, password=settings.smtp_password or None,
-            use_tls=settings.smtp_security == "tls", start_tls=settings.smtp_security == "starttls",
-            timeout=settings.smtp_timeout_seconds,
-        )
-    except aiosmtplib.SMTPRecipientsRefused as error:
-        refused = error.recipients[0] if error.recipients else None
-        if refused is not None and refused.code >= 500:
-            raise Refused(_reason(refused)) from None
-        raise Temporary(_reason(refused) if refused else "recipient refused", answered=True) from None
+        async with client:
+            await client.mail(parseaddr(settings.email_from)[1])
+            await client.rcpt(str(message["To"]))
+            async with paced():
+                await client.data(message.as_bytes())
     except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as error:
         if error.code >= 500:
             raise Refused(_reason(error)) from None

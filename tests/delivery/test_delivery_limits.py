@@ -6,6 +6,7 @@ measured are the ones the gates computed, however loaded the machine is.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -158,3 +159,32 @@ async def test_telegram_replies_keep_the_per_chat_limit() -> None:
     limiter.sent(await limiter.acquire("42", 0))
     limiter.sent(await limiter.acquire("42", 0))
     assert now() - start >= 0.99  # Telegram's own limit: one message a second in a chat
+
+
+@pytest.mark.looptime(False)  # real time: the loop's iterations take it
+async def test_on_a_busy_loop_a_turn_goes_out_the_iteration_after_its_window_opens() -> None:
+    """Each iteration of a busy event loop takes milliseconds (other residents, the Bot API's
+    answers, the database). A window counts from the end of a send, so every iteration between
+    a window opening and the next send lengthens it: the rate falls below the platform's."""
+    loop = asyncio.get_running_loop()
+    iterations: list[float] = []  # when each iteration began
+
+    def other_work() -> None:
+        iterations.append(time.monotonic())
+        time.sleep(0.004)
+        if busy:
+            loop.call_soon(other_work)
+
+    gate = RateGate(1.0)  # one turn a window
+    gate.sent(await gate.turn("first", 50))
+    window_opens = time.monotonic() + gate.window  # the send ended just before
+    busy = True
+    loop.call_soon(other_work)
+    try:
+        await gate.turn("second", 50)
+        resumed = time.monotonic()
+    finally:
+        busy = False
+    assert resumed >= window_opens - 0.01
+    between = [moment for moment in iterations if window_opens < moment < resumed]
+    assert len(between) <= 2, f"{len(between)} iterations of the loop passed before the turn went out"

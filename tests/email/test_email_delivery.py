@@ -4,9 +4,12 @@ asks to wait or is down gets the handling a blocked or unreachable chat gets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 
 import aiohttp
@@ -19,6 +22,7 @@ from bot.config import Settings
 from bot.db import utcnow
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.retention import purge_delivered
+from bot.email import smtp
 from bot.email.models import ACTIVE, BOUNCED, PENDING, STOPPED
 from bot.email.store import EMAIL_KIND
 from bot.http import create_app
@@ -237,3 +241,29 @@ async def test_sent_emails_are_purged_after_the_retention_and_the_counts_kept(bo
         [publication] = (await session.execute(select(Publication))).scalars()
     assert await outbox_rows(bot, EMAIL_KIND) == []
     assert publication.final_counts is not None and publication.final_counts[SENT] == 1
+
+
+async def test_the_rate_holds_only_the_exchange_in_which_the_server_takes_the_message(
+        bot: CivicBot, mail_server: MailServer) -> None:
+    """The server counts a message when it answers DATA: ``email_rate``'s turn holds that one
+    exchange. Connecting, the greeting, the envelope and QUIT are round trips of their own: held
+    in the turn, they lengthened every window of the rate."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = bot.settings.email_from, ALICE, "Conseil municipal"
+    message.set_content("Les délibérations adoptées.")
+    seen: list[tuple[str, int]] = []
+
+    @contextlib.asynccontextmanager
+    async def turn() -> AsyncIterator[None]:
+        seen.append(("turn", len(mail_server.received)))
+        yield
+        seen.append(("sent", len(mail_server.received)))
+
+    await smtp.send(bot.settings, message, turn)
+    assert seen == [("turn", 0), ("sent", 1)]
+    assert mail_server.messages_to(ALICE)[0]["Subject"] == "Conseil municipal"
+    seen.clear()
+    mail_server.rcpt_answer = "550 5.1.1 No such user"
+    with pytest.raises(smtp.Refused):
+        await smtp.send(bot.settings, message, turn)
+    assert seen == []  # a refused address spends no turn
