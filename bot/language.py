@@ -140,12 +140,9 @@ class LanguageDetector:
             command = _COMMAND.match(text)
             if not guess.words and command:  # "/council": the command's own word, if it tells
                 guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
-            elif guess.language is not None and 0 < guess.words < SWITCH_WORDS and self._vocabulary and not command:
-                known = self._known_words(text, guess.language)
-                if not any(known):  # "Busway 4", "bof": no word residents use in that language
-                    return None
-                if all(known) and guess.confidence >= FAIR_FIRST_CONFIDENCE:
-                    return guess.language  # "education budget 2015"
+            elif (guess.language is not None and 0 < guess.words < SWITCH_WORDS and self._vocabulary
+                  and not command and not any(self._known_words(text, guess.language))):
+                return None  # "Busway 4", "bof": no word residents use in that language
             if guess.confidence >= needed:
                 return guess.language
             # fairly sure, and word by word in that language: "data on cycle lanes"
