@@ -20,6 +20,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.app import load_intents
+from bot.features import FEATURES
+from bot.intent import examples_by_language
 from bot.language import LanguageDetector
 
 LANGUAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_language.jsonl"
@@ -54,6 +57,11 @@ def first_message_scores(decide: Decide, items: list[dict]) -> tuple[int, int, i
     return right, silent, wrong
 
 
+def detector(low_accuracy: bool = False) -> LanguageDetector:
+    """The detector as the bot builds it: with the intents' examples as each language's words."""
+    return LanguageDetector(low_accuracy, examples_by_language(load_intents(FEATURES)))
+
+
 def report(name: str, detector: LanguageDetector, items: list[dict], verbose: bool) -> None:
     mistakes = sticky_mistakes(detector.decide, items)
     right, silent, wrong = first_message_scores(detector.decide, items)
@@ -83,7 +91,7 @@ def main() -> None:
     print(f"messages: {len(items)} ({sum(bool(r['lang']) for r in items)} with a language, "
           f"{sum(bool(r['switch']) for r in items)} clear enough to switch)")
     for name, low_accuracy in (("lingua high accuracy", False), ("lingua low accuracy", True)):
-        report(name, LanguageDetector(low_accuracy=low_accuracy), items, args.verbose)
+        report(name, detector(low_accuracy), items, args.verbose)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dates import date_extractor
 from bot.entities import EntityExtractors, topic_extractor
 from bot.features import FEATURES
+from bot.intent import examples_by_language
 from bot.language import LanguageDetector
 from bot.nlu import Nlu
 
@@ -63,7 +64,7 @@ def main() -> None:
                                 topic_extractor(settings.topics, load_topic_synonyms())]))
     load_ms = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
-    languages = LanguageDetector()
+    languages = LanguageDetector(examples=examples_by_language(intents))
     language_ms = (time.perf_counter() - started) * 1000
     examples = sum(len(phrases) for spec in intents.values() for phrases in spec.examples.values())
     texts = messages(args.messages)

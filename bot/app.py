@@ -20,7 +20,7 @@ from bot.feature import Feature, collisions
 from bot.files import private_dir
 from bot.flood import FloodControl
 from bot.i18n import Catalog
-from bot.intent import IntentSpec, discover
+from bot.intent import IntentSpec, discover, examples_by_language
 from bot.language import LanguageDetector
 from bot.mailbox import Mailbox
 from bot.messages import Choice, IncomingMessage, Reply
@@ -99,6 +99,7 @@ class CivicBot:
             intents=intents,
             catalog=load_catalog(features, intents),
             nlu=Nlu(intents, settings.nlu_threshold, extractors),
+            languages=LanguageDetector(examples=examples_by_language(intents)),
             pseudonymizer=Pseudonymizer(load_or_create_secret(settings.data_dir, settings.secret)),
             features=features,
         )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -57,6 +57,15 @@ class IntentSpec:
     listens: bool = False  # its flow's steps are listened to (bot.listening)
     negates: str | None = None  # the intent whose wish this one's negation words turn around
     negations: list[str] = field(default_factory=list)  # folded; "*" stands for any one word
+
+
+def examples_by_language(intents: Mapping[str, IntentSpec]) -> dict[str, list[str]]:
+    """Every intent's example phrases, by language: the words residents use in each."""
+    phrases: dict[str, list[str]] = {}
+    for spec in intents.values():
+        for language, examples in spec.examples.items():
+            phrases.setdefault(language, []).extend(examples)
+    return phrases
 
 
 class IntentError(RuntimeError):

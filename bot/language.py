@@ -13,6 +13,7 @@ ship inside the package). ``bench/language.py`` scores the decision on
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cachetools import LRUCache
@@ -95,7 +96,13 @@ class Guess:
 class LanguageDetector:
     """French/English detection of chat messages; the models load once per process."""
 
-    def __init__(self, low_accuracy: bool = False) -> None:
+    def __init__(self, low_accuracy: bool = False,
+                 examples: Mapping[str, Iterable[str]] | None = None) -> None:
+        """``examples``: phrases residents write in each language (the intents' examples); a
+        short first message then sets a language only with words of that language's phrases,
+        so that a name ("Busway 4", "Malakoff") never does, whatever its letters look like."""
+        self._vocabulary = {language: frozenset(word for phrase in phrases for word in normalize(phrase).split())
+                            for language, phrases in (examples or {}).items()}
         builder = LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models()
         if low_accuracy:
             builder = builder.with_low_accuracy_mode()
@@ -133,6 +140,9 @@ class LanguageDetector:
             command = _COMMAND.match(text)
             if not guess.words and command:  # "/council": the command's own word, if it tells
                 guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
+            elif (guess.language is not None and 0 < guess.words < SWITCH_WORDS and self._vocabulary
+                  and not command and not any(self._known_words(text, guess.language))):
+                return None  # "Busway 4", "bof": no word residents use in that language
             if guess.confidence >= needed:
                 return guess.language
             # fairly sure, and word by word in that language: "data on cycle lanes"
@@ -144,6 +154,12 @@ class LanguageDetector:
                 and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
             return other
         return current
+
+    def _known_words(self, text: str, language: str) -> list[bool]:
+        """For each word of the message that tells its language, whether residents use it in
+        ``language`` (the intents' examples): a name ("Busway", "Malakoff") is none."""
+        vocabulary = self._vocabulary.get(language, frozenset())
+        return [word in vocabulary for written in language_words(text) for word in normalize(written).split()]
 
     def _mostly(self, text: str, language: str) -> bool:
         """Whether most of the message's words, and enough of them, are in ``language``: a

@@ -53,6 +53,8 @@ _SHORT_TYPO_SIMILARITY = 0.8  # ... and of a word shorter than _LONG_WORD
 _LONG_WORD = 8
 _GREETING_LEANING = 0.5  # how much a word must point to greetings to be set aside as one
 _GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
+_GREETING_REQUEST = 0.45  # ... or how sure the NLU must be of it alone, when it is no courtesy itself
+_GREETING_LEFT = 0.1  # how little what is left may look like a courtesy ("le robot", "a tous")
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _RANKINGS_KEPT = 2_048  # rankings of the texts classified last (a few MB)
@@ -262,17 +264,33 @@ class Nlu:
         if not tokens or not self._strings:
             return ()
         written = self._written(normalized, skipped)
-        scores = self._intent_scores(tokens, written)
         request = [(word, token) for word, token in tokens if token not in self._greeting]
         if request and len(request) < len(tokens):
-            # "Bonjour, je voudrais ...": a greeting opening a request does not make it a greeting
+            # "Bonjour, je voudrais ...": a greeting opening a request does not make it a
+            # greeting. The request alone is scored first: when it is one, the whole message
+            # need not be scored (the slowest messages are these, scored twice otherwise).
             without_greeting = self._intent_scores(
                 request, [word for word in written if stem(word) not in self._greeting])
-            if without_greeting.max() > scores.max() + _GREETING_MARGIN:
-                scores = without_greeting
+            scores = without_greeting
+            if not self._is_request(without_greeting, len(request)):
+                scores = self._intent_scores(tokens, written)
+                if without_greeting.max() > scores.max() + _GREETING_MARGIN:
+                    scores = without_greeting
+        else:
+            scores = self._intent_scores(tokens, written)
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
                         for i in np.argsort(-scores, kind="stable"))
         return self._negated(normalized, ranking)
+
+    def _is_request(self, scores: np.ndarray, words: int) -> bool:
+        """Whether the words left once a greeting is set aside are a request of their own: of
+        several words, another intent's with some confidence, and nothing of a courtesy ("salut
+        le robot", "bjr a tous"). Greeting words weigh much, and would outweigh a short request
+        such as "je voudrais voter"."""
+        asked = int(scores.argmax())
+        greet = self._intent_names.index(GREET)
+        return (words >= 2 and self._intent_names[asked] not in (GREET, UNKNOWN)
+                and scores[asked] >= _GREETING_REQUEST and scores[greet] <= _GREETING_LEFT)
 
     def _negated(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
         """The ranking with the best intent's wish turned around when negation words say so:

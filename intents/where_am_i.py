@@ -18,8 +18,9 @@ NAME = "where_am_i"
 
 async def handle(ctx: Context) -> Reply:
     address = ctx.entities.get("address")
-    location = ctx.location or (await point_for_address(ctx.session, ctx.settings, address)
-                                if address else None)
+    # a street without a number is no address entity, but places the resident all the same:
+    # "j'habite rue du général Buat, c'est quel quartier ?"
+    location = ctx.location or await point_for_address(ctx.session, ctx.settings, address or ctx.text[:200])
     if ctx.entities.get("area_key") and location is None:
         area = await area_for(ctx.session, ctx.settings, area_key=ctx.entities["area_key"])
         if area is not None:

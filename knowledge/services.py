@@ -142,14 +142,16 @@ def _most_specific(named: dict[str, int]) -> frozenset[str]:
 
 
 async def all_of(session: AsyncSession, kind: Kind) -> list[Service]:
-    """Every service of the kind: the text matches first, then the rest of their categories."""
-    services = list(kind.matches)
-    if kind.categories:
-        seen = {service.key for service in services}
-        rows = await session.scalars(select(Service).where(Service.category.in_(kind.categories))
-                                     .order_by(Service.name))
-        services += [service for service in rows if service.key not in seen]
-    return _once(services)
+    """Every service of the kind: the text matches of the categories asked first, then the
+    rest of those categories, then the other text matches ("la mairie" is the Hôtel de Ville,
+    category ``mairie``, before the ``mairie annexe`` services its name matches)."""
+    if not kind.categories:
+        return _once(list(kind.matches))
+    rows = await session.scalars(select(Service).where(Service.category.in_(kind.categories))
+                                 .order_by(Service.name))
+    ordered = [service for service in kind.matches if service.category in kind.categories]
+    ordered += [*rows, *kind.matches]
+    return _once(list({service.key: service for service in ordered}.values()))
 
 
 def _once(services: list[Service]) -> list[Service]:

@@ -130,6 +130,12 @@ def test_typo_correction_keeps_to_words_of_the_examples() -> None:
     ("bonjour le bot", "greet"),
     ("salut ca va", "greet"),
     ("hi, how are you doing", "greet"),
+    # a short request weighs less than its greeting, and is the point all the same
+    ("bjr je voudrais voter svp", "vote"), ("hello i would like to vote", "vote"),
+    ("coucou je voudrais participer au vote", "vote"),
+    # what is left is itself a courtesy
+    ("thanks a lot, see you", "greet"), ("merci bien bonne journee", "greet"),
+    ("coucou tout le monde", "greet"),
 ])
 def test_a_greeting_opening_a_request_does_not_make_it_a_greeting(nlu: Nlu, text: str,
                                                                    intent: str) -> None:
