@@ -115,8 +115,12 @@ def synapse(tmp_path_factory):
         server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test of a slow kind is slow."""
+    """A test of a slow kind is slow. The Synapse tests share one worker, as they share one
+    homeserver per session: it starts once, not on every worker."""
     for item in items:
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("synapse"):
+            item.add_marker(pytest.mark.xdist_group("synapse"))
