@@ -7,7 +7,7 @@ a new SQLite file, or a new PostgreSQL schema dropped afterwards.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,15 @@ settings.load_profile("civicbot")
 
 POSTGRES_URL = os.environ.get("CIVICBOT_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_default_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The default data directory (``Settings().data_dir``, under XDG_DATA_HOME) of this test
+    process alone: never the user's, nor one that another pytest-xdist worker writes too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
 
 
 @pytest.fixture(params=BACKENDS)
@@ -106,8 +115,12 @@ def synapse(tmp_path_factory):
         server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test of a slow kind is slow."""
+    """A test of a slow kind is slow. The Synapse tests share one worker, as they share one
+    homeserver per session: it starts once, not on every worker."""
     for item in items:
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("synapse"):
+            item.add_marker(pytest.mark.xdist_group("synapse"))

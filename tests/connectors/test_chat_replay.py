@@ -22,7 +22,8 @@ import yaml
 from tests.conversations.runner import find
 from tests.support.data import TEST_DATA
 
-pytestmark = pytest.mark.subprocess
+# One worker replays them all (the set-up is the module's; split, each worker would replay all).
+pytestmark = [pytest.mark.subprocess, pytest.mark.xdist_group("chat_replay")]
 
 CONVERSATIONS = yaml.safe_load((TEST_DATA / "chat_replay.yaml").read_text(encoding="utf-8"))
 EXPORT = "[civicbot-donnees.json]"

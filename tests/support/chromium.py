@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.network import free_port
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -55,4 +57,6 @@ def chrome(profile: Path, *flags: str, network_log: bool = False):
     for flag in (*FLAGS, f"--user-data-dir={profile}", *flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
-    return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    # chromedriver's port from this worker's block (tests/support/network.py), not selenium's own probe
+    service = Service(executable_path=str(CHROMEDRIVER), port=free_port())
+    return webdriver.Chrome(service=service, options=options)
