@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from bot.consent import is_bare_answer
 from bot.context import Context
 from bot.contributions.categories import (
     Category,
@@ -42,7 +43,6 @@ from intents._contribution_flow import (
 )
 from intents._knowledge_routes import consider
 from knowledge.geo import distance_m
-from knowledge.words import word_list
 
 NAME = "report_problem"
 LISTENS = True
@@ -175,7 +175,7 @@ async def _ask_description(ctx: Context) -> Reply:
 async def _description(ctx: Context) -> Reply:
     text = clean_text(ctx)[:MAX_DESCRIPTION_CHARS]
     media = {"media": ctx.message.attachment.reference} if ctx.message.attachment else {}
-    if len(normalize(text)) < 3 or _only_yes_or_no(text):
+    if len(normalize(text)) < 3 or is_bare_answer(text):
         ctx.set_step("description", **media)
         return ctx.reply(ctx.t("description_short"))
     if ctx.flow_data.get("named") and names_only(text, await _chosen_category(ctx)):
@@ -190,13 +190,6 @@ async def _chosen_category(ctx: Context) -> Category:
     code = ctx.flow_data["category"]
     return next((category for category in categories if category.code == code),
                 Category(code, ctx.flow_data["category_label"]))
-
-
-def _only_yes_or_no(text: str) -> bool:
-    """"oui", "ok merci", "non": an answer to a question, not a description of a problem."""
-    words = set(normalize(text).split())
-    answers = {word for phrase in word_list("agree") | word_list("decline") for word in phrase.split()}
-    return bool(words) and words <= answers | {"merci", "thanks"}
 
 
 # Location, and the open reports nearby
