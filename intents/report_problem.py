@@ -16,7 +16,6 @@ from bot.contributions.categories import (
     Category,
     category_named_in,
     match_category,
-    names_only,
     report_categories,
     service_attributes,
 )
@@ -25,7 +24,7 @@ from bot.contributions.models import Contribution
 from bot.contributions.places import Located, Place, example_place, locate_point, locate_words
 from bot.contributions.store import create_contribution, nearby_open_reports
 from bot.messages import Choice, Reply
-from bot.text import normalize
+from bot.text import STOP_WORDS, normalize
 from connectors.open311 import MAX_DESCRIPTION_CHARS, Attribute, attribute_from_json
 from intents._answers import mentions, street_unknown
 from intents._contribution_flow import (
@@ -58,7 +57,7 @@ async def handle(ctx: Context) -> Reply:
         if answered is not None:
             return answered
     named = category_named_in(ctx.text, await report_categories(ctx.bot, ctx.lang))
-    ctx.start_flow("category", {"named": named is not None})
+    ctx.start_flow("category", {"request": ctx.text if named else ""})
     if named is None:
         return await _ask_category(ctx, ctx.t("start"))
     reply = await _set_category(ctx, named)  # "un lampadaire en panne": no need to ask
@@ -178,18 +177,21 @@ async def _description(ctx: Context) -> Reply:
     if len(normalize(text)) < 3 or is_bare_answer(text):
         ctx.set_step("description", **media)
         return ctx.reply(ctx.t("description_short"))
-    if ctx.flow_data.get("named") and names_only(text, await _chosen_category(ctx)):
-        ctx.set_step("description", named=False, **media)  # the kind said again, as if asked
+    if _repeats(text, ctx.flow_data.get("request", ""), ctx.flow_data["category_label"]):
+        ctx.set_step("description", request="", **media)  # the kind said again, as if asked
         return await _ask_description(ctx)
-    ctx.set_step("description", description=text, named=False, **media)
+    ctx.set_step("description", description=text, request="", **media)
     return await _advance(ctx, "description")
 
 
-async def _chosen_category(ctx: Context) -> Category:
-    categories = await report_categories(ctx.bot, ctx.lang)
-    code = ctx.flow_data["category"]
-    return next((category for category in categories if category.code == code),
-                Category(code, ctx.flow_data["category_label"]))
+def _repeats(text: str, request: str, label: str) -> bool:
+    """True when ``text`` says nothing beyond the request that named the kind and the kind's
+    name ("nid de poule" after "je veux signaler un nid de poule"): the kind again, not a
+    description ("il clignote" after "un lampadaire en panne" says something new)."""
+    if not request:
+        return False
+    said = {*normalize(request).split(), *normalize(label).split()}
+    return not [word for word in normalize(text).split() if word not in said and word not in STOP_WORDS]
 
 
 # Location, and the open reports nearby

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.db import utcnow
 from bot.models import ConnectorState
-from bot.text import STOP_WORDS, normalize
+from bot.text import normalize
 from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, service_from_json
 
 if TYPE_CHECKING:
@@ -155,16 +155,6 @@ def category_named_in(request: str, categories: list[Category]) -> Category | No
     named = {category.code: category for category in categories
              if any(_said(keyword, words) for keyword in _keywords(category))}
     return next(iter(named.values())) if len(named) == 1 else None
-
-
-def names_only(text: str, category: Category) -> bool:
-    """True when ``text`` says nothing but the category's name or keywords ("nid de poule" after
-    a pothole was reported): the kind again, not a description."""
-    words = normalize(text).split()
-    for keyword in (*_keywords(category), *normalize(category.label).split()):
-        if _said(keyword, words):
-            words = [word for word in words if not _said(word, keyword.split())]
-    return not [word for word in words if word not in STOP_WORDS]
 
 
 def _keywords(category: Category) -> list[str]:
