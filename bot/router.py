@@ -27,6 +27,7 @@ from bot.models import Conversation, User
 from bot.nlu import UNKNOWN, NluResult
 from bot.positions import remembered, without_old_position
 from bot.text import normalize, sanitize
+from bot.turns import Turns
 
 if TYPE_CHECKING:
     from bot.app import CivicBot
@@ -41,9 +42,10 @@ _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 LAST_SEEN_PRECISION = timedelta(days=1)
 Key = tuple[str, str]  # (platform, user_hash)
 # Built once: building the statement costs more than running it.
+_IS_RESIDENT = (User.platform == bindparam("platform"), User.user_hash == bindparam("user_hash"))
 _RESIDENT = (select(User, Conversation)
-             .outerjoin(Conversation, Conversation.user_id == User.id)
-             .where(User.platform == bindparam("platform"), User.user_hash == bindparam("user_hash")))
+             .outerjoin(Conversation, Conversation.user_id == User.id).where(*_IS_RESIDENT))
+_LOCK_RESIDENT = select(User.id).where(*_IS_RESIDENT).with_for_update()
 
 
 def _aware(moment: datetime) -> datetime:
@@ -57,6 +59,8 @@ class Router:
         self.commands = {command: spec.name for spec in bot.intents.values()
                          for command in spec.commands}
         self.listener = Listener(bot)
+        self.turns = Turns()
+        self.shared_database = bot.engine.dialect.name != "sqlite"
 
     async def handle(self, message: IncomingMessage) -> Reply:
         """Answer one message. Never raises: a failure becomes an apology that offers a human.
@@ -84,7 +88,7 @@ class Router:
             return self._core_reply("core.location_invalid", self._platform_language(message))
         text, truncated = sanitize(message.text or "", settings.max_message_chars)
         key = (message.platform, self.bot.pseudonymizer.user_hash(message.platform, message.user_id))
-        async with self.bot.sessions() as session:
+        async with self.turns.turn(key), self.bot.sessions() as session:
             user, conversation = await self._load(session, key)
             flow_before = conversation.flow
             reply = await self._route(session, message, text, user, conversation)
@@ -133,18 +137,28 @@ class Router:
         return user, conversation
 
     async def _read(self, session: AsyncSession, key: Key) -> tuple[User, Conversation | None]:
-        platform, user_hash = key
-        key_values = {"platform": platform, "user_hash": user_hash}
+        """On PostgreSQL, where several processes may answer the same resident, the resident's
+        row is locked first, until the commit: the other process's answer waits for this one.
+        The state is read after the lock, by a statement of its own, which sees what the other
+        process committed meanwhile. SQLite has no row locks; its writers are one process."""
+        key_values = {"platform": key[0], "user_hash": key[1]}
+        if self.shared_database and await session.scalar(_LOCK_RESIDENT, key_values) is None:
+            await self._add_resident(session, key)
+            await session.scalar(_LOCK_RESIDENT, key_values)
         row = (await session.execute(_RESIDENT, key_values)).one_or_none()
         if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(User(platform=platform, user_hash=user_hash))
-            except IntegrityError:  # a concurrent first message from the same resident
-                pass
+            await self._add_resident(session, key)
             row = (await session.execute(_RESIDENT, key_values)).one()
         user, conversation = row
         return user, conversation
+
+    @staticmethod
+    async def _add_resident(session: AsyncSession, key: Key) -> None:
+        try:
+            async with session.begin_nested():
+                session.add(User(platform=key[0], user_hash=key[1]))
+        except IntegrityError:  # a concurrent first message from the same resident
+            pass
 
     def _language(self, user: User, conversation: Conversation, message: IncomingMessage,
                   text: str) -> str:

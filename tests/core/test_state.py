@@ -136,6 +136,47 @@ async def test_residents_writing_at_once_all_get_answers(bot: CivicBot) -> None:
     assert not [said for replies in conversations for said in replies if said == error]
 
 
+async def test_a_residents_messages_sent_at_once_are_answered_one_after_another(bot: CivicBot) -> None:
+    """A resident who types fast (or writes from two tabs) sends the next message before the
+    last is answered: each is answered on the state the one before left, as if sent one by one.
+    Answered at once, the second read the state the first had not yet written, and a flow's
+    step was kept with another message's data (a KeyError, the apology)."""
+    texts = ["je veux signaler un nid de poule", "il est très profond, devant l'école", "annuler",
+             "quel est le budget de la culture", "je voudrais signaler un lampadaire en panne",
+             "il clignote toute la nuit", "annuler", "qui est le maire ?"]
+    one_by_one = ChatTester(bot, "one-by-one")
+    expected = [(await one_by_one.say(text)).text for text in texts]
+    fast = ChatTester(bot, "fast-typer")
+    replies = await asyncio.wait_for(asyncio.gather(*(fast.say(text) for text in texts)), timeout=60)
+    assert [reply.text for reply in replies] == expected
+
+
+async def test_two_processes_answering_one_resident_on_postgresql_lose_no_change(
+        bot: CivicBot, settings: Settings, backend: str) -> None:
+    """Scaled out, two processes share the database and may get messages of the same resident at
+    once: the second waits for the first's commit (the resident's row is locked), so a count
+    kept in the conversation loses no step."""
+    if backend != "postgresql":
+        pytest.skip("several processes on one database is the PostgreSQL set-up")
+
+    async def count(ctx: Context) -> Reply:
+        seen = ctx.conversation.data.get("count", 0)
+        await asyncio.sleep(0.01)  # the other process answers meanwhile
+        ctx.conversation.data = {**ctx.conversation.data, "count": seen + 1}
+        return Reply(str(seen + 1), language="fr")
+
+    other = await create_bot(settings)
+    try:
+        for process in (bot, other):
+            install_intent(process, "count", count)
+        await ChatTester(bot, "fast-typer").say("bonjour")
+        says = [ChatTester(process, "fast-typer").say("/count") for process in (bot, other) * 5]
+        replies = await asyncio.wait_for(asyncio.gather(*says), timeout=60)
+    finally:
+        await other.close()
+    assert sorted(int(reply.text) for reply in replies) == list(range(1, 11))
+
+
 async def test_a_database_error_logs_no_residents_words(bot: CivicBot, caplog: pytest.LogCaptureFixture) -> None:
     """The failing statement's parameters (what the resident wrote, their pseudonymous id) stay
     out of the log; the resident gets the apology."""
