@@ -34,6 +34,7 @@ from bot.features import create_bot
 from bot.outbox import notify
 from bot.publications import service
 from bot.publications.schema import parse_publication
+from bot.serve import start_up_heap_frozen
 from connectors.telegram import TelegramConnector
 from tests.support.delivery import add_subscribers
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
@@ -82,31 +83,32 @@ async def civicbot_way(settings: Settings, count: int,
         connector = TelegramConnector(bot)
         await connector.start()
         stop = asyncio.Event()
-        try:
-            async with bot.sessions() as session:
-                await add_subscribers(session, chats(count))
-            engine = DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": connector})
-            worker = asyncio.create_task(engine.run(stop))
-            began = time.monotonic()
-            async with bot.sessions() as session:
-                await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
-                await session.commit()
-            notify()
-            latencies: list[float] = []
-            talks = [asyncio.create_task(converse(server, 900 + number, latencies))
-                     for number in range(residents)]
-            subscribers = chats(count)
-            await server.wait_until(lambda: all(chat in server.stats.by_chat for chat in subscribers),
-                                    timeout=count / 10 + 60)
-            wall = (server.stats.delivered - 1) / (time.monotonic() - began)
-            for talk in talks:
-                talk.cancel()
-            await asyncio.gather(*talks, return_exceptions=True)
-            stop.set()
-            await worker
-        finally:
-            await connector.stop()
-            await bot.close()
+        with start_up_heap_frozen():  # as civicbot serve
+            try:
+                async with bot.sessions() as session:
+                    await add_subscribers(session, chats(count))
+                engine = DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": connector})
+                worker = asyncio.create_task(engine.run(stop))
+                began = time.monotonic()
+                async with bot.sessions() as session:
+                    await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
+                    await session.commit()
+                notify()
+                latencies: list[float] = []
+                talks = [asyncio.create_task(converse(server, 900 + number, latencies))
+                         for number in range(residents)]
+                subscribers = chats(count)
+                await server.wait_until(lambda: all(chat in server.stats.by_chat for chat in subscribers),
+                                        timeout=count / 10 + 60)
+                wall = (server.stats.delivered - 1) / (time.monotonic() - began)
+                for talk in talks:
+                    talk.cancel()
+                await asyncio.gather(*talks, return_exceptions=True)
+                stop.set()
+                await worker
+            finally:
+                await connector.stop()
+                await bot.close()
         return server.stats.rate(), wall, server.stats.delivered, server.stats.rejected_429, latencies
 
 

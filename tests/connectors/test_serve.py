@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import os
 import signal
 import sys
@@ -32,8 +33,10 @@ SERVICE_EVENTS: list[str] = []
 
 
 async def recording_service(bot, stop: asyncio.Event) -> None:
-    """A background service for the tests: notes when it ran and whether Telegram was up."""
+    """A background service for the tests: notes when it ran, whether Telegram was up and
+    whether the start-up heap was left out of the garbage collector's passes."""
     SERVICE_EVENTS.append(f"started with telegram={registry.running('telegram') is not None}")
+    SERVICE_EVENTS.append(f"start-up heap frozen={gc.get_freeze_count() > 10_000}")
     await stop.wait()
     SERVICE_EVENTS.append("stopped")
 
@@ -97,7 +100,8 @@ async def test_serve_runs_polling_with_the_http_server_and_services(
     stop.set()
     await asyncio.wait_for(task, 30)
     assert telegram_api.confirmed_offset == update_id + 1
-    assert SERVICE_EVENTS == ["started with telegram=True", "stopped"]
+    assert SERVICE_EVENTS == ["started with telegram=True", "start-up heap frozen=True", "stopped"]
+    assert gc.get_freeze_count() == 0  # given back to the collector
     assert registry.running("telegram") is None
 
 
@@ -203,7 +207,7 @@ async def test_serve_runs_without_a_chat_connector(
         async with http.get(f"http://127.0.0.1:{settings.http_port}/api/v1/polls") as response:
             assert response.status == 401  # the API is there, and wants a token
         await asyncio.sleep(0.2)
-        assert SERVICE_EVENTS == ["started with telegram=False"]
+        assert SERVICE_EVENTS == ["started with telegram=False", "start-up heap frozen=True"]
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
