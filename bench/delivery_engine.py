@@ -27,6 +27,7 @@ from bot.features import create_bot
 from bot.outbox import SENT, OutboxEntry
 from bot.publications import service
 from bot.publications.schema import parse_publication
+from bot.serve import start_up_heap_frozen
 from tests.support.delivery import RecordingConnector, add_subscribers
 from tests.support.scratch import scratch_database
 
@@ -59,24 +60,25 @@ async def throughput(url: str, count: int, connector_for) -> float:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(data_dir=Path(directory), database_url=url, **UNLIMITED)
         bot = await create_bot(settings)
-        try:
-            async with bot.sessions() as session:
-                await add_subscribers(session, [str(200000 + n) for n in range(count)], topic="conseil municipal")
-                await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
-                await session.commit()
-            async with connector_for(bot) as connector:
-                engine = DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": connector})
-                stop = asyncio.Event()
-                began = time.perf_counter()
-                worker = asyncio.create_task(engine.run(stop))
-                while await delivered(bot) < count:  # noqa: ASYNC110 - polls the database: no event to wait on
-                    await asyncio.sleep(0.05)
-                elapsed = time.perf_counter() - began
-                stop.set()
-                await worker
-            return count / elapsed
-        finally:
-            await bot.close()
+        with start_up_heap_frozen():  # as civicbot serve
+            try:
+                async with bot.sessions() as session:
+                    await add_subscribers(session, [str(200000 + n) for n in range(count)], topic="conseil municipal")
+                    await service.publish(session, parse_publication(PUBLICATION), bot, "bench")
+                    await session.commit()
+                async with connector_for(bot) as connector:
+                    engine = DeliveryEngine(bot.sessions, settings, bot.catalog, {"telegram": connector})
+                    stop = asyncio.Event()
+                    began = time.perf_counter()
+                    worker = asyncio.create_task(engine.run(stop))
+                    while await delivered(bot) < count:  # noqa: ASYNC110 - polls the database: no event to wait on
+                        await asyncio.sleep(0.05)
+                    elapsed = time.perf_counter() - began
+                    stop.set()
+                    await worker
+                return count / elapsed
+            finally:
+                await bot.close()
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ from bot.app import CivicBot
 from bot.config import Settings
 from bot.features import create_bot
 from bot.messages import IncomingMessage
+from bot.serve import start_up_heap_frozen
 from tests.support.scratch import scratch_database
 
 CONVERSATION = ["bonjour", "aide", "qui est le maire ?", "je veux signaler un nid de poule",
@@ -72,18 +73,19 @@ async def main(args: argparse.Namespace) -> None:
             settings = Settings(data_dir=Path(directory), database_url=url, secret="bench")
             bot = await create_bot(settings)
             backend = bot.engine.dialect.name
-            try:
-                await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
-                for concurrency in args.concurrency:
-                    rounds = [await measure(bot, args, concurrency) for _round in range(args.rounds)]
-                    rates = sorted(rate for rate, _p50, _p99, _cpu in rounds)
-                    rate, p50, p99, cpu = sorted(rounds)[len(rounds) // 2]
-                    print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
-                          f"rate={rate:,.0f} msg/s (rounds {rates[0]:,.0f}–{rates[-1]:,.0f}) "
-                          f"p50={p50 * 1000:.2f} ms p99={p99 * 1000:.2f} ms cpu={cpu * 1000:.2f} ms/msg "
-                          f"load={os.getloadavg()[0]:.1f}")
-            finally:
-                await bot.close()
+            with start_up_heap_frozen():  # as civicbot serve
+                try:
+                    await run_level(bot, 200, args.residents, 1)  # warm-up: residents created, caches hot
+                    for concurrency in args.concurrency:
+                        rounds = [await measure(bot, args, concurrency) for _round in range(args.rounds)]
+                        rates = sorted(rate for rate, _p50, _p99, _cpu in rounds)
+                        rate, p50, p99, cpu = sorted(rounds)[len(rounds) // 2]
+                        print(f"{backend:10s} concurrency={concurrency:<3d} messages={args.messages} "
+                              f"rate={rate:,.0f} msg/s (rounds {rates[0]:,.0f}–{rates[-1]:,.0f}) "
+                              f"p50={p50 * 1000:.2f} ms p99={p99 * 1000:.2f} ms cpu={cpu * 1000:.2f} ms/msg "
+                              f"load={os.getloadavg()[0]:.1f}")
+                finally:
+                    await bot.close()
 
 
 if __name__ == "__main__":

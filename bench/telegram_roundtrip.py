@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import Settings
 from bot.features import create_bot
 from bot.messages import IncomingMessage, Reply
+from bot.serve import start_up_heap_frozen
 from connectors.telegram import TelegramConnector
 from tests.support.scratch import scratch_database
 from tests.support.servers.telegram_api import RateLimits, TelegramApiServer
@@ -91,16 +92,17 @@ async def _run(echo: bool, residents: int, messages: int, database_url: str) -> 
                 bot.router = EchoRouter()
             connector = TelegramConnector(bot)
             await connector.start()
-            try:
-                chats = range(10_000, 10_000 + residents)
-                await asyncio.gather(*(_resident(server, chat, 1, []) for chat in chats))  # warm-up
-                latencies: list[float] = []
-                started = time.perf_counter()
-                await asyncio.gather(*(_resident(server, chat, messages, latencies) for chat in chats))
-                elapsed = time.perf_counter() - started
-            finally:
-                await connector.stop()
-                await bot.close()
+            with start_up_heap_frozen():  # as civicbot serve
+                try:
+                    chats = range(10_000, 10_000 + residents)
+                    await asyncio.gather(*(_resident(server, chat, 1, []) for chat in chats))  # warm-up
+                    latencies: list[float] = []
+                    started = time.perf_counter()
+                    await asyncio.gather(*(_resident(server, chat, messages, latencies) for chat in chats))
+                    elapsed = time.perf_counter() - started
+                finally:
+                    await connector.stop()
+                    await bot.close()
             rejected = server.stats.rejected_429
     return Result(len(latencies), elapsed, latencies, rejected)
 

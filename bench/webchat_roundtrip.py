@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
 from bot.features import create_bot
+from bot.serve import start_up_heap_frozen
 from tests.support.network import on_loopback
 from tests.support.scratch import scratch_database
 from tests.support.webchat import Page, Site, serving
@@ -74,11 +75,12 @@ async def pipeline(visitors: int, messages: int, database_url: str) -> Result:
     with tempfile.TemporaryDirectory() as data_dir:
         async with scratch_database(database_url or f"sqlite+aiosqlite:///{data_dir}/bench.db") as url:
             bot = await create_bot(Settings(data_dir=Path(data_dir), database_url=url, secret="bench"))
-            try:
-                async with serving(bot) as served:
-                    return await _measure(served, visitors, messages)
-            finally:
-                await bot.close()
+            with start_up_heap_frozen():  # as civicbot serve
+                try:
+                    async with serving(bot) as served:
+                        return await _measure(served, visitors, messages)
+                finally:
+                    await bot.close()
 
 
 @contextlib.asynccontextmanager
