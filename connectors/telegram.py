@@ -23,9 +23,7 @@ import logging
 import re
 import secrets
 import warnings
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -50,6 +48,7 @@ from bot.limits import limiter_for
 from bot.messages import PRIORITY_REPLY, IncomingMessage, Reply
 from bot.ports import ChatCore
 from bot.redact import hide_in_logs
+from bot.turns import Turns
 from connectors import telegram_messages as tm
 from connectors.base import ChatMoved, Connector, RateLimited, RecipientGone, SendError, TemporaryError
 
@@ -110,26 +109,6 @@ def check_settings(settings: Settings) -> None:
                           "A-Z, a-z, 0-9, _ and -")
 
 
-class ChatLocks:
-    """One lock per chat, dropped once nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: Counter = Counter()
-
-    @asynccontextmanager
-    async def hold(self, chat: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(chat, asyncio.Lock())
-        self._users[chat] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[chat] -= 1
-            if not self._users[chat]:
-                del self._users[chat], self._locks[chat]
-
-
 class TelegramConnector(Connector):
     platform = tm.PLATFORM
 
@@ -153,7 +132,7 @@ class TelegramConnector(Connector):
             filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self._on_message))
         self.application.add_error_handler(self._on_error)
         self.limiter = limiter_for(self.platform, settings)
-        self._chats = ChatLocks()
+        self._chats = Turns()  # one chat's updates are answered and their replies sent in order
         self._marks: set[asyncio.Task] = set()
         self._partial: dict[str, tuple[Reply, int]] = {}  # chat -> (reply, parts already sent)
         self._stopping = asyncio.Event()
@@ -344,7 +323,7 @@ class TelegramConnector(Connector):
         try:
             if chat is not None and not await self._admitted(update, str(chat.id)):
                 return
-            async with self._chats.hold(str(chat.id) if chat else f"update:{update.update_id}"):
+            async with self._chats.turn(str(chat.id) if chat else f"update:{update.update_id}"):
                 await self.application.process_update(update)
         except Exception:
             log.exception("telegram: an update could not be handled")
