@@ -36,13 +36,18 @@ from knowledge.importers.rne import ORIGIN as RNE_ORIGIN
 from knowledge.importers.rne import import_rne
 from knowledge.importers.scdl import import_deliberations
 from tests.knowledge.test_officials_realdata import (
+    FIRST,
+    LAST,
     NANTES,
     REZE,
     _commune_code,
+    _rows,
     _with,
     deputies,
     deputy,
+    every_mayor,
     mayor,
+    names_in,
     no_official,
     says_all,
     unknown,
@@ -59,6 +64,10 @@ CHANTENAY = (47.2030, -1.5960)  # Nantes, Chantenay
 ANTIGONE = (43.6080, 3.8890)  # Montpellier, Antigone
 SATURDAY = dt.datetime(2026, 6, 13, 10, 30, tzinfo=ZoneInfo("Europe/Paris"))  # the residents' "now"
 EQUIPMENTS = "244400404_equipements-publics-service-public-2014"
+ECUSSON = (43.6110, 3.8760)  # Montpellier, the old town
+MOSSON = (43.6165, 3.8190)  # Montpellier, La Paillade
+ILE = (47.2070, -1.5560)  # Nantes, Île de Nantes
+NANTES_NORD = (47.2560, -1.5620)  # Nantes, Nantes Nord
 
 
 def _csv(name: str, encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -199,6 +208,85 @@ def absent() -> Check:
 
 def at(where: tuple[float, float], text: str) -> list[str]:
     return [f"/position {where[0]} {where[1]}", text]
+
+
+def no_such(categories: set[str]) -> Check:
+    """No point of these kinds in the files: said unknown, no other kind given for it."""
+    assert not any(point[0] in categories for point in _points()), categories
+    return absent()
+
+
+def phone(name: str) -> Check:
+    """The service listed first, with its telephone number as the file writes it."""
+    number = next(row["telephone"] for row in _ods()[EQUIPMENTS] if row["nom_complet"] == name)
+    return lambda text: bool(_listed(text)) and _listed(text)[0] == name and number in text
+
+
+def closed_first(name: str, moment: dt.datetime) -> Check:
+    """The service listed first, said closed that day (its hours in the file leave it out)."""
+    value = next(point[4] for point in _points() if point[1] == name)
+    assert not any(_open_at(value, moment.replace(hour=hour)) for hour in range(24)), value
+    first = lambda text: text.split("• ")[1] if "• " in text else ""  # noqa: E731
+    return lambda text: _listed(text)[:1] == [name] and re.search("ferm|closed", first(text), re.I) is not None
+
+
+def figures(*lines: str) -> Check:
+    """Each of these budget lines' amounts, and no other line's."""
+    budget = _budget()
+    others = {money(value, "fr") for label, value in budget.items() if label not in lines}
+    expected = {money(budget[line], "fr") for line in lines}
+    return lambda text: all(amount in text for amount in expected) and not any(
+        re.search(rf"(?<![\d\s,.]){re.escape(other)}", text) for other in others - expected)
+
+
+def no_budget_line(word: str) -> Check:
+    assert not any(normalize(word) in normalize(label) for label in _budget()), word
+    return absent()
+
+
+def no_deliberation(word: str) -> Check:
+    assert not any(normalize(word) in normalize(row["DELIB_OBJET"]) for row in _deliberations()), word
+    return absent()
+
+
+def suggests(commune: str) -> Check:
+    """A commune of the file offered for a name not known as written, and no mayor given."""
+    assert _commune_code(commune)
+    return lambda text: commune in text and not names_in(text, every_mayor())
+
+
+def person(first: str, last: str) -> Check:
+    """Every commune where the file gives this person a function now."""
+    communes = {row["Libellé de la commune"] for row in _rows() if (row[FIRST], row[LAST]) == (first, last)}
+    assert communes, (first, last)
+    return lambda text: all(commune in text for commune in communes)
+
+
+def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def quartier(where: tuple[float, float]) -> Check:
+    """The quartier of the files (Nantes's, Montpellier's) whose outline holds the point."""
+    names = []
+    for path, key in ((SHARED / "data" / "nantes-quartiers.geojson", "nom"),
+                      (REAL / "original" / "montpellier-VilleMTP_MTP_Quartiers.geojson", "LIBQUART")):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            if feature["properties"].get("libcom", "Nantes") != "Nantes":  # imported: Nantes's only
+                continue
+            geometry = feature["geometry"] or {}
+            polygons = geometry.get("coordinates", []) if geometry.get("type") == "MultiPolygon" else [
+                geometry.get("coordinates", [])]
+            if any(polygon and _inside(where[1], where[0], polygon[0])
+                   and not any(_inside(where[1], where[0], hole) for hole in polygon[1:])
+                   for polygon in polygons):
+                names.append(feature["properties"][key])
+    assert len(set(names)) == 1, names
+    return lambda text: normalize(names[0]) in normalize(text)
 
 
 # (what the resident writes, one message or several, and what the files say the answer is)
@@ -419,6 +507,20 @@ QUESTIONS += [
     ("school canteen budget", lambda: figure("Hebergement et restauration scolaire", "en")),
     ("budget des parcs et jardins", lambda: figure("Espaces verts urbains")),
     ("budget gymnases", lambda: figure("Salles de sport, gymnases")),
+]
+
+
+# A third set, asked on the loaded files in a chat as residents would: commune names misspelt or
+# cut short (the commune of the file offered, never answered for), people by name, kinds of
+# places the files do not hold, closing times, named places open on a day, council decisions and
+# budget lines in other words, quartiers by position.
+QUESTIONS += [
+    # quartiers by position
+    (at(COMEDIE, "je suis dans quel quartier"), lambda: quartier(COMEDIE)),
+    (at(MOSSON, "c koi mon quartier"), lambda: quartier(MOSSON)),
+    (at(BOTTIERE, "quel quartier ici"), lambda: quartier(BOTTIERE)),
+    (at(ILE, "which neighbourhood am I in"), lambda: quartier(ILE)),
+    (at(NANTES_NORD, "je suis ou"), lambda: quartier(NANTES_NORD)),
 ]
 
 
