@@ -610,6 +610,41 @@ QUESTIONS += [
     ("telephone mairie annexe nantes sud", lambda: phone("Mairie annexe Nantes Sud")),
     ("le numéro de l'hôtel de ville de vertou", lambda: phone("Hôtel de ville de Vertou")),
     ("ou est la prefecture", lambda: listed_first("Préfecture")),
+    # council: decisions by topic, in residents' words; none on what the files do not hold
+    ("qu'a décidé le conseil sur le Club des villes cyclables",
+     lambda: deliberation("villes et territoires cyclables")),
+    ("délibération sur la Panacée", lambda: deliberation("Panacée")),
+    ("conseil municipal Grand Coeur", lambda: deliberation("Grand C")),
+    ("subvention maison de la poesie", lambda: deliberation("Maison de la Poésie")),
+    ("les décisions sur le manège du parc tastavin", lambda: deliberation("Tastavin")),
+    ("quand a été voté le budget primitif 2014", lambda: deliberation("Budget Primitif", "16/12/2013")),
+    ("délibérations parkings comédie antigone", lambda: deliberation("Parkings Comédie et Antigone")),
+    ("délibérations sur la cité des métiers", lambda: deliberation("Cité des Métiers")),
+    ("delib stade philippides", lambda: deliberation("PHILIPPIDES")),
+    ("les délibérations sur la jeunesse", lambda: deliberation("Jeunesse")),
+    ("council decision on the Corum", lambda: deliberation("Corum")),
+    ("le conseil a voté quoi sur les subventions aux associations", lambda: deliberation("subvention")),
+    ("délibérations sur les piscines", lambda: no_deliberation("piscine")),
+    ("qu'a décidé le conseil sur la dette", lambda: no_deliberation("dette")),
+    ("deliberations about the zoo", lambda: no_deliberation("zoo")),
+    # budget: lines in other words, lines the file does not have
+    ("how much is spent on parks", lambda: figure("Espaces verts urbains", "en")),
+    ("budget des parcs", lambda: figure("Espaces verts urbains")),
+    ("combien coûte la police municipale", lambda: figure("Police municipale")),
+    ("budget voirie 2014", lambda: figures("Equipements de voirie", "Voirie communale et routes")),
+    ("combien pour les centres de loisirs", lambda: figure("Centres de loisirs")),
+    ("budget foires et marchés", lambda: figure("Foires et marches")),
+    ("budget des archives municipales", lambda: figure("Archives")),
+    ("how much for the cemeteries", lambda: figure("Cimetieres et pompes funebres", "en")),
+    ("budget de la restauration scolaire", lambda: figure("Hebergement et restauration scolaire")),
+    ("combien pour l'hygiène et la salubrité", lambda: figure("Hygiene et salubrite publique")),
+    ("combien pour les bibliothèques", lambda: no_budget_line("biblioth")),
+    ("budget logement", lambda: no_budget_line("logement")),
+    ("budget des piscines", lambda: no_budget_line("piscine")),
+    # datasets
+    ("données sur les quartiers de nantes", lambda: dataset("quartiers")),
+    ("January 2021 purchase card transactions", lambda: dataset("January 2021")),
+    ("jeux de données sur les équipements publics", lambda: dataset("équipements publics")),
     # quartiers by position
     (at(COMEDIE, "je suis dans quel quartier"), lambda: quartier(COMEDIE)),
     (at(MOSSON, "c koi mon quartier"), lambda: quartier(MOSSON)),
@@ -721,4 +756,4 @@ async def test_residents_questions_on_every_real_file_at_once(resident: ChatTest
     print(f"replay: {tally}")
     assert not failed["absent"] + failed["wrong"], tally + "\n" + "\n".join(
         f"{outcome}: {line}" for outcome, lines in failed.items() for line in lines)
-    assert len(QUESTIONS) >= 200
+    assert len(QUESTIONS) >= 320
