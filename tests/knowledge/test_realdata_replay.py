@@ -63,6 +63,7 @@ BOTTIERE = (47.2400, -1.5190)  # Nantes, Bottière
 CHANTENAY = (47.2030, -1.5960)  # Nantes, Chantenay
 ANTIGONE = (43.6080, 3.8890)  # Montpellier, Antigone
 SATURDAY = dt.datetime(2026, 6, 13, 10, 30, tzinfo=ZoneInfo("Europe/Paris"))  # the residents' "now"
+SUNDAY, MONDAY = (SATURDAY.replace(day=day, minute=0) for day in (14, 15))
 EQUIPMENTS = "244400404_equipements-publics-service-public-2014"
 ECUSSON = (43.6110, 3.8760)  # Montpellier, the old town
 MOSSON = (43.6165, 3.8190)  # Montpellier, La Paillade
@@ -226,8 +227,24 @@ def closed_first(name: str, moment: dt.datetime) -> Check:
     """The service listed first, said closed that day (its hours in the file leave it out)."""
     value = next(point[4] for point in _points() if point[1] == name)
     assert not any(_open_at(value, moment.replace(hour=hour)) for hour in range(24)), value
-    first = lambda text: text.split("• ")[1] if "• " in text else ""  # noqa: E731
-    return lambda text: _listed(text)[:1] == [name] and re.search("ferm|closed", first(text), re.I) is not None
+    return lambda text: _listed(text)[:1] == [name] and re.search("ferm|closed", _first_block(text), re.I) is not None
+
+
+def _first_block(text: str) -> str:
+    return text.split("• ")[1] if "• " in text else ""
+
+
+def at_moment(name: str, moment: dt.datetime) -> Check:
+    """The service listed first, said open or closed at that moment as its hours in the file say."""
+    is_open = _open_at(next(point[4] for point in _points() if point[1] == name), moment)
+    said = re.compile(r"^\s+(Ouvert|Open)\b" if is_open else r"^\s+(Fermé|Closed)\b", re.M)
+    return lambda text: _listed(text)[:1] == [name] and said.search(_first_block(text)) is not None
+
+
+def none_open(categories: set[str], moment: dt.datetime) -> Check:
+    """No service of these kinds is open at that moment in the files: none is said open."""
+    assert not any(_open_at(point[4], moment) for point in _points() if point[0] in categories)
+    return lambda text: bool(_listed(text)) and re.search(r"^\s+(Ouvert|Open)\b", text, re.M) is None
 
 
 def figures(*lines: str) -> Check:
@@ -605,6 +622,12 @@ QUESTIONS += [
     ("le bookshop ferme a quelle heure le samedi", lambda: hours("Le Bookshop", "10:00-18:00")),
     ("8 a huit ouvert dimanche soir ?", lambda: says("8 A Huit", "07:00–20:00")),
     ("stringbox c'est ouvert le lundi matin ?", lambda: hours("Stringbox", "16:00-19:00")),
+    ("un resto ouvert lundi soir", lambda: none_open({"restaurant"}, MONDAY.replace(hour=19))),
+    ("monoprix ouvert dimanche apres midi", lambda: at_moment("Monoprix", SUNDAY.replace(hour=15))),
+    ("le resto du pere soulas est ouvert lundi soir ?",
+     lambda: at_moment("Resto-self Village du Père Soulas", MONDAY.replace(hour=19))),
+    ("8 a huit ouvert ce soir ?", lambda: at_moment("8 A Huit", SATURDAY.replace(hour=19, minute=0))),
+    ("is Monoprix open sunday morning?", lambda: at_moment("Monoprix", SUNDAY.replace(hour=10))),
     ("tel de l'hotel de ville de saint herblain", lambda: phone("Hôtel de ville de Saint Herblain")),
     ("numero de la mairie annexe doulon", lambda: phone("Mairie annexe Nantes Doulon")),
     ("telephone mairie annexe nantes sud", lambda: phone("Mairie annexe Nantes Sud")),
