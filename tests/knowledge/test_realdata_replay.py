@@ -667,6 +667,8 @@ QUESTIONS += [
     # datasets
     ("données sur les quartiers de nantes", lambda: dataset("quartiers")),
     ("January 2021 purchase card transactions", lambda: dataset("January 2021")),
+    ("quelles données sur les achats par carte", lambda: dataset("Purchase Card")),
+    ("les achats par carte de la ville", lambda: dataset("Purchase Card")),
     ("jeux de données sur les équipements publics", lambda: dataset("équipements publics")),
     # quartiers by position
     (at(COMEDIE, "je suis dans quel quartier"), lambda: quartier(COMEDIE)),
