@@ -297,9 +297,16 @@ async def _for_area(ctx: Context, area: Area) -> Reply:
 
 
 def _officials_reply(ctx: Context, heading: str, officials: list[Official]) -> Reply:
-    text = "\n".join([heading, *(_describe(ctx, official) for official in officials), "",
-                      provenance(ctx, officials)])
-    return ctx.reply(text, [ctx.intent_choice("talk_to_human")])
+    return _reply(ctx, [heading, *(_describe(ctx, official) for official in officials)], officials)
+
+
+def _reply(ctx: Context, lines: list[str], officials: list[Official]) -> Reply:
+    """The officials' lines, what the data lack of what was asked, and the provenance."""
+    if mentions(ctx, "official_contact") and not any(
+            official.email or official.phone or official.url for official in officials):
+        lines = [*lines, "", ctx.t("no_contact")]  # "comment contacter le maire" from the RNE
+    return ctx.reply("\n".join([*lines, "", provenance(ctx, officials)]),
+                     [ctx.intent_choice("talk_to_human")])
 
 
 _LISTED_COUNCILLORS = 12  # more plain councillors than this are named on one line
@@ -316,8 +323,7 @@ def _council_reply(ctx: Context, heading: str, officials: list[Official], commun
     if listed is not officials:
         lines.append(ctx.t("councillors", count=len(plain),
                            names=", ".join(official.full_name for official in plain)))
-    lines += ["", provenance(ctx, officials)]
-    return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])
+    return _reply(ctx, lines, officials)
 
 
 def _describe(ctx: Context, official: Official, commune: bool = True) -> str:

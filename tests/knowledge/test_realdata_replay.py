@@ -279,6 +279,13 @@ def person(first: str, last: str) -> Check:
     return lambda text: all(commune in text for commune in communes)
 
 
+def no_contact(names: set[str]) -> Check:
+    """The officials named, and said to come without contact details: the RNE gives none."""
+    assert not any(re.search("mail|t[ée]l[ée]phone|adresse", column, re.I) for column in _rows()[0]), _rows()[0]
+    named = says_all(names)
+    return lambda text: named(text) and re.search("coordonn|contact details", text) is not None
+
+
 def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
     inside = False
     for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
@@ -581,6 +588,10 @@ QUESTIONS += [
     ("David Samzun c'est qui", lambda: says_all(mayor(_commune_code("Saint-Nazaire")))),
     ("who is Rodolphe Amailland", lambda: says_all(mayor(_commune_code("Vertou")))),
     ("Johanna Roland elle fait quoi", lambda: says_all(mayor(NANTES))),
+    ("comment contacter le maire de Rezé", lambda: no_contact(mayor(REZE))),
+    ("quel est le mail du maire de nantes", lambda: no_contact(mayor(NANTES))),
+    ("le tel de johanna rolland", lambda: no_contact(mayor(NANTES))),
+    ("how can I reach the mayor of Vertou", lambda: no_contact(mayor(_commune_code("Vertou")))),
     # services: kinds the files do not hold are said unknown, never another kind named alike
     (at(BOTTIERE, "la bibliothèque la plus proche"), lambda: no_such({"library"})),
     (at(BOTTIERE, "nearest library"), lambda: no_such({"library"})),
