@@ -3,7 +3,9 @@ never a made-up number."""
 from __future__ import annotations
 
 from bot.context import Context
-from bot.formatting import money, number
+from bot.dates import Period
+from bot.formatting import money, month, number
+from bot.i18n import LANGUAGES
 from bot.messages import Reply
 from bot.text import normalize
 from intents._answers import (
@@ -97,6 +99,8 @@ async def _publications(ctx: Context) -> Reply:
         if not rows:
             return nothing_found(ctx, ctx.t("not_found_when", subject=" ".join(request_words(ctx, NAME)),
                                             when=when(ctx, period)))
+        namings = _namings(period)
+        rows.sort(key=lambda row: not any(words <= set(normalize(row.title).split()) for words in namings))
     lines = [ctx.t("no_figure_but")]
     for row in rows[:SHOWN]:
         day = row.updated if isinstance(row, Dataset) else row.date
@@ -105,3 +109,13 @@ async def _publications(ctx: Context) -> Reply:
             lines.append(f"  {row.url}")
     lines += ["", provenance(ctx, rows[:SHOWN])]
     return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])
+
+
+def _namings(period: Period) -> list[frozenset[str]]:
+    """The words by which a title names the period asked, in any language: "January 2021
+    Purchase Card Transactions" is the dataset of January 2021, whenever it was updated."""
+    if period.grain == "month":
+        return [frozenset(normalize(month(period.start, lang)).split()) for lang in LANGUAGES]
+    if period.grain == "year":
+        return [frozenset([str(period.start.year)])]
+    return []

@@ -24,7 +24,9 @@ from intents._answers import (
 from knowledge.geo import area_by_key
 from knowledge.models import Area, Official
 from knowledge.officials import (
+    begins_before,
     communes_in,
+    communes_like,
     find_by_name,
     for_area,
     in_charge_of,
@@ -78,8 +80,8 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
     if named:
         return _officials_reply(ctx, ctx.t("found"), named)
     topical = [word for word in rest if word in _topic_words()]
-    if question.place and not communes:
-        return nothing_found(ctx, ctx.t("commune_unknown", place=_place_label(question.place)))
+    if question.place and (not communes or begins_before(question.place, communes)):
+        return await _commune_unknown(ctx, question.place)
     keys = tuple(key for _code, _name, key in communes) or _city_keys(ctx)
     commune_label = _communes_label(communes) or ctx.settings.city_name
     if question.function is None and not topic:  # "qui s'occupe du sport (à Rezé) ?"
@@ -98,6 +100,21 @@ async def _answer(ctx: Context, question: Question, communes: list[tuple[str, st
         return nothing_found(ctx, ctx.t("nobody", asked=asked, of_asked=_of(asked), commune=commune_label))
     return _council_reply(ctx, ctx.t("in_commune", asked=asked[:1].upper() + asked[1:],
                                      commune=commune_label), officials, len(communes) > 1)
+
+
+async def _commune_unknown(ctx: Context, place: tuple[str, ...]) -> Reply:
+    """The commune is not known as written: said so, with the known communes it may mean
+    offered as choices that ask the question again about them, never answered for them."""
+    unknown = ctx.t("commune_unknown", place=_place_label(place))
+    suggested = await communes_like(ctx.session, place)
+    if not suggested:
+        return nothing_found(ctx, unknown)
+    words = normalize(request_text(ctx)).split()
+    end = max(index for index, word in enumerate(words) if word == place[-1])
+    before, after = " ".join(words[:end + 1 - len(place)]), " ".join(words[end + 1:])
+    choices = [Choice(name, f"{before} {name} {after}".strip()) for name in suggested]
+    text = f"{unknown}\n{ctx.t('commune_close', names=', '.join(suggested))}\n{ctx.t('knowledge.offer_human')}"
+    return ctx.reply(text, [*choices, ctx.intent_choice("talk_to_human")])
 
 
 async def _named(ctx: Context, words: list[str]) -> list[Official]:
@@ -280,9 +297,16 @@ async def _for_area(ctx: Context, area: Area) -> Reply:
 
 
 def _officials_reply(ctx: Context, heading: str, officials: list[Official]) -> Reply:
-    text = "\n".join([heading, *(_describe(ctx, official) for official in officials), "",
-                      provenance(ctx, officials)])
-    return ctx.reply(text, [ctx.intent_choice("talk_to_human")])
+    return _reply(ctx, [heading, *(_describe(ctx, official) for official in officials)], officials)
+
+
+def _reply(ctx: Context, lines: list[str], officials: list[Official]) -> Reply:
+    """The officials' lines, what the data lack of what was asked, and the provenance."""
+    if mentions(ctx, "official_contact") and not any(
+            official.email or official.phone or official.url for official in officials):
+        lines = [*lines, "", ctx.t("no_contact")]  # "comment contacter le maire" from the RNE
+    return ctx.reply("\n".join([*lines, "", provenance(ctx, officials)]),
+                     [ctx.intent_choice("talk_to_human")])
 
 
 _LISTED_COUNCILLORS = 12  # more plain councillors than this are named on one line
@@ -299,8 +323,7 @@ def _council_reply(ctx: Context, heading: str, officials: list[Official], commun
     if listed is not officials:
         lines.append(ctx.t("councillors", count=len(plain),
                            names=", ".join(official.full_name for official in plain)))
-    lines += ["", provenance(ctx, officials)]
-    return ctx.reply("\n".join(lines), [ctx.intent_choice("talk_to_human")])
+    return _reply(ctx, lines, officials)
 
 
 def _describe(ctx: Context, official: Official, commune: bool = True) -> str:

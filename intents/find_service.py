@@ -85,7 +85,7 @@ async def _answer(ctx: Context) -> Reply:
             services.sort(key=lambda service: distance_to(service, location.latitude,
                                                           location.longitude))
         states = {service.key: _open_when(service, asked) for service in services}
-        services.sort(key=lambda service: _ORDER[states[service.key]])
+        services.sort(key=lambda service: (service.key not in kind.named, _ORDER[states[service.key]]))
         lines.append(_count(ctx, asked, list(states.values())))
         services = services[:SHOWN]
     lines += [_describe(ctx, service, location, asked) for service in services]

@@ -50,10 +50,13 @@ class AreaIndex:
         self._tree = STRtree([shape for _key, shape in self._polygons])
 
     def locate(self, latitude: float, longitude: float) -> str | None:
-        """The key of the area containing the point, or None."""
+        """The key of the area containing the point (the smallest, where areas overlap: the
+        quartier rather than its commune), or None."""
         point = shapely.Point(longitude, latitude)
-        for position in self._tree.query(point, predicate="intersects"):
-            return self._polygons[int(position)][0]
+        containing = [self._polygons[int(position)] for position in
+                      self._tree.query(point, predicate="intersects")]
+        if containing:
+            return min(containing, key=lambda polygon: polygon[1].area)[0]
         near = [(distance_m(latitude, longitude, shape.latitude, shape.longitude), shape.key)
                 for shape in self._points]
         near = [pair for pair in near if pair[0] <= NEAREST_CENTRE_M]

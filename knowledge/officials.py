@@ -27,6 +27,8 @@ _MAX_ROWS = 50
 _LONGEST_COMMUNE = 8  # words in a commune's name ("Saint-Jean-de-Boiseau" has 4)
 _ARTICLES = {"du": "le", "des": "les", "au": "le", "aux": "les"}
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}  # "St-Herblain"
+CLOSE_COMMUNE = 80  # rapidfuzz ratio for a commune's name to be suggested for a misspelt one
+_MAX_SUGGESTED = 5
 
 
 def name_keys(first_name: str, last_name: str) -> dict[str, str]:
@@ -36,12 +38,17 @@ def name_keys(first_name: str, last_name: str) -> dict[str, str]:
             "last_name_rev": last[::-1]}
 
 
+def _prefixed(column, word: str, letters: int) -> tuple[ColumnElement[bool], ...]:
+    """The values of ``column`` sharing the word's first letters, as conditions its index serves."""
+    prefix = word[:letters]
+    return column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _range(column, word: str, letters: int):
     """The distinct values of ``column`` sharing the word's first letters and about its length
     (two typos at most), through the column's index; reversed names flagged."""
-    prefix = word[:letters]
     return select(column.label("name"), literal(column is Official.last_name_rev).label("reversed")).where(
-        column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+        *_prefixed(column, word, letters),
         func.length(column).between(len(word) - 2, len(word) + 2)).distinct()
 
 
@@ -171,6 +178,15 @@ async def communes_in(session: AsyncSession, text: str) -> list[tuple[str, str, 
     return [commune for commune in found if commune[2] in chosen]
 
 
+def begins_before(place: tuple[str, ...], communes: list[tuple[str, str, str]]) -> bool:
+    """Whether the place a question names has words of its own before the communes found in
+    it: "Mont-de-Marsan" is not Marsan."""
+    named = {word for _code, _name, key in communes for word in key.split()}
+    words = [_ABBREVIATIONS.get(word, word) for word in normalize(" ".join(place)).split()]
+    first = next((index for index, word in enumerate(words) if word in named), 0)
+    return any(word not in STOP_WORDS for word in words[:first])
+
+
 @kept
 async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
                          ) -> list[tuple[str, str, str]]:
@@ -182,6 +198,27 @@ async def communes_named(session: AsyncSession, phrases: tuple[str, ...]
         select(Official.commune_code, Official.commune, Official.commune_key)
         .where(Official.commune_key.in_(phrases)).distinct())
     return sorted((code, name, key) for code, name, key in rows.all())
+
+
+@kept
+async def communes_like(session: AsyncSession, place: tuple[str, ...]) -> list[str]:
+    """The names of the communes a place not known as written may mean, to be offered, never
+    answered: those whose name starts with it ("Ancenis" for Ancenis-Saint-Géréon), else the
+    closest by spelling ("Guerende") among the names sharing its first letters and about its
+    length, through the index of folded names. "Toulouse" is also close to Toujouse: only the
+    resident can say which they meant."""
+    phrase = " ".join(_ABBREVIATIONS.get(word, word) for word in normalize(" ".join(place)).split())
+    if len(phrase) < _BLOCK + 1:
+        return []
+    near = (await session.execute(select(Official.commune_key, Official.commune).distinct().where(
+        *_prefixed(Official.commune_key, phrase, _BLOCK)))).all()
+    longer = sorted({name for key, name in near if key.startswith(f"{phrase} ")})
+    if longer:
+        return longer[:_MAX_SUGGESTED]
+    close = {key: name for key, name in near if abs(len(key) - len(phrase)) <= 2}
+    best = process.extract(phrase, list(close), scorer=fuzz.ratio, score_cutoff=CLOSE_COMMUNE,
+                           limit=_MAX_SUGGESTED)
+    return sorted({close[key] for key, _score, _ in best})
 
 
 def current(officials: Iterable[Official]) -> list[Official]:

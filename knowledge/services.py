@@ -48,6 +48,7 @@ class Kind:
 
     matches: tuple[Service, ...]
     categories: frozenset[str]
+    named: frozenset[str] = frozenset()  # the keys of the places named beyond their category
 
     def __bool__(self) -> bool:
         return bool(self.matches or self.categories)
@@ -85,12 +86,20 @@ def _category_names(category: str) -> tuple[tuple[str, ...], ...]:
 
 def _same_word(own: str, word: str) -> bool:
     """Whether a request's word is this word of a category's name: the same, a plural of it,
-    or one slip away in a long word ("boulangrie") — never merely its start ("station" is not
-    "stationery")."""
+    or one slip away in a long word ("boulangrie") that names no kind itself — never merely
+    its start ("station" is not "stationery"), nor another kind's word ("glacier" is not a
+    "glazier")."""
     if own == word or _singular(own) == _singular(word):
         return True
     return (min(len(own), len(word)) >= _LONG_WORD and own[0] == word[0]
-            and Levenshtein.distance(own, word) <= 1)
+            and word not in _kind_words() and Levenshtein.distance(own, word) <= 1)
+
+
+@cache
+def _kind_words() -> frozenset[str]:
+    """Every word of the residents' names of kinds (folded)."""
+    return frozenset(word for words in _residents_words().values() for name in words
+                     for word in name.split())
 
 
 def _singular(word: str) -> str:
@@ -113,18 +122,64 @@ async def asked_kind(session: AsyncSession, request: str, ignore: frozenset[str]
     """The services a request asks for. A request that only names categories ("pharmacie la
     plus proche") is those categories, with first the services whose name holds its words
     ("horaires du Bookshop"); one with other words too ("piscine Léo Lagrange") also gets the
-    services its words match. Categories are named by the resident's own words, before any
-    spelling correction against the index ("chaussures" is not "chaussée")."""
+    services of those categories its words match, and the others whose name holds every word
+    ("garer mon vélo" is not the Pharmacie de la Gare). A request that only names a kind no
+    service has ("bibliothèque", "police station") gets the services whose name or keywords
+    hold every word, except those of another kind ("bibliothèque" is not the Pharmacie de la
+    Grande Bibliothèque). Categories are named by the resident's own words, before any
+    spelling correction against the index ("chaussures" is not "chaussée"), and a kind's word
+    is never corrected ("glacier" is not the index's "glaziery")."""
     written = tuple(query_words(request, ignore))
-    words = tuple(await correct(session, list(written)))
+    words = tuple(await correct(session, [word for word in written if word not in _kind_words()]))
     both = tuple(dict.fromkeys(written + words))
     named = {category: count for category in await _categories(session)
              if category and (count := _named(category, both))}
     categories = _most_specific(named)
     hits = relevant(await search(session, request, ("service",), limit=CANDIDATES, ignore=ignore))
-    if categories and _only_names(written, categories):  # then only services so named
-        hits = [hit for hit in hits if len(matched_words(hit.words, hit.title, "")) == len(hit.words)]
-    return Kind(tuple(await rows_of(session, Service, hits)), categories)
+    whole = {hit.key for hit in hits if len(matched_words(hit.words, hit.title, "")) == len(hit.words)}
+    services = await rows_of(session, Service, hits)
+    if categories:
+        only_names = _only_names(written, categories)  # then only services so named
+        services = [service for service in services if service.key in whole or (
+            not only_names and service.category in categories)]
+        if not only_names:  # "le resto du Père Soulas": that place
+            return Kind(tuple(services), categories, frozenset(whole))
+    elif _only_names(written, _kinds_named(written)):
+        asked = {hit.key: hit.words for hit in hits}
+        services = [service for service in services
+                    if (service.key in whole or _in_keywords(asked[service.key], service))
+                    and not _other_kind(service.category, written)]
+    return Kind(tuple(services), categories)
+
+
+def _in_keywords(words: tuple[str, ...], service: Service) -> bool:
+    """Whether the service's keywords hold every word (not its address: "la poste" is not
+    every service of a "place de la Poste")."""
+    return len(matched_words(words, normalize(" ".join(service.keywords)), "")) == len(words)
+
+
+def _kinds_named(words: tuple[str, ...]) -> frozenset[str]:
+    """The kinds of ``service_kinds.yaml`` the words name, whether any service has them or not."""
+    return frozenset(kind for kind in _residents_words() if _named(kind, words))
+
+
+@cache
+def _kinds_called() -> dict[str, frozenset[str]]:
+    """A folded category → the kinds of ``service_kinds.yaml`` it is: its own, or those a
+    residents' word names (a file's ``pharmacie`` is ``pharmacy``)."""
+    called: dict[str, set[str]] = {}
+    for kind, words in _residents_words().items():
+        for name in (kind, *words):
+            called.setdefault(name, set()).add(kind)
+    return {name: frozenset(kinds) for name, kinds in called.items()}
+
+
+def _other_kind(category: str | None, words: tuple[str, ...]) -> bool:
+    """Whether the category is a kind of ``service_kinds.yaml`` that none of the words names
+    even in part ("mairie" names a ``mairie annexe``, "bibliothèque" no ``pharmacie``)."""
+    kinds = _kinds_called().get(normalize(category or ""), frozenset())
+    return bool(kinds) and not any(_same_word(part, word) for kind in kinds
+                                   for own in _category_names(kind) for part in own for word in words)
 
 
 def _only_names(words: tuple[str, ...], categories: frozenset[str]) -> bool:

@@ -1,8 +1,10 @@
 """When a question about opening hours is about: "ouvert maintenant", "samedi", "ce week-end",
-"demain à 10h", "open now / on Saturday / tomorrow at 10am".
+"demain à 10h", "dimanche soir", "open now / on Saturday / tomorrow at 10am / tonight".
 
 The days are read as every intent reads dates (:mod:`bot.dates`), the time of day here; the
-answer is either a moment (a day and a time) or whole days. Nothing asked: None.
+answer is either a moment (a day and a time) or whole days. A part of the day stands for the
+moment of ``parts_of_day`` in ``query_words.yaml`` ("ce soir": 19:00), which the answer says.
+Nothing asked: None.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.dates import find_period
 from bot.text import normalize
+from knowledge.words import parts_of_day
 
 # "10h", "10h30", "10:30", "a 10 h", "at 10am", "at 3 pm"
 _CLOCK = re.compile(r"\b(\d{1,2})\s*(?:h|:)\s*(\d{2})?\b|\b(?:at|vers)\s+(\d{1,2})\s*(am|pm)?\b"
@@ -30,7 +33,7 @@ class Asked:
 def _clock(text: str) -> dt.time | None:
     match = _CLOCK.search(text)
     if not match:
-        return None
+        return _part_of_day(text)
     hours, minutes, at_hours, at_half, bare_hours, bare_half = match.groups()
     hour = int(hours or at_hours or bare_hours)
     half = at_half or bare_half
@@ -42,6 +45,15 @@ def _clock(text: str) -> dt.time | None:
     if hour > 23 or minute > 59:
         return None
     return dt.time(hour, minute)
+
+
+def _part_of_day(text: str) -> dt.time | None:
+    """The moment checked for a part of the day the text names ("ce soir": 19:00), the longest
+    name first ("après-midi" is not "midi")."""
+    for words, time in sorted(parts_of_day().items(), key=lambda item: -len(item[0])):
+        if f" {words} " in text:
+            return dt.time.fromisoformat(time)
+    return None
 
 
 def _days(text: str, today: dt.date) -> tuple[dt.date, ...] | None:

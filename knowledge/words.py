@@ -22,3 +22,9 @@ def word_list(name: str) -> frozenset[str]:
 def weekdays() -> dict[str, int]:
     return {normalize(word): day for word, day in
             load_file(WORDS_FILE)["weekdays"].items()}
+
+
+@cache
+def parts_of_day() -> dict[str, str]:
+    """A part of the day (folded) → the time checked for it ("soir" → "19:00")."""
+    return {normalize(word): str(time) for word, time in load_file(WORDS_FILE)["parts_of_day"].items()}

@@ -99,6 +99,15 @@ NOW = datetime(2026, 12, 9, 15, 0, tzinfo=PARIS)  # a Wednesday afternoon
     ("piscine demain a 10h30", [date(2026, 12, 10)], datetime(2026, 12, 10, 10, 30, tzinfo=PARIS)),
     ("open tomorrow at 10am", [date(2026, 12, 10)], datetime(2026, 12, 10, 10, 0, tzinfo=PARIS)),
     ("ouvert samedi a 9h", [date(2026, 12, 12)], datetime(2026, 12, 12, 9, 0, tzinfo=PARIS)),
+    # a part of the day is the moment checked, said in the answer; "après-midi" is not "midi"
+    ("un resto ouvert ce soir", [date(2026, 12, 9)], datetime(2026, 12, 9, 19, 0, tzinfo=PARIS)),
+    ("c ouvert dimanche soir ?", [date(2026, 12, 13)], datetime(2026, 12, 13, 19, 0, tzinfo=PARIS)),
+    ("ouvert demain matin", [date(2026, 12, 10)], datetime(2026, 12, 10, 10, 0, tzinfo=PARIS)),
+    ("monoprix ouvert samedi apres-midi", [date(2026, 12, 12)], datetime(2026, 12, 12, 15, 0, tzinfo=PARIS)),
+    ("open on sunday afternoon", [date(2026, 12, 13)], datetime(2026, 12, 13, 15, 0, tzinfo=PARIS)),
+    ("is it open tonight", [date(2026, 12, 9)], datetime(2026, 12, 9, 19, 0, tzinfo=PARIS)),
+    ("ouvert samedi midi", [date(2026, 12, 12)], datetime(2026, 12, 12, 12, 0, tzinfo=PARIS)),
+    ("ouvert samedi soir a 18h", [date(2026, 12, 12)], datetime(2026, 12, 12, 18, 0, tzinfo=PARIS)),
 ])
 def test_the_time_asked(question: str, days: list, at: datetime | None) -> None:
     asked = asked_time(question, NOW)

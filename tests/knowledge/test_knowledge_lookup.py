@@ -72,6 +72,22 @@ def test_areas_known_by_a_centre_point_only_claim_points_nearby() -> None:
     assert index.locate(0.5, 0.5) is None  # too far from any centre
 
 
+def _square(key: str, corner: float, side: float) -> Area:
+    west = south = corner
+    east = north = corner + side
+    return Area(key=key, geometry={"type": "Polygon", "coordinates": [
+        [[west, south], [east, south], [east, north], [west, north], [west, south]]]})
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_point_in_a_quartier_of_an_imported_commune_is_in_the_quartier(order: int) -> None:
+    """Communes and their quartiers imported together overlap: the quartier, the smaller,
+    is where the point is, whatever the order of the areas."""
+    index = AreaIndex([_square("commune", 0.0, 0.1), _square("quartier", 0.04, 0.02)][::order])
+    assert index.locate(0.05, 0.05) == "quartier"
+    assert index.locate(0.02, 0.02) == "commune"
+
+
 def test_distance() -> None:
     assert distance_m(47.2161, -1.5497, 47.2161, -1.5497) == 0
     assert 1200 < distance_m(47.2161, -1.5497, 47.2063, -1.5640) < 1700

@@ -36,13 +36,18 @@ from knowledge.importers.rne import ORIGIN as RNE_ORIGIN
 from knowledge.importers.rne import import_rne
 from knowledge.importers.scdl import import_deliberations
 from tests.knowledge.test_officials_realdata import (
+    FIRST,
+    LAST,
     NANTES,
     REZE,
     _commune_code,
+    _rows,
     _with,
     deputies,
     deputy,
+    every_mayor,
     mayor,
+    names_in,
     no_official,
     says_all,
     unknown,
@@ -58,7 +63,12 @@ BOTTIERE = (47.2400, -1.5190)  # Nantes, Bottière
 CHANTENAY = (47.2030, -1.5960)  # Nantes, Chantenay
 ANTIGONE = (43.6080, 3.8890)  # Montpellier, Antigone
 SATURDAY = dt.datetime(2026, 6, 13, 10, 30, tzinfo=ZoneInfo("Europe/Paris"))  # the residents' "now"
+SUNDAY, MONDAY = (SATURDAY.replace(day=day, minute=0) for day in (14, 15))
 EQUIPMENTS = "244400404_equipements-publics-service-public-2014"
+ECUSSON = (43.6110, 3.8760)  # Montpellier, the old town
+MOSSON = (43.6165, 3.8190)  # Montpellier, La Paillade
+ILE = (47.2070, -1.5560)  # Nantes, Île de Nantes
+NANTES_NORD = (47.2560, -1.5620)  # Nantes, Nantes Nord
 
 
 def _csv(name: str, encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -199,6 +209,108 @@ def absent() -> Check:
 
 def at(where: tuple[float, float], text: str) -> list[str]:
     return [f"/position {where[0]} {where[1]}", text]
+
+
+def no_such(categories: set[str]) -> Check:
+    """No point of these kinds in the files: said unknown, no other kind given for it."""
+    assert not any(point[0] in categories for point in _points()), categories
+    return absent()
+
+
+def phone(name: str) -> Check:
+    """The service listed first, with its telephone number as the file writes it."""
+    number = next(row["telephone"] for row in _ods()[EQUIPMENTS] if row["nom_complet"] == name)
+    return lambda text: bool(_listed(text)) and _listed(text)[0] == name and number in text
+
+
+def closed_first(name: str, moment: dt.datetime) -> Check:
+    """The service listed first, said closed that day (its hours in the file leave it out)."""
+    value = next(point[4] for point in _points() if point[1] == name)
+    assert not any(_open_at(value, moment.replace(hour=hour)) for hour in range(24)), value
+    return lambda text: _listed(text)[:1] == [name] and re.search("ferm|closed", _first_block(text), re.I) is not None
+
+
+def _first_block(text: str) -> str:
+    return text.split("• ")[1] if "• " in text else ""
+
+
+def at_moment(name: str, moment: dt.datetime) -> Check:
+    """The service listed first, said open or closed at that moment as its hours in the file say."""
+    is_open = _open_at(next(point[4] for point in _points() if point[1] == name), moment)
+    said = re.compile(r"^\s+(Ouvert|Open)\b" if is_open else r"^\s+(Fermé|Closed)\b", re.M)
+    return lambda text: _listed(text)[:1] == [name] and said.search(_first_block(text)) is not None
+
+
+def none_open(categories: set[str], moment: dt.datetime) -> Check:
+    """No service of these kinds is open at that moment in the files: none is said open."""
+    assert not any(_open_at(point[4], moment) for point in _points() if point[0] in categories)
+    return lambda text: bool(_listed(text)) and re.search(r"^\s+(Ouvert|Open)\b", text, re.M) is None
+
+
+def figures(*lines: str) -> Check:
+    """Each of these budget lines' amounts, and no other line's."""
+    budget = _budget()
+    others = {money(value, "fr") for label, value in budget.items() if label not in lines}
+    expected = {money(budget[line], "fr") for line in lines}
+    return lambda text: all(amount in text for amount in expected) and not any(
+        re.search(rf"(?<![\d\s,.]){re.escape(other)}", text) for other in others - expected)
+
+
+def no_budget_line(word: str) -> Check:
+    assert not any(normalize(word) in normalize(label) for label in _budget()), word
+    return absent()
+
+
+def no_deliberation(word: str) -> Check:
+    assert not any(normalize(word) in normalize(row["DELIB_OBJET"]) for row in _deliberations()), word
+    return absent()
+
+
+def suggests(commune: str) -> Check:
+    """A commune of the file offered for a name not known as written, and no mayor given."""
+    assert _commune_code(commune)
+    return lambda text: commune in text and not names_in(text, every_mayor())
+
+
+def person(first: str, last: str) -> Check:
+    """Every commune where the file gives this person a function now."""
+    communes = {row["Libellé de la commune"] for row in _rows() if (row[FIRST], row[LAST]) == (first, last)}
+    assert communes, (first, last)
+    return lambda text: all(commune in text for commune in communes)
+
+
+def no_contact(names: set[str]) -> Check:
+    """The officials named, and said to come without contact details: the RNE gives none."""
+    assert not any(re.search("mail|t[ée]l[ée]phone|adresse", column, re.I) for column in _rows()[0]), _rows()[0]
+    named = says_all(names)
+    return lambda text: named(text) and re.search("coordonn|contact details", text) is not None
+
+
+def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def quartier(where: tuple[float, float]) -> Check:
+    """The quartier of the files (Nantes's, Montpellier's) whose outline holds the point."""
+    names = []
+    for path, key in ((SHARED / "data" / "nantes-quartiers.geojson", "nom"),
+                      (REAL / "original" / "montpellier-VilleMTP_MTP_Quartiers.geojson", "LIBQUART")):
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            if feature["properties"].get("libcom", "Nantes") != "Nantes":  # imported: Nantes's only
+                continue
+            geometry = feature["geometry"] or {}
+            polygons = geometry.get("coordinates", []) if geometry.get("type") == "MultiPolygon" else [
+                geometry.get("coordinates", [])]
+            if any(polygon and _inside(where[1], where[0], polygon[0])
+                   and not any(_inside(where[1], where[0], hole) for hole in polygon[1:])
+                   for polygon in polygons):
+                names.append(feature["properties"][key])
+    assert len(set(names)) == 1, names
+    return lambda text: normalize(names[0]) in normalize(text)
 
 
 # (what the resident writes, one message or several, and what the files say the answer is)
@@ -422,6 +534,165 @@ QUESTIONS += [
 ]
 
 
+# A third set, asked on the loaded files in a chat as residents would: commune names misspelt or
+# cut short (the commune of the file offered, never answered for), people by name, kinds of
+# places the files do not hold, closing times, named places open on a day, council decisions and
+# budget lines in other words, quartiers by position.
+QUESTIONS += [
+    # officials: a commune misspelt or cut short is offered, and chosen
+    (["c ki le maire de guerende", "1"], lambda: says_all(mayor(_commune_code("Guérande")))),
+    (["qui est le maire de saint herblin", "1"], lambda: says_all(mayor(_commune_code("Saint-Herblain")))),
+    (["maire de carquefoux", "1"], lambda: says_all(mayor(_commune_code("Carquefou")))),
+    (["le maire d'ancenis", "1"], lambda: says_all(mayor(_commune_code("Ancenis-Saint-Géréon")))),
+    (["maire de st sebastien", "1"], lambda: says_all(mayor(_commune_code("Saint-Sébastien-Sur-Loire")))),
+    (["mayor of Orvaut", "1"], lambda: says_all(mayor(_commune_code("Orvault")))),
+    (["3e adjoint de clison", "1"], lambda: says_all(deputy(_commune_code("Clisson"), 3))),
+    (["mayor of la baule", "1"], lambda: says_all(mayor(_commune_code("La Baule-Escoublac")))),
+    (["maire de machecoul", "1"], lambda: says_all(mayor(_commune_code("Machecoul-Saint-Même")))),
+    (["qui est le maire de lectour", "1"], lambda: says_all(mayor(_commune_code("Lectoure")))),
+    (["maire de bouguenay", "1"], lambda: says_all(mayor(_commune_code("Bouguenais")))),
+    ("qui est le maire de lectour", lambda: suggests("Lectoure")),
+    ("maire de guerende", lambda: suggests("Guérande")),
+    ("maire de la chapelle", lambda: suggests("La Chapelle-Sur-Erdre")),
+    ("c ki le maire de toulouse", lambda: unknown("Toulouse")),
+    ("maire de marseille", lambda: unknown("Marseille")),
+    ("qui est le maire de mont de marsan", lambda: unknown("Mont De Marsan")),
+    ("le maire de Bordeaux", lambda: unknown("Bordeaux")),
+    # officials: communes written every way
+    ("c ki le maire de vertou", lambda: says_all(mayor(_commune_code("Vertou")))),
+    ("c'est qui le maire de ste luce sur loire", lambda: says_all(mayor(_commune_code("Sainte-Luce-Sur-Loire")))),
+    ("qui est le maire de Saint-Aignan-Grandlieu", lambda: says_all(mayor(_commune_code("Saint-Aignan-Grandlieu")))),
+    ("maire de montreal", lambda: says_all(mayor(_commune_code("Montréal")))),
+    ("maire du Pouliguen", lambda: says_all(mayor(_commune_code("Le Pouliguen")))),
+    ("maire du croisic", lambda: says_all(mayor(_commune_code("Le Croisic")))),
+    ("maire de Pornichet", lambda: says_all(mayor(_commune_code("Pornichet")))),
+    ("maire de nort sur erdre", lambda: says_all(mayor(_commune_code("Nort-Sur-Erdre")))),
+    ("qui est le maire de Marciac", lambda: says_all(mayor(_commune_code("Marciac")))),
+    ("maire de samatan", lambda: says_all(mayor(_commune_code("Samatan")))),
+    ("maire de nogaro", lambda: says_all(mayor(_commune_code("Nogaro")))),
+    ("le maire de gimont", lambda: says_all(mayor(_commune_code("Gimont")))),
+    ("le maire de Saint-Clar", lambda: says_all(mayor(_commune_code("Saint-Clar")))),
+    ("quel est le nom du maire de Rezé", lambda: says_all(mayor(REZE))),
+    ("le 2e adjoint de saint nazaire", lambda: says_all(deputy(_commune_code("Saint-Nazaire"), 2))),
+    ("1ere adjointe de Guérande", lambda: says_all(deputy(_commune_code("Guérande"), 1))),
+    ("3eme adjoint condom", lambda: says_all(deputy(_commune_code("Condom"), 3))),
+    ("qui est le premier adjoint d'Auch", lambda: says_all(deputy(_commune_code("Auch"), 1))),
+    ("les adjoints de Vertou", lambda: says_all(deputies(_commune_code("Vertou")))),
+    ("maire de pontchateau", lambda: says_all(mayor(_commune_code("Pontchâteau")))),
+    ("maire de saint brevin les pins", lambda: says_all(mayor(_commune_code("Saint-Brevin-Les-Pins")))),
+    ("qui s'occupe de la culture à Rezé", lambda: no_official()),
+    # officials by name, homonyms in two communes
+    ("qui est Philippe Baron", lambda: person("Philippe", "BARON")),
+    ("Sandrine Urizzi", lambda: person("Sandrine", "URIZZI")),
+    ("qui est agnes bourgeais", lambda: says_all(mayor(REZE))),
+    ("David Samzun c'est qui", lambda: says_all(mayor(_commune_code("Saint-Nazaire")))),
+    ("who is Rodolphe Amailland", lambda: says_all(mayor(_commune_code("Vertou")))),
+    ("Johanna Roland elle fait quoi", lambda: says_all(mayor(NANTES))),
+    ("comment contacter le maire de Rezé", lambda: no_contact(mayor(REZE))),
+    ("quel est le mail du maire de nantes", lambda: no_contact(mayor(NANTES))),
+    ("le tel de johanna rolland", lambda: no_contact(mayor(NANTES))),
+    ("how can I reach the mayor of Vertou", lambda: no_contact(mayor(_commune_code("Vertou")))),
+    # services: kinds the files do not hold are said unknown, never another kind named alike
+    (at(BOTTIERE, "la bibliothèque la plus proche"), lambda: no_such({"library"})),
+    (at(BOTTIERE, "nearest library"), lambda: no_such({"library"})),
+    (at(COMEDIE, "une médiathèque pas loin"), lambda: no_such({"library"})),
+    (at(BOTTIERE, "nearest police station"), lambda: no_such({"police"})),
+    (at(BOTTIERE, "un commissariat pas loin"), lambda: no_such({"police"})),
+    (at(COMEDIE, "un glacier pas loin"), lambda: no_such({"ice_cream"})),
+    (at(COMEDIE, "la poste la plus proche"), lambda: no_such({"post_office"})),
+    (at(COMEDIE, "nearest post office"), lambda: no_such({"post_office"})),
+    (at(COMEDIE, "un parking pas loin"), lambda: no_such({"parking"})),
+    (at(COMEDIE, "ou est le dentiste le plus proche"), lambda: no_such({"dentist"})),
+    (at(BOTTIERE, "la piscine la plus proche"), lambda: no_such({"swimming_pool"})),
+    # services: the nearest of a kind, in everyday words
+    (at(COMEDIE, "un vitrier pas loin"), lambda: nearest({"glaziery"}, COMEDIE)),
+    (at(COMEDIE, "un magasin de velo pas loin"), lambda: nearest({"bicycle"}, COMEDIE)),
+    (at(COMEDIE, "un tabac pas loin"), lambda: nearest({"tobacco"}, COMEDIE)),
+    (at(COMEDIE, "une station essence pas loin"), lambda: nearest({"fuel"}, COMEDIE)),
+    (at(COMEDIE, "un opticien pas loin"), lambda: nearest({"optician"}, COMEDIE)),
+    (at(ECUSSON, "une pharmacie pas loin"), lambda: nearest({"pharmacy", "pharmacie"}, ECUSSON)),
+    (at(COMEDIE, "pharmacie de garde dimanche"), lambda: nearest({"pharmacy", "pharmacie"}, COMEDIE)),
+    (at(ECUSSON, "une pharmacie de garde"), lambda: nearest({"pharmacy", "pharmacie"}, ECUSSON)),
+    (at(ANTIGONE, "nearest duty pharmacy"), lambda: nearest({"pharmacy", "pharmacie"}, ANTIGONE)),
+    (at(ECUSSON, "un kebab pas loin"), lambda: nearest({"fast_food"}, ECUSSON)),
+    (at(ECUSSON, "une laverie pas loin svp"), lambda: nearest({"laundry"}, ECUSSON)),
+    (at(MOSSON, "pharmacie la plus proche"), lambda: nearest({"pharmacy", "pharmacie"}, MOSSON)),
+    (at(MOSSON, "boulangerie la plus proche"), lambda: nearest({"bakery"}, MOSSON)),
+    (at(MOSSON, "nearest supermarket"), lambda: nearest({"supermarket"}, MOSSON)),
+    (at(ANTIGONE, "un bar pas loin"), lambda: nearest({"bar"}, ANTIGONE)),
+    (at(ANTIGONE, "une boucherie pas loin"), lambda: nearest({"butcher"}, ANTIGONE)),
+    (at(BOTTIERE, "la mairie la plus proche"), lambda: nearest({"Mairie annexe", "Mairie - Hotel de Ville"}, BOTTIERE)),
+    (at(CHANTENAY, "mairie la plus proche"), lambda: nearest({"Mairie annexe", "Mairie - Hotel de Ville"}, CHANTENAY)),
+    (at(BOTTIERE, "nearest town hall"), lambda: nearest({"Mairie annexe", "Mairie - Hotel de Ville"}, BOTTIERE)),
+    (at(NANTES_NORD, "mairie annexe la plus proche"), lambda: nearest({"Mairie annexe"}, NANTES_NORD)),
+    (at(ILE, "pole de proximite le plus proche"), lambda: nearest({"Pôle de proximité"}, ILE)),
+    # services: hours, closing times, a named place on a day
+    ("le monoprix ferme a quelle heure", lambda: hours("Monoprix", "21:45")),
+    ("a quelle heure ferme la pharmacie de l'aiguelongue", lambda: hours("Pharmacie de l'Aiguelongue", "19:30")),
+    ("heures d'ouverture du monoprix", lambda: hours("Monoprix", "08:30-21:45")),
+    ("horaires resto self pere soulas", lambda: hours("Resto-self Village du Père Soulas", "11:30-15:30")),
+    ("le resto du père soulas est ouvert samedi ?",
+     lambda: closed_first("Resto-self Village du Père Soulas", SATURDAY)),
+    ("le bookshop ferme a quelle heure le samedi", lambda: hours("Le Bookshop", "10:00-18:00")),
+    ("8 a huit ouvert dimanche soir ?", lambda: says("8 A Huit", "07:00–20:00")),
+    ("stringbox c'est ouvert le lundi matin ?", lambda: hours("Stringbox", "16:00-19:00")),
+    ("un resto ouvert lundi soir", lambda: none_open({"restaurant"}, MONDAY.replace(hour=19))),
+    ("monoprix ouvert dimanche apres midi", lambda: at_moment("Monoprix", SUNDAY.replace(hour=15))),
+    ("le resto du pere soulas est ouvert lundi soir ?",
+     lambda: at_moment("Resto-self Village du Père Soulas", MONDAY.replace(hour=19))),
+    ("8 a huit ouvert ce soir ?", lambda: at_moment("8 A Huit", SATURDAY.replace(hour=19, minute=0))),
+    ("is Monoprix open sunday morning?", lambda: at_moment("Monoprix", SUNDAY.replace(hour=10))),
+    ("tel de l'hotel de ville de saint herblain", lambda: phone("Hôtel de ville de Saint Herblain")),
+    ("numero de la mairie annexe doulon", lambda: phone("Mairie annexe Nantes Doulon")),
+    ("telephone mairie annexe nantes sud", lambda: phone("Mairie annexe Nantes Sud")),
+    ("le numéro de l'hôtel de ville de vertou", lambda: phone("Hôtel de ville de Vertou")),
+    ("ou est la prefecture", lambda: listed_first("Préfecture")),
+    # council: decisions by topic, in residents' words; none on what the files do not hold
+    ("qu'a décidé le conseil sur le Club des villes cyclables",
+     lambda: deliberation("villes et territoires cyclables")),
+    ("délibération sur la Panacée", lambda: deliberation("Panacée")),
+    ("conseil municipal Grand Coeur", lambda: deliberation("Grand C")),
+    ("subvention maison de la poesie", lambda: deliberation("Maison de la Poésie")),
+    ("les décisions sur le manège du parc tastavin", lambda: deliberation("Tastavin")),
+    ("quand a été voté le budget primitif 2014", lambda: deliberation("Budget Primitif", "16/12/2013")),
+    ("délibérations parkings comédie antigone", lambda: deliberation("Parkings Comédie et Antigone")),
+    ("délibérations sur la cité des métiers", lambda: deliberation("Cité des Métiers")),
+    ("delib stade philippides", lambda: deliberation("PHILIPPIDES")),
+    ("les délibérations sur la jeunesse", lambda: deliberation("Jeunesse")),
+    ("council decision on the Corum", lambda: deliberation("Corum")),
+    ("le conseil a voté quoi sur les subventions aux associations", lambda: deliberation("subvention")),
+    ("délibérations sur les piscines", lambda: no_deliberation("piscine")),
+    ("qu'a décidé le conseil sur la dette", lambda: no_deliberation("dette")),
+    ("deliberations about the zoo", lambda: no_deliberation("zoo")),
+    # budget: lines in other words, lines the file does not have
+    ("how much is spent on parks", lambda: figure("Espaces verts urbains", "en")),
+    ("budget des parcs", lambda: figure("Espaces verts urbains")),
+    ("combien coûte la police municipale", lambda: figure("Police municipale")),
+    ("budget voirie 2014", lambda: figures("Equipements de voirie", "Voirie communale et routes")),
+    ("combien pour les centres de loisirs", lambda: figure("Centres de loisirs")),
+    ("budget foires et marchés", lambda: figure("Foires et marches")),
+    ("budget des archives municipales", lambda: figure("Archives")),
+    ("how much for the cemeteries", lambda: figure("Cimetieres et pompes funebres", "en")),
+    ("budget de la restauration scolaire", lambda: figure("Hebergement et restauration scolaire")),
+    ("combien pour l'hygiène et la salubrité", lambda: figure("Hygiene et salubrite publique")),
+    ("combien pour les bibliothèques", lambda: no_budget_line("biblioth")),
+    ("budget logement", lambda: no_budget_line("logement")),
+    ("budget des piscines", lambda: no_budget_line("piscine")),
+    # datasets
+    ("données sur les quartiers de nantes", lambda: dataset("quartiers")),
+    ("January 2021 purchase card transactions", lambda: dataset("January 2021")),
+    ("quelles données sur les achats par carte", lambda: dataset("Purchase Card")),
+    ("les achats par carte de la ville", lambda: dataset("Purchase Card")),
+    ("jeux de données sur les équipements publics", lambda: dataset("équipements publics")),
+    # quartiers by position
+    (at(COMEDIE, "je suis dans quel quartier"), lambda: quartier(COMEDIE)),
+    (at(MOSSON, "c koi mon quartier"), lambda: quartier(MOSSON)),
+    (at(BOTTIERE, "quel quartier ici"), lambda: quartier(BOTTIERE)),
+    (at(ILE, "which neighbourhood am I in"), lambda: quartier(ILE)),
+    (at(NANTES_NORD, "je suis ou"), lambda: quartier(NANTES_NORD)),
+]
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, secret="test-secret",
@@ -524,4 +795,4 @@ async def test_residents_questions_on_every_real_file_at_once(resident: ChatTest
     print(f"replay: {tally}")
     assert not failed["absent"] + failed["wrong"], tally + "\n" + "\n".join(
         f"{outcome}: {line}" for outcome, lines in failed.items() for line in lines)
-    assert len(QUESTIONS) >= 200
+    assert len(QUESTIONS) >= 320
