@@ -92,11 +92,25 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
         words = _replace_topic(normalize(last["text"]).split(), rest, topic_of, head_last)
         return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
     if nlu.intent == last["intent"] and (topic or _FUNCTION.search(rest)):
+        placed = last["intent"] in _PLACED and not topic and _with_function(last["text"], rest)
+        if placed:  # "et son adjoint ?" after the mayor of Rezé: Rezé's deputies
+            return NluResult(placed, last["intent"], nlu.confidence, nlu.entities)
         return None  # "et l'éducation ?" after a budget, "et ses adjoints ?": a request of its own
     # a day for a service or a meeting, a commune for officials ("et à Rezé ?") add to the request
     adds = _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone)
     words = f"{last['text']} {rest}" if adds else last["text"]
     return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+
+
+def _with_function(last_text: str, new: str) -> str | None:
+    """The last request about officials with the function it named replaced by the words asked
+    now, its place kept ("qui est le maire de rezé" + "son adjoint" → "qui est le son adjoint de
+    reze"); None when it named no function (then the new words are a request of their own)."""
+    folded = normalize(last_text)
+    named = _FUNCTION.search(folded)
+    if named is None:
+        return None
+    return " ".join(f"{folded[:named.start()]} {new} {_FUNCTION.sub(' ', folded[named.end():])}".split())
 
 
 def _names_a_subject(folded: str) -> bool:

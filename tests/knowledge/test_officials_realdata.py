@@ -225,3 +225,32 @@ async def test_residents_questions_on_the_rne_of_two_departements(resident: Chat
     assert not wrong, "\n".join(wrong)
     assert len(QUESTIONS) >= 30
 
+
+
+# Follow-ups after an official of a commune other than the city's: the commune stays.
+FOLLOW_UPS: list[tuple[list[str], Callable[[], Callable[[str], bool]]]] = [
+    (["qui est le maire de rezé ?", "et son adjoint ?"],
+     lambda: says_all(deputies(REZE), deputies(NANTES))),
+    (["le maire de reze", "et ses adjoints"], lambda: says_all(deputies(REZE), deputies(NANTES))),
+    (["qui est le maire de rezé ?", "et le 3e adjoint ?"],
+     lambda: says_all(deputy(REZE, 3), deputies(NANTES) | deputies(REZE) - deputy(REZE, 3))),
+    (["c'est qui le maire d'auch", "et le premier adjoint ?"],
+     lambda: says_all(deputy(AUCH, 1), deputies(NANTES))),
+    (["who is the mayor of Rezé?", "and the deputies?"], lambda: says_all(deputies(REZE), deputies(NANTES))),
+    (["les adjoints de Rezé", "et le maire ?"], lambda: says_all(mayor(REZE), mayor(NANTES))),
+    # no commune named first: the city's, as before
+    (["qui est le maire ?", "et ses adjoints ?"], lambda: says_all(deputies(NANTES))),
+]
+
+
+async def test_a_follow_up_about_another_function_keeps_the_commune(resident: ChatTester) -> None:
+    """"et son adjoint ?" after the mayor of Rezé named Nantes's 26 deputies, with the RNE as
+    source: a wrong fact. The expected officials are read from the file."""
+    wrong = []
+    for number, (turns, expectation) in enumerate(FOLLOW_UPS):
+        asker = ChatTester(resident.bot, user=f"follow-up-{number}")
+        for text in turns:
+            reply = await asker.say(text)
+        if not expectation()(reply.text):
+            wrong.append(f"{turns!r} -> {reply.text[:300]!r}")
+    assert not wrong, "\n".join(wrong)
