@@ -25,10 +25,12 @@ _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mond
                    r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
                    r"|ce soir|tonight|week end|weekend|\d{4})\b")
 # A detail of what was just answered, asked alone: "opening hours?", "son mail ?", "l'adresse ?"
-_DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|courriel|adresse"
-                     r"|address|tel|telephone|phone|portable|mobile|numero|number|site|website|coordonnees"
-                     r"|contact|contacts|contacter|contacte|joindre|reach|call|appeler|ecrire|write)\b")
-MAX_DETAIL_WORDS = 6
+_DETAIL = re.compile(r"\b(horaires?|heures?|hours|time|opening|ouvert|ouverte|ouvre|ouvrent|ouverture|open|opens"
+                     r"|ferme|fermee|ferment|fermeture|close|closes|closed|closing|mail|email|e mail|courriel"
+                     r"|adresse|address|ou|where|situe|situee|trouve|located|tel|telephone|phone|portable"
+                     r"|mobile|numero|number|site|website|coordonnees|contact|contacts|contacter|contacte"
+                     r"|joindre|reach|call|appeler|ecrire|write)\b")
+MAX_DETAIL_WORDS = 8  # every word of it a detail, a day or a filler ("a quelle heure elle ferme le dimanche ?")
 # Words that may come with a detail asked alone ("c'est quoi son mail ?", "are they open on sunday?"):
 # any other word names a subject of its own ("hairdresser open on monday" is a new request).
 _DETAIL_FILLER = frozenset({
@@ -38,7 +40,7 @@ _DETAIL_FILLER = frozenset({
     "quand", "un", "une", "comment", "je", "j", "peux", "puis", "lui", "pour", "par", "vous",
     "avez", "ont", "t", "moi", "me", "donner", "donnez", "how", "can", "could", "do", "i", "an",
     "them", "him", "her", "get", "in", "touch", "with", "have", "has", "does", "you", "by",
-    "details", "give", "hours", "svp", "stp", "please", "pls", "merci"
+    "details", "give", "hours", "svp", "stp", "please", "pls", "merci", "ca", "se", "he", "she", "his", "s"
 })
 # "et ses adjoints ?" after the mayor asks for other officials, not the mayor again
 _FUNCTION = re.compile(r"\b(maires?|adjoints?|adjointes?|conseillers?|conseilleres?|elus?|elues?|mayors?"
@@ -87,16 +89,25 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
     if not opening and not detail_alone:
         return None
     topic, last_topic = nlu.entities.get("topic"), last["entities"].get("topic")
+    entities = {**last["entities"], **nlu.entities}
     if opening and topic and last_topic and topic != last_topic and topic_of is not None:
         # "et le sport ?" after "budget culture 2015": the same request, about the new topic
         words = _replace_topic(normalize(last["text"]).split(), rest, topic_of, head_last)
-        return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+        return _carried_on(conversation, NluResult(words, last["intent"], nlu.confidence, entities))
     if nlu.intent == last["intent"] and (topic or _FUNCTION.search(rest)):
         return None  # "et l'éducation ?" after a budget, "et ses adjoints ?": a request of its own
     # a day for a service or a meeting, a commune for officials ("et à Rezé ?") add to the request
-    adds = _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone)
-    words = f"{last['text']} {rest}" if adds else last["text"]
-    return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+    if _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone):
+        return NluResult(f"{last['text']} {rest}", last["intent"], nlu.confidence, entities)
+    return _carried_on(conversation, NluResult(last["text"], last["intent"], nlu.confidence, entities))
+
+
+def _carried_on(conversation: Conversation, follow_up: NluResult) -> NluResult:
+    """``follow_up``, kept as the last request: "son tel ?" after "et pour le numérique ?" is
+    about digital matters. (A day or a commune added to the words is not kept: "et dimanche ?"
+    after "et samedi ?" asks about Sunday alone.)"""
+    remember(conversation, follow_up.intent, follow_up.text, follow_up.entities)
+    return follow_up
 
 
 def _names_a_subject(folded: str) -> bool:
