@@ -55,6 +55,7 @@ _GREETING_LEANING = 0.5  # how much a word must point to greetings to be set asi
 _GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
 _GREETING_REQUEST = 0.45  # ... or how sure the NLU must be of it alone, when it is no courtesy itself
 _GREETING_LEFT = 0.1  # how little what is left may look like a courtesy ("le robot", "a tous")
+_NEGATION_MARGIN = 0.15  # how close a wish to receive must score to the best intent for negation words to turn it
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _RANKINGS_KEPT = 2_048  # rankings of the texts classified last (a few MB)
@@ -293,14 +294,29 @@ class Nlu:
                 and scores[asked] >= _GREETING_REQUEST and scores[greet] <= _GREETING_LEFT)
 
     def _negated(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
-        """The ranking with the best intent's wish turned around when negation words say so:
-        the negating intent takes its place and score."""
+        """The ranking with a wish turned around when negation words say so: the negating
+        intent takes the best place and score, the wish the last place."""
         best, score = ranking[0]
-        negation = self._negations.get(best)
-        if negation is None or not negation[1].search(normalized):
+        negated = self._negated_wish(normalized, ranking)
+        if negated is None or self._negations[negated][0] == best:
             return ranking
-        other = negation[0]
-        return ((other, score), *((name, value) for name, value in ranking[1:] if name != other), (best, 0.0))
+        other = self._negations[negated][0]
+        kept = tuple((name, value) for name, value in ranking if name not in (other, negated))
+        return ((other, score), *kept, (negated, 0.0))
+
+    def _negated_wish(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> str | None:
+        """The wish that negation words turn around: the best intent's, or one scoring close to
+        it ("je veux plus de nouvelles du conseil municipal" reads as the council, but close
+        behind as a wish to receive it, and "veux plus" turns that around). Behind a courtesy or
+        nothing understood, no wish is read ("bonjour, je ne veux plus rien rater")."""
+        best, best_score = ranking[0]
+        for name, value in ranking:
+            if name != best and (best in (GREET, UNKNOWN) or best_score - value > _NEGATION_MARGIN):
+                return None
+            negation = self._negations.get(name)
+            if negation is not None and negation[1].search(normalized):
+                return name
+        return None
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
