@@ -143,6 +143,10 @@ class Nlu:
         self._greeting = frozenset(
             words[0] for label, words in zip(labels, examples, strict=True)
             if label == GREET and len(words) == 1 and self._leaning[self._column[words[0]], greet] >= _GREETING_LEANING)
+        # ... and the word that opens one of them in a greeting of two words ("good" of "good morning")
+        self._greeting_pairs = frozenset(
+            (words[0], words[1]) for label, words in zip(labels, examples, strict=True)
+            if label == GREET and len(words) == 2 and words[1] in self._greeting)
         self._negations = {spec.negates: (spec.name, _phrases(spec.negations))
                            for spec in intents.values() if spec.negates and spec.negations}
 
@@ -265,13 +269,14 @@ class Nlu:
         if not tokens or not self._strings:
             return ()
         written = self._written(normalized, skipped)
-        request = [(word, token) for word, token in tokens if token not in self._greeting]
+        greeting = self._greeting_words([token for _word, token in tokens])
+        request = [(word, token) for word, token in tokens if token not in greeting]
         if request and len(request) < len(tokens):
             # "Bonjour, je voudrais ...": a greeting opening a request does not make it a
             # greeting. The request alone is scored first: when it is one, the whole message
             # need not be scored (the slowest messages are these, scored twice otherwise).
             without_greeting = self._intent_scores(
-                request, [word for word in written if stem(word) not in self._greeting])
+                request, [word for word in written if stem(word) not in greeting])
             scores = without_greeting
             if not self._is_request(without_greeting, len(request)):
                 scores = self._intent_scores(tokens, written)
@@ -282,6 +287,12 @@ class Nlu:
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
                         for i in np.argsort(-scores, kind="stable"))
         return self._negated(normalized, ranking)
+
+    def _greeting_words(self, stems: list[str]) -> frozenset[str]:
+        """The words that greet, of a message's stems: those that greet on their own, and the
+        one opening a greeting of two words ("good morning, where do I vote")."""
+        return self._greeting | {first for first, second in zip(stems, stems[1:], strict=False)
+                                 if (first, second) in self._greeting_pairs}
 
     def _is_request(self, scores: np.ndarray, words: int) -> bool:
         """Whether the words left once a greeting is set aside are a request of their own: of
