@@ -145,15 +145,26 @@ class LanguageDetector:
                 return None  # "Busway 4", "bof": no word residents use in that language
             if guess.confidence >= needed:
                 return guess.language
-            # fairly sure, and word by word in that language: "data on cycle lanes"
-            fairly = (guess.language is not None and guess.words >= SWITCH_WORDS
-                      and guess.confidence >= FAIR_FIRST_CONFIDENCE and self._mostly(text, guess.language))
+            # fairly sure, and word by word in that language ("data on cycle lanes"), or of
+            # several words, one of them used by residents in that language alone ("education
+            # budget for 2015?"; "hmm" alone does not tell)
+            fairly = (guess.language is not None and guess.confidence >= FAIR_FIRST_CONFIDENCE
+                      and (guess.words >= SWITCH_WORDS and self._mostly(text, guess.language)
+                           or guess.words > 1 and self._leans(text, guess.language)))
             return guess.language if fairly else None
         other = guess.language
         if (other is not None and other != current and guess.words >= SWITCH_WORDS
                 and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
             return other
         return current
+
+    def _leans(self, text: str, language: str) -> bool:
+        """Whether some word of the message is used by residents in ``language`` only, and none
+        in the other language only (the intents' examples)."""
+        (other,) = (code for code in LANGUAGES if code != language)
+        ours, theirs = self._known_words(text, language), self._known_words(text, other)
+        return (any(mine and not yours for mine, yours in zip(ours, theirs, strict=True))
+                and not any(yours and not mine for mine, yours in zip(ours, theirs, strict=True)))
 
     def _known_words(self, text: str, language: str) -> list[bool]:
         """For each word of the message that tells its language, whether residents use it in

@@ -143,10 +143,10 @@ class Nlu:
         self._greeting = frozenset(
             words[0] for label, words in zip(labels, examples, strict=True)
             if label == GREET and len(words) == 1 and self._leaning[self._column[words[0]], greet] >= _GREETING_LEANING)
-        # ... and the word that opens one of them in a greeting of two words ("good" of "good morning")
+        # ... and the word next to one of them in a greeting of two words ("good morning", "merci beaucoup")
         self._greeting_pairs = frozenset(
             (words[0], words[1]) for label, words in zip(labels, examples, strict=True)
-            if label == GREET and len(words) == 2 and words[1] in self._greeting)
+            if label == GREET and len(words) == 2 and self._greeting.intersection(words))
         self._negations = {spec.negates: (spec.name, _phrases(spec.negations))
                            for spec in intents.values() if spec.negates and spec.negations}
 
@@ -290,9 +290,10 @@ class Nlu:
 
     def _greeting_words(self, stems: list[str]) -> frozenset[str]:
         """The words that greet, of a message's stems: those that greet on their own, and the
-        one opening a greeting of two words ("good morning, where do I vote")."""
-        return self._greeting | {first for first, second in zip(stems, stems[1:], strict=False)
-                                 if (first, second) in self._greeting_pairs}
+        other word of a greeting of two words ("good morning, where do I vote", "budget culture
+        merci beaucoup")."""
+        return self._greeting.union(*(pair for pair in zip(stems, stems[1:], strict=False)
+                                      if pair in self._greeting_pairs))
 
     def _is_request(self, scores: np.ndarray, words: int) -> bool:
         """Whether the words left once a greeting is set aside are a request of their own: of

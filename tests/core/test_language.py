@@ -41,9 +41,11 @@ def test_first_messages_on_the_language_set(detector: LanguageDetector) -> None:
     329 right, 20 wrong when written (397 right, 19 wrong of 442 once extended): one-word
     messages both languages use ("ok", "stop", "parking") are taken for English, the price of
     "hello" being English. With the intents' examples as each language's words (a short first
-    message with none of the guessed language's words gives no opinion): 396 right, 10 wrong."""
+    message with none of the guessed language's words gives no opinion): 396 right, 10 wrong.
+    A fair guess of several words, one of them used in that language alone, tells it: 406 right,
+    10 wrong."""
     right, _silent, wrong = first_message_scores(detector.decide, records())
-    assert right >= 390 and wrong <= 10
+    assert right >= 400 and wrong <= 10
 
 
 @pytest.mark.parametrize("text", ["Busway 4", "busway", "Tram 1", "Chronobus C5", "bof", "malakof",
@@ -54,7 +56,9 @@ def test_a_name_or_a_line_sets_no_language(detector: LanguageDetector, text: str
 
 @pytest.mark.parametrize(("text", "language"), [
     ("city investments 2015", "en"), ("schools budget 2015", "en"), ("hello", "en"),
-    ("budget ecoles 2015", None), ("budget education 2015", None),
+    ("budget education 2015", None),
+    # a word residents use in one language only tells it: "ecoles", "for", "pls"
+    ("budget ecoles 2015", "fr"), ("education budget for 2015?", "en"), ("education budget 2015 pls", "en"),
 ])
 def test_short_first_messages_in_residents_words(detector: LanguageDetector, text: str,
                                                  language: str | None) -> None:
