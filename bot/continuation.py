@@ -1,5 +1,6 @@
 """Follow-ups in context: "et à Doulon ?" after the officials of Malakoff, "et son mail ?" after
-the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the town hall.
+the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the town hall, "non je
+voulais dire Doulon" after a question about Rezé.
 
 The last information request (its intent and words) is kept in the conversation; a short
 message opening with "et" / "and" that the NLU does not clearly take elsewhere continues it:
@@ -20,12 +21,15 @@ from bot.text import normalize
 CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council"})
 MAX_WORDS = 7  # longer messages are requests of their own
 SURE = 0.7  # the NLU's confidence from which a message is another request
-_OPENING = re.compile(r"^(et|and|what about|how about)\b\s*")
+# "et à Doulon ?", and a correction of what was just asked: "non je voulais dire Doulon", "I meant Rezé"
+_OPENING = re.compile(r"^(et|and|what about|how about|(non |no |sorry |pardon )?(je voulais dire|i meant|plutot)"
+                      r"|non pardon|no sorry|sorry)\b\s*")
 _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
                    r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
                    r"|ce soir|tonight|week end|weekend|\d{4})\b")
 # A detail of what was just answered, asked alone: "opening hours?", "son mail ?", "l'adresse ?"
-_DETAIL = re.compile(r"\b(horaires?|heures?|hours|time|opening|ouvert|ouverte|ouvre|ouvrent|ouverture|open|opens"
+_DETAIL = re.compile(r"\b(occupe|occupes|delegations?|role|horaires?|heures?|hours|time|opening|ouvert|ouverte"
+                     r"|ouvre|ouvrent|ouverture|open|opens"
                      r"|ferme|fermee|ferment|fermeture|close|closes|closed|closing|mail|email|e mail|courriel"
                      r"|adresse|address|ou|where|situe|situee|trouve|located|tel|telephone|phone|portable"
                      r"|mobile|numero|number|site|website|coordonnees|contact|contacts|contacter|contacte"
