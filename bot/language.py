@@ -3,8 +3,10 @@
 A conversation keeps its language. It changes on an explicit request ("english please",
 "parle français") or on a message that is clearly and substantially in the other language:
 enough real words once names, numbers, references, addresses and links are set aside, and a
-detector sure enough. Short fragments ("ok", "merci", "budget culture 2015"), names
-("Johanna Rolland") and street names ("rue de la Paix") never switch it.
+detector sure enough, and not more words residents use in the conversation's language alone
+than in the other's alone ("et sur les parkings ?" sounds English to the detector). Short
+fragments ("ok", "merci", "budget culture 2015"), names ("Johanna Rolland") and street names
+("rue de la Paix") never switch it.
 
 The detector is lingua's, built for French and English only with its models preloaded (they
 ship inside the package). ``bench/language.py`` scores the decision on
@@ -154,7 +156,8 @@ class LanguageDetector:
             return guess.language if fairly else None
         other = guess.language
         if (other is not None and other != current and guess.words >= SWITCH_WORDS
-                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
+                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)
+                and not self._leans_more(text, current, other)):
             return other
         return current
 
@@ -162,9 +165,18 @@ class LanguageDetector:
         """Whether some word of the message is used by residents in ``language`` only, and none
         in the other language only (the intents' examples)."""
         (other,) = (code for code in LANGUAGES if code != language)
-        ours, theirs = self._known_words(text, language), self._known_words(text, other)
-        return (any(mine and not yours for mine, yours in zip(ours, theirs, strict=True))
-                and not any(yours and not mine for mine, yours in zip(ours, theirs, strict=True)))
+        ours, theirs = self._own_words(text, language, other), self._own_words(text, other, language)
+        return ours > 0 and theirs == 0
+
+    def _leans_more(self, text: str, language: str, other: str) -> bool:
+        """Whether more words of the message are used by residents in ``language`` alone than in
+        ``other`` alone: "et sur les parkings ?" stays French, whatever the detector hears."""
+        return self._own_words(text, language, other) > self._own_words(text, other, language)
+
+    def _own_words(self, text: str, language: str, other: str) -> int:
+        """How many words of the message residents use in ``language`` and never in ``other``."""
+        return sum(mine and not theirs for mine, theirs in
+                   zip(self._known_words(text, language), self._known_words(text, other), strict=True))
 
     def _known_words(self, text: str, language: str) -> list[bool]:
         """For each word of the message that tells its language, whether residents use it in

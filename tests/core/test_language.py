@@ -77,6 +77,14 @@ def test_fragments_names_and_references_never_switch(detector: LanguageDetector,
     assert detector.decide(text, current) == current
 
 
+@pytest.mark.parametrize("text", ["et sur les parkings ?", "et pour les parkings svp"])
+def test_a_french_follow_up_the_detector_takes_for_english_stays_french(detector: LanguageDetector,
+                                                                        text: str) -> None:
+    """"et", "sur", "les" are words residents use in French alone: the detector's guess of
+    English for "parkings" does not switch the conversation."""
+    assert detector.decide(text, "fr") == "fr"
+
+
 FRENCH_WITH_A_AND_I = [
     "il y a un trou a cote de chez moi", "je vais a la mairie demain matin",
     "y a t il un conseil ce mois ci", "jsuis a la maison, g besoin d'aide",
