@@ -18,7 +18,7 @@ from bot.models import Conversation
 from bot.nlu import UNKNOWN, NluResult
 from bot.text import normalize
 
-CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council"})
+CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council", "subscribe"})
 MAX_WORDS = 7  # longer messages are requests of their own
 SURE = 0.7  # the NLU's confidence from which a message is another request
 # "et à Doulon ?", and a correction of what was just asked: "non je voulais dire Doulon", "I meant Rezé"
@@ -61,6 +61,9 @@ _SEQUENCE_FILLER = frozenset({"celui", "celle", "ceux", "celles", "le", "la", "l
                               "meeting", "page", "c", "est", "quand", "when", "was", "it", "is"})
 SEQUENCE = "sequence"  # the entity of a follow-up asking for the item before or after: -1 or 1
 NAVIGABLE = frozenset({"council"})  # the intents that read it
+# The intents that act: continued only by "et ..." naming another topic or quartier ("et aussi
+# pour Malakoff" after a subscription to roadworks in Doulon), never by a detail or a day
+_ACTING = frozenset({"subscribe"})
 _PLACED = frozenset({"find_official"})  # the intents whose requests read a commune in their words
 _OF_WORDS = frozenset({"for", "of", "on", "about", "in"})  # an English head noun comes before them
 _LAST = "last"
@@ -84,6 +87,8 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
     rest = folded[opening.end():] if opening else folded
+    if last["intent"] in _ACTING and not (opening and (nlu.entities.get("topic") or nlu.entities.get("area_key"))):
+        return None
     detail_alone = bool(_DETAIL.search(rest)) and not _names_a_subject(rest)
     if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE and not detail_alone:
         return None  # "et son mail ?" names nothing else: it stays about what was just answered
