@@ -43,9 +43,11 @@ def test_first_messages_on_the_language_set(detector: LanguageDetector) -> None:
     "hello" being English. With the intents' examples as each language's words (a short first
     message with none of the guessed language's words gives no opinion): 396 right, 10 wrong.
     A fair guess of several words, one of them used in that language alone, tells it: 406 right,
-    10 wrong."""
+    10 wrong. A short message tells a language only with a word used mostly in it (three times
+    as often in its examples): "stop", "ok", "parking" give no opinion, "hello" is English: 413
+    right, 3 wrong."""
     right, _silent, wrong = first_message_scores(detector.decide, records())
-    assert right >= 400 and wrong <= 10
+    assert right >= 410 and wrong <= 3
 
 
 @pytest.mark.parametrize("text", ["Busway 4", "busway", "Tram 1", "Chronobus C5", "bof", "malakof",
