@@ -106,7 +106,10 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
     if nlu.intent == last["intent"] and (topic or _FUNCTION.search(rest)):
         return None  # "et l'éducation ?" after a budget, "et ses adjoints ?": a request of its own
     # a day for a service or a meeting, a commune for officials ("et à Rezé ?") add to the request
-    if _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone):
+    if _WHEN.search(rest):  # the new day replaces the one asked before: "and on sunday?" after "on saturday"
+        before = " ".join(_WHEN.sub(" ", normalize(last["text"])).split())
+        return NluResult(f"{before} {rest}", last["intent"], nlu.confidence, entities)
+    if last["intent"] in _PLACED and not detail_alone:
         return NluResult(f"{last['text']} {rest}", last["intent"], nlu.confidence, entities)
     return _carried_on(conversation, NluResult(last["text"], last["intent"], nlu.confidence, entities))
 
