@@ -127,7 +127,7 @@ async def ask(ctx: Context, spec: IntentSpec) -> Reply | None:
         return None
     location = ctx.message.location
     ctx.conversation.data = {**ctx.conversation.data, PENDING: {
-        "intent": spec.name, "text": ctx.text,
+        "intent": spec.name, "text": ctx.text, "entities": ctx.entities,
         "location": [location.latitude, location.longitude] if location else None}}
     catalog = ctx.bot.catalog
     return ctx.reply(question, [Choice(catalog.get("core.consent.accept", ctx.lang), YES),
@@ -152,6 +152,7 @@ async def answer(ctx: Context, pending: dict, refused: bool = False) -> Reply | 
     shared = pending.get("location")
     message = replace(ctx.message, text=text,
                       location=Location(*shared) if shared else ctx.message.location)
-    entities = ctx.bot.nlu.extractors.extract(text, normalize(text))
+    # what the question named: a follow-up's ("et aussi pour Malakoff") are not in its words
+    entities = pending.get("entities") or ctx.bot.nlu.extractors.extract(text, normalize(text))
     return await spec.handle(replace(ctx, message=message, text=text, intent=spec.name,
                                      nlu=NluResult(text, spec.name, 1.0, entities)))

@@ -1,5 +1,6 @@
 """Follow-ups in context: "et à Doulon ?" after the officials of Malakoff, "et son mail ?" after
-the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the town hall.
+the mayor, "and on Sunday?" after a service's hours, "opening hours?" after the town hall, "non je
+voulais dire Doulon" after a question about Rezé.
 
 The last information request (its intent and words) is kept in the conversation; a short
 message opening with "et" / "and" that the NLU does not clearly take elsewhere continues it:
@@ -17,18 +18,23 @@ from bot.models import Conversation
 from bot.nlu import UNKNOWN, NluResult
 from bot.text import normalize
 
-CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council"})
+CONTINUED = frozenset({"find_official", "find_service", "ask_data", "council", "subscribe"})
 MAX_WORDS = 7  # longer messages are requests of their own
 SURE = 0.7  # the NLU's confidence from which a message is another request
-_OPENING = re.compile(r"^(et|and|what about|how about)\b\s*")
+# "et à Doulon ?", and a correction of what was just asked: "non je voulais dire Doulon", "I meant Rezé"
+_OPENING = re.compile(r"^(et|and|what about|how about|(non |no |sorry |pardon )?(je voulais dire|i meant|plutot)"
+                      r"|non pardon|no sorry|sorry)\b\s*")
 _WHEN = re.compile(r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
                    r"|thursday|friday|saturday|sunday|demain|tomorrow|aujourd hui|today|maintenant|now"
                    r"|ce soir|tonight|week end|weekend|\d{4})\b")
 # A detail of what was just answered, asked alone: "opening hours?", "son mail ?", "l'adresse ?"
-_DETAIL = re.compile(r"\b(horaires?|hours|opening|ouvert|ouverte|open|mail|email|e mail|courriel|adresse"
-                     r"|address|tel|telephone|phone|portable|mobile|numero|number|site|website|coordonnees"
-                     r"|contact|contacts|contacter|contacte|joindre|reach|call|appeler|ecrire|write)\b")
-MAX_DETAIL_WORDS = 6
+_DETAIL = re.compile(r"\b(occupe|occupes|delegations?|role|horaires?|heures?|hours|time|opening|ouvert|ouverte"
+                     r"|ouvre|ouvrent|ouverture|open|opens"
+                     r"|ferme|fermee|ferment|fermeture|close|closes|closed|closing|mail|email|e mail|courriel"
+                     r"|adresse|address|ou|where|situe|situee|trouve|located|tel|telephone|phone|portable"
+                     r"|mobile|numero|number|site|website|coordonnees|contact|contacts|contacter|contacte"
+                     r"|joindre|reach|call|appeler|ecrire|write)\b")
+MAX_DETAIL_WORDS = 8  # every word of it a detail, a day or a filler ("a quelle heure elle ferme le dimanche ?")
 # Words that may come with a detail asked alone ("c'est quoi son mail ?", "are they open on sunday?"):
 # any other word names a subject of its own ("hairdresser open on monday" is a new request).
 _DETAIL_FILLER = frozenset({
@@ -38,7 +44,7 @@ _DETAIL_FILLER = frozenset({
     "quand", "un", "une", "comment", "je", "j", "peux", "puis", "lui", "pour", "par", "vous",
     "avez", "ont", "t", "moi", "me", "donner", "donnez", "how", "can", "could", "do", "i", "an",
     "them", "him", "her", "get", "in", "touch", "with", "have", "has", "does", "you", "by",
-    "details", "give", "hours", "svp", "stp", "please", "pls", "merci"
+    "details", "give", "hours", "svp", "stp", "please", "pls", "merci", "ca", "se", "he", "she", "his", "s"
 })
 # "et ses adjoints ?" after the mayor asks for other officials, not the mayor again
 _FUNCTION = re.compile(r"\b(maires?|adjoints?|adjointes?|conseillers?|conseilleres?|elus?|elues?|mayors?"
@@ -55,6 +61,9 @@ _SEQUENCE_FILLER = frozenset({"celui", "celle", "ceux", "celles", "le", "la", "l
                               "meeting", "page", "c", "est", "quand", "when", "was", "it", "is"})
 SEQUENCE = "sequence"  # the entity of a follow-up asking for the item before or after: -1 or 1
 NAVIGABLE = frozenset({"council"})  # the intents that read it
+# The intents that act: continued only by "et ..." naming another topic or quartier ("et aussi
+# pour Malakoff" after a subscription to roadworks in Doulon), never by a detail or a day
+_ACTING = frozenset({"subscribe"})
 _PLACED = frozenset({"find_official"})  # the intents whose requests read a commune in their words
 _OF_WORDS = frozenset({"for", "of", "on", "about", "in"})  # an English head noun comes before them
 _LAST = "last"
@@ -78,6 +87,8 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
     if not last or len(folded.split()) > (MAX_WORDS if opening else MAX_DETAIL_WORDS):
         return None
     rest = folded[opening.end():] if opening else folded
+    if last["intent"] in _ACTING and not (opening and (nlu.entities.get("topic") or nlu.entities.get("area_key"))):
+        return None
     detail_alone = bool(_DETAIL.search(rest)) and not _names_a_subject(rest)
     if nlu.intent not in (last["intent"], UNKNOWN) and nlu.confidence >= SURE and not detail_alone:
         return None  # "et son mail ?" names nothing else: it stays about what was just answered
@@ -87,19 +98,31 @@ def continued(conversation: Conversation, text: str, nlu: NluResult,
     if not opening and not detail_alone:
         return None
     topic, last_topic = nlu.entities.get("topic"), last["entities"].get("topic")
+    entities = {**last["entities"], **nlu.entities}
     if opening and topic and last_topic and topic != last_topic and topic_of is not None:
         # "et le sport ?" after "budget culture 2015": the same request, about the new topic
         words = _replace_topic(normalize(last["text"]).split(), rest, topic_of, head_last)
-        return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+        return _carried_on(conversation, NluResult(words, last["intent"], nlu.confidence, entities))
     if nlu.intent == last["intent"] and (topic or _FUNCTION.search(rest)):
         placed = last["intent"] in _PLACED and not topic and _with_function(last["text"], rest)
         if placed:  # "et son adjoint ?" after the mayor of Rezé: Rezé's deputies
             return NluResult(placed, last["intent"], nlu.confidence, nlu.entities)
         return None  # "et l'éducation ?" after a budget, "et ses adjoints ?": a request of its own
     # a day for a service or a meeting, a commune for officials ("et à Rezé ?") add to the request
-    adds = _WHEN.search(rest) or (last["intent"] in _PLACED and not detail_alone)
-    words = f"{last['text']} {rest}" if adds else last["text"]
-    return NluResult(words, last["intent"], nlu.confidence, {**last["entities"], **nlu.entities})
+    if _WHEN.search(rest):  # the new day replaces the one asked before: "and on sunday?" after "on saturday"
+        before = " ".join(_WHEN.sub(" ", normalize(last["text"])).split())
+        return NluResult(f"{before} {rest}", last["intent"], nlu.confidence, entities)
+    if last["intent"] in _PLACED and not detail_alone:
+        return NluResult(f"{last['text']} {rest}", last["intent"], nlu.confidence, entities)
+    return _carried_on(conversation, NluResult(last["text"], last["intent"], nlu.confidence, entities))
+
+
+def _carried_on(conversation: Conversation, follow_up: NluResult) -> NluResult:
+    """``follow_up``, kept as the last request: "son tel ?" after "et pour le numérique ?" is
+    about digital matters. (A day or a commune added to the words is not kept: "et dimanche ?"
+    after "et samedi ?" asks about Sunday alone.)"""
+    remember(conversation, follow_up.intent, follow_up.text, follow_up.entities)
+    return follow_up
 
 
 def _with_function(last_text: str, new: str) -> str | None:

@@ -13,6 +13,7 @@ from bot.text import normalize, stem
 
 # (raw text, normalised text) -> entities found
 Extractor = Callable[[str, str], dict[str, Any]]
+_ACRONYM = 3  # a one-word name this short ("plu", "ess") is not inflected: "plus" does not name it
 
 
 def _stems(normalized: str) -> str:
@@ -21,17 +22,19 @@ def _stems(normalized: str) -> str:
 
 def topic_extractor(topics: list[str], synonyms: dict[str, list[str]] | None = None) -> Extractor:
     """An extractor that finds the first configured topic (or one of its synonyms) named,
-    whatever the inflection (``piscines`` finds ``piscine``)."""
-    names: list[tuple[str, str]] = []
+    whatever the inflection (``piscines`` finds ``piscine``); an acronym only as written."""
+    names: list[tuple[str, str, bool]] = []
     for topic in topics:
-        names.append((_stems(normalize(topic)), topic))
-        names += [(_stems(normalize(word)), topic) for word in (synonyms or {}).get(topic, [])]
-    names.sort(key=lambda pair: -len(pair[0]))
+        for word in (topic, *(synonyms or {}).get(topic, [])):
+            folded = normalize(word)
+            acronym = len(folded) <= _ACRONYM
+            names.append((folded if acronym else _stems(folded), topic, acronym))
+    names.sort(key=lambda name: -len(name[0]))
 
     def extract(_text: str, normalized: str) -> dict[str, Any]:
-        padded = f" {_stems(normalized)} "
-        for name, topic in names:
-            if name and f" {name} " in padded:
+        padded, stems = f" {normalized} ", f" {_stems(normalized)} "
+        for name, topic, acronym in names:
+            if name and f" {name} " in (padded if acronym else stems):
                 return {"topic": topic}
         return {}
 

@@ -3,8 +3,10 @@
 A conversation keeps its language. It changes on an explicit request ("english please",
 "parle français") or on a message that is clearly and substantially in the other language:
 enough real words once names, numbers, references, addresses and links are set aside, and a
-detector sure enough. Short fragments ("ok", "merci", "budget culture 2015"), names
-("Johanna Rolland") and street names ("rue de la Paix") never switch it.
+detector sure enough, and not more words residents use in the conversation's language alone
+than in the other's alone ("et sur les parkings ?" sounds English to the detector). Short
+fragments ("ok", "merci", "budget culture 2015"), names ("Johanna Rolland") and street names
+("rue de la Paix") never switch it.
 
 The detector is lingua's, built for French and English only with its models preloaded (they
 ship inside the package). ``bench/language.py`` scores the decision on
@@ -13,6 +15,7 @@ ship inside the package). ``bench/language.py`` scores the decision on
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +30,7 @@ SWITCH_CONFIDENCE = 0.65  # how sure the detector must be of the other language 
 FIRST_CONFIDENCE = 0.7  # ... of a first message's language, when the conversation has none yet
 FAIR_FIRST_CONFIDENCE = 0.6  # ... or of a first message of several words, each in that language
 COMMAND_CONFIDENCE = 0.9  # ... of a first message that is a bare command's ("/council"; "/start": none)
+MOSTLY = 3  # how many times as often a word must be used in one language's examples to tell it
 _GUESSES_KEPT = 2_048  # guesses of the texts seen last
 
 _LINGUA = {Language.FRENCH: "fr", Language.ENGLISH: "en"}
@@ -99,10 +103,12 @@ class LanguageDetector:
     def __init__(self, low_accuracy: bool = False,
                  examples: Mapping[str, Iterable[str]] | None = None) -> None:
         """``examples``: phrases residents write in each language (the intents' examples); a
-        short first message then sets a language only with words of that language's phrases,
-        so that a name ("Busway 4", "Malakoff") never does, whatever its letters look like."""
-        self._vocabulary = {language: frozenset(word for phrase in phrases for word in normalize(phrase).split())
-                            for language, phrases in (examples or {}).items()}
+        short first message then sets a language only with a word used mostly in that
+        language's phrases, so that a name ("Busway 4", "Malakoff") or a word both use ("stop")
+        never does, whatever its letters look like."""
+        self._uses = {language: Counter(word for phrase in phrases for word in normalize(phrase).split())
+                      for language, phrases in (examples or {}).items()}
+        self._vocabulary = {language: frozenset(uses) for language, uses in self._uses.items()}
         builder = LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models()
         if low_accuracy:
             builder = builder.with_low_accuracy_mode()
@@ -141,19 +147,48 @@ class LanguageDetector:
             if not guess.words and command:  # "/council": the command's own word, if it tells
                 guess, needed = self.guess(command.group(1)), COMMAND_CONFIDENCE
             elif (guess.language is not None and 0 < guess.words < SWITCH_WORDS and self._vocabulary
-                  and not command and not any(self._known_words(text, guess.language))):
-                return None  # "Busway 4", "bof": no word residents use in that language
+                  and not command and not self._tells(text, guess.language)):
+                return None  # "Busway 4", "bof", "stop": no word residents use mostly in that language
             if guess.confidence >= needed:
                 return guess.language
-            # fairly sure, and word by word in that language: "data on cycle lanes"
-            fairly = (guess.language is not None and guess.words >= SWITCH_WORDS
-                      and guess.confidence >= FAIR_FIRST_CONFIDENCE and self._mostly(text, guess.language))
+            # fairly sure, and word by word in that language ("data on cycle lanes"), or of
+            # several words, one of them used by residents in that language alone ("education
+            # budget for 2015?"; "hmm" alone does not tell)
+            fairly = (guess.language is not None and guess.confidence >= FAIR_FIRST_CONFIDENCE
+                      and (guess.words >= SWITCH_WORDS and self._mostly(text, guess.language)
+                           or guess.words > 1 and self._leans(text, guess.language)))
             return guess.language if fairly else None
         other = guess.language
         if (other is not None and other != current and guess.words >= SWITCH_WORDS
-                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)):
+                and guess.confidence >= SWITCH_CONFIDENCE and self._mostly(text, other)
+                and not self._leans_more(text, current, other)):
             return other
         return current
+
+    def _leans(self, text: str, language: str) -> bool:
+        """Whether some word of the message is used by residents in ``language`` only, and none
+        in the other language only (the intents' examples)."""
+        (other,) = (code for code in LANGUAGES if code != language)
+        ours, theirs = self._own_words(text, language, other), self._own_words(text, other, language)
+        return ours > 0 and theirs == 0
+
+    def _leans_more(self, text: str, language: str, other: str) -> bool:
+        """Whether more words of the message are used by residents in ``language`` alone than in
+        ``other`` alone: "et sur les parkings ?" stays French, whatever the detector hears."""
+        return self._own_words(text, language, other) > self._own_words(text, other, language)
+
+    def _own_words(self, text: str, language: str, other: str) -> int:
+        """How many words of the message residents use in ``language`` and never in ``other``."""
+        return sum(mine and not theirs for mine, theirs in
+                   zip(self._known_words(text, language), self._known_words(text, other), strict=True))
+
+    def _tells(self, text: str, language: str) -> bool:
+        """Whether a word of the message is used by residents mostly in ``language``: "hello"
+        (in English examples four times as often as in French ones), not "stop" or "ok"."""
+        (other,) = (code for code in LANGUAGES if code != language)
+        ours, theirs = self._uses.get(language, Counter()), self._uses.get(other, Counter())
+        return any(ours[word] > 0 and ours[word] >= MOSTLY * theirs[word]
+                   for written in language_words(text) for word in normalize(written).split())
 
     def _known_words(self, text: str, language: str) -> list[bool]:
         """For each word of the message that tells its language, whether residents use it in

@@ -55,6 +55,7 @@ _GREETING_LEANING = 0.5  # how much a word must point to greetings to be set asi
 _GREETING_MARGIN = 0.03  # how much better a request must score without its greeting to win
 _GREETING_REQUEST = 0.45  # ... or how sure the NLU must be of it alone, when it is no courtesy itself
 _GREETING_LEFT = 0.1  # how little what is left may look like a courtesy ("le robot", "a tous")
+_NEGATION_MARGIN = 0.15  # how close a wish to receive must score to the best intent for negation words to turn it
 _MAX_WORDS = 100  # a longer message is judged on its first words: bounded time per message
 _CORRECTIONS_KEPT = 50_000  # the correction cache is emptied past this many words
 _RANKINGS_KEPT = 2_048  # rankings of the texts classified last (a few MB)
@@ -142,6 +143,10 @@ class Nlu:
         self._greeting = frozenset(
             words[0] for label, words in zip(labels, examples, strict=True)
             if label == GREET and len(words) == 1 and self._leaning[self._column[words[0]], greet] >= _GREETING_LEANING)
+        # ... and the word next to one of them in a greeting of two words ("good morning", "merci beaucoup")
+        self._greeting_pairs = frozenset(
+            (words[0], words[1]) for label, words in zip(labels, examples, strict=True)
+            if label == GREET and len(words) == 2 and self._greeting.intersection(words))
         self._negations = {spec.negates: (spec.name, _phrases(spec.negations))
                            for spec in intents.values() if spec.negates and spec.negations}
 
@@ -264,13 +269,14 @@ class Nlu:
         if not tokens or not self._strings:
             return ()
         written = self._written(normalized, skipped)
-        request = [(word, token) for word, token in tokens if token not in self._greeting]
+        greeting = self._greeting_words([token for _word, token in tokens])
+        request = [(word, token) for word, token in tokens if token not in greeting]
         if request and len(request) < len(tokens):
             # "Bonjour, je voudrais ...": a greeting opening a request does not make it a
             # greeting. The request alone is scored first: when it is one, the whole message
             # need not be scored (the slowest messages are these, scored twice otherwise).
             without_greeting = self._intent_scores(
-                request, [word for word in written if stem(word) not in self._greeting])
+                request, [word for word in written if stem(word) not in greeting])
             scores = without_greeting
             if not self._is_request(without_greeting, len(request)):
                 scores = self._intent_scores(tokens, written)
@@ -281,6 +287,13 @@ class Nlu:
         ranking = tuple((self._intent_names[i], min(float(scores[i]), 1.0))
                         for i in np.argsort(-scores, kind="stable"))
         return self._negated(normalized, ranking)
+
+    def _greeting_words(self, stems: list[str]) -> frozenset[str]:
+        """The words that greet, of a message's stems: those that greet on their own, and the
+        other word of a greeting of two words ("good morning, where do I vote", "budget culture
+        merci beaucoup")."""
+        return self._greeting.union(*(pair for pair in zip(stems, stems[1:], strict=False)
+                                      if pair in self._greeting_pairs))
 
     def _is_request(self, scores: np.ndarray, words: int) -> bool:
         """Whether the words left once a greeting is set aside are a request of their own: of
@@ -293,14 +306,29 @@ class Nlu:
                 and scores[asked] >= _GREETING_REQUEST and scores[greet] <= _GREETING_LEFT)
 
     def _negated(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
-        """The ranking with the best intent's wish turned around when negation words say so:
-        the negating intent takes its place and score."""
+        """The ranking with a wish turned around when negation words say so: the negating
+        intent takes the best place and score, the wish the last place."""
         best, score = ranking[0]
-        negation = self._negations.get(best)
-        if negation is None or not negation[1].search(normalized):
+        negated = self._negated_wish(normalized, ranking)
+        if negated is None or self._negations[negated][0] == best:
             return ranking
-        other = negation[0]
-        return ((other, score), *((name, value) for name, value in ranking[1:] if name != other), (best, 0.0))
+        other = self._negations[negated][0]
+        kept = tuple((name, value) for name, value in ranking if name not in (other, negated))
+        return ((other, score), *kept, (negated, 0.0))
+
+    def _negated_wish(self, normalized: str, ranking: tuple[tuple[str, float], ...]) -> str | None:
+        """The wish that negation words turn around: the best intent's, or one scoring close to
+        it ("je veux plus de nouvelles du conseil municipal" reads as the council, but close
+        behind as a wish to receive it, and "veux plus" turns that around). Behind a courtesy or
+        nothing understood, no wish is read ("bonjour, je ne veux plus rien rater")."""
+        best, best_score = ranking[0]
+        for name, value in ranking:
+            if name != best and (best in (GREET, UNKNOWN) or best_score - value > _NEGATION_MARGIN):
+                return None
+            negation = self._negations.get(name)
+            if negation is not None and negation[1].search(normalized):
+                return name
+        return None
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:

@@ -34,8 +34,8 @@ def mentions(ctx: Context, name: str) -> bool:
 
 
 def ignored_words(ctx: Context, fillers: str) -> frozenset[str]:
-    """Words a search leaves out: the ``fillers`` list, weekdays and the city's name."""
-    return word_list(fillers) | frozenset(weekdays()) | frozenset(
+    """Words a search leaves out: the ``fillers`` list, thanks, weekdays and the city's name."""
+    return word_list(fillers) | word_list("courtesy") | frozenset(weekdays()) | frozenset(
         normalize(ctx.settings.city_name).split())
 
 

@@ -57,9 +57,10 @@ async def handle(ctx: Context) -> Reply:
         return await _in_period(ctx, period)
     if mentions(ctx, "council_last"):  # before "next": "quand a eu lieu le dernier conseil"
         return await _last_meeting(ctx)
-    if mentions(ctx, "council_next"):
+    subject = request_words(ctx, NAME)
+    if mentions(ctx, "council_next") or mentions(ctx, "council_when") and not subject:
         return await _next_meeting(ctx)
-    if request_words(ctx, NAME):
+    if subject:
         return await _deliberations(ctx)
     return ctx.reply(ctx.t("menu"), _menu(ctx))
 

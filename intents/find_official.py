@@ -21,7 +21,7 @@ from intents._answers import (
     street_unknown,
     subject,
 )
-from knowledge.geo import area_by_key
+from knowledge.geo import area_by_key, street_named
 from knowledge.models import Area, Official
 from knowledge.officials import (
     begins_before,
@@ -211,18 +211,30 @@ async def _by_delegation(ctx: Context, keys: tuple[str, ...], topic: str, commun
 
 
 async def _where(ctx: Context) -> Reply:
-    """The area of the resident: their shared location, or the quartier they let us remember;
-    otherwise ask for it."""
-    if ctx.location is not None:
-        area = await area_for(ctx.session, ctx.settings, location=ctx.location)
-        if area is not None:
-            return await _for_area(ctx, area)
+    """The area of the resident: their shared location, the address or street they give with
+    the request, or the quartier they let us remember; otherwise ask for it."""
+    area = await _area_given(ctx)
+    if area is not None:
+        return await _for_area(ctx, area)
     if ctx.user.home_area:
         area = await area_by_key(ctx.session, ctx.user.home_area)
         if area is not None:
             return await _for_area(ctx, area)
     ctx.start_flow("where", {"attempts": 0})
     return _ask_where(ctx, ctx.t("ask_where"))
+
+
+async def _area_given(ctx: Context) -> Area | None:
+    """The area of a shared location, or of an address or a street named in the request ("qui
+    est mon élu ? j'habite rue de Strasbourg"; a street without a number is looked up among the
+    city's streets only, the sentence is never sent to a geocoder)."""
+    address = ctx.entities.get("address")
+    if address is None:
+        street = await street_named(ctx.session, ctx.text[:200])
+        address = street.name if street is not None else None
+    if ctx.location is None and address is None:
+        return None
+    return await area_for(ctx.session, ctx.settings, location=ctx.location, address=address)
 
 
 def _ask_where(ctx: Context, text: str) -> Reply:

@@ -8,13 +8,18 @@ from bot.text import normalize
 
 NAME = "greet"
 FIRST_STEPS = ("ask_data", "find_official", "report_problem", "subscribe")
-# What closes a conversation rather than opens one, in normalised text ("good evening" opens).
-CLOSING = re.compile(r"\b(merci|au revoir|a bientot|a plus|bonne (journee|soiree|nuit)|bye|ciao"
-                     r"|thanks|thank you|goodbye|cheers|see you (soon|later)|nice (evening|day))\b")
+# Thanks, and what else closes a conversation rather than opens one, in normalised text ("good
+# evening" opens).
+THANKS = re.compile(r"\b(merci|thanks|thank you|thx|cheers)\b")
+CLOSING = re.compile(r"\b(au revoir|a bientot|a plus|bonne (journee|soiree|nuit)|bye|ciao|goodbye"
+                     r"|see you (soon|later)|nice (evening|day))\b")
 
 
 async def handle(ctx: Context) -> Reply:
-    if CLOSING.search(normalize(ctx.text)):
+    text = normalize(ctx.text)
+    if THANKS.search(text):
+        return ctx.reply(ctx.t("thanks"), [ctx.intent_choice("help")])
+    if CLOSING.search(text):
         return ctx.reply(ctx.t("goodbye"), [ctx.intent_choice("help")])
     text = ctx.t("hello", city=ctx.settings.city_name)
     return ctx.reply(text, [ctx.intent_choice(name) for name in FIRST_STEPS + ("help",)])

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.db import utcnow
 from bot.models import ConnectorState
-from bot.text import normalize
+from bot.text import normalize, stem
 from connectors.open311 import Attribute, Open311Client, Open311Error, Service, attribute_from_json, service_from_json
 
 if TYPE_CHECKING:
@@ -163,11 +163,12 @@ def _keywords(category: Category) -> list[str]:
 
 
 def _said(keyword: str, words: list[str]) -> bool:
-    """A keyword among words: a phrase word for word, a single word typo-tolerantly."""
+    """A keyword among words: a phrase word for word, a single word inflected ("des tags")
+    or typo-tolerantly."""
     if " " in keyword:
         return f" {keyword} " in f" {' '.join(words)} "
-    return keyword in words or len(keyword) >= 4 and any(fuzz.ratio(keyword, word) >= _SAME_WORD
-                                                         for word in words)
+    return (stem(keyword) in {stem(word) for word in words}
+            or len(keyword) >= 4 and any(fuzz.ratio(keyword, word) >= _SAME_WORD for word in words))
 
 
 def closest_service(category: Category, services: list[Service]) -> Service | None:

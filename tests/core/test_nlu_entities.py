@@ -117,6 +117,17 @@ def test_no_topic(topics) -> None:
     assert topics("bonjour", "bonjour") == {}
 
 
+@pytest.mark.parametrize("text", ["plus de news du quartier doulon stp", "a plus", "je veux plus de messages"])
+def test_plus_is_not_the_town_plan(topics, text: str) -> None:
+    """An acronym ("PLU", the town plan) is named as written, not through a stem ("plus" -> "plu")."""
+    assert topics(text, normalize(text)) == {}
+
+
+@pytest.mark.parametrize(("text", "topic"), [("le PLU de Nantes", "urbanisme"), ("l'ESS", "social")])
+def test_an_acronym_as_written(topics, text: str, topic: str) -> None:
+    assert topics(text, normalize(text)) == {"topic": topic}
+
+
 def test_extractors_run_in_order_and_the_first_value_wins() -> None:
     extractors = EntityExtractors([lambda t, n: {"a": 1}])
     extractors.add(lambda t, n: {"a": 2, "b": n})
