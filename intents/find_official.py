@@ -314,11 +314,18 @@ def _officials_reply(ctx: Context, heading: str, officials: list[Official]) -> R
 
 def _reply(ctx: Context, lines: list[str], officials: list[Official]) -> Reply:
     """The officials' lines, what the data lack of what was asked, and the provenance."""
-    if mentions(ctx, "official_contact") and not any(
+    if _asks_contact(ctx) and not any(
             official.email or official.phone or official.url for official in officials):
         lines = [*lines, "", ctx.t("no_contact")]  # "comment contacter le maire" from the RNE
     return ctx.reply("\n".join([*lines, "", provenance(ctx, officials)]),
                      [ctx.intent_choice("talk_to_human")])
+
+
+def _asks_contact(ctx: Context) -> bool:
+    """Whether the request, or the follow-up that continued it ("son mail ?" after the mayor of
+    Rezé: the request is the first question's words), asks how to reach the officials."""
+    said = f" {normalize(ctx.message.text or '')} "
+    return mentions(ctx, "official_contact") or any(f" {word} " in said for word in word_list("official_contact"))
 
 
 _LISTED_COUNCILLORS = 12  # more plain councillors than this are named on one line

@@ -238,9 +238,19 @@ FOLLOW_UPS: list[tuple[list[str], Callable[[], Callable[[str], bool]]]] = [
      lambda: says_all(deputy(AUCH, 1), deputies(NANTES))),
     (["who is the mayor of Rezé?", "and the deputies?"], lambda: says_all(deputies(REZE), deputies(NANTES))),
     (["les adjoints de Rezé", "et le maire ?"], lambda: says_all(mayor(REZE), mayor(NANTES))),
+    # how to reach them, asked after: the RNE publishes no contact details, and the answer says so
+    (["qui est le maire de rezé ?", "son mail ?"], lambda: _without_contact(mayor(REZE))),
+    (["qui est le maire de rezé ?", "elle a un tel ?"], lambda: _without_contact(mayor(REZE))),
+    (["who is the mayor of Rezé?", "how can i reach her?"], lambda: _without_contact(mayor(REZE))),
     # no commune named first: the city's, as before
     (["qui est le maire ?", "et ses adjoints ?"], lambda: says_all(deputies(NANTES))),
 ]
+
+
+def _without_contact(names: set[str]) -> Callable[[str], bool]:
+    """These officials, said to come without contact details."""
+    named = says_all(names)
+    return lambda text: named(text) and ("coordonnées" in text or "no contact details" in text)
 
 
 async def test_a_follow_up_about_another_function_keeps_the_commune(resident: ChatTester) -> None:
