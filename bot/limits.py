@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 
-# Windows and spacings are 0.2 % wider than the nominal limit, against rounding on either side
-# (a window already counts from the end of a send, after the platform counted it).
-SPACING_MARGIN = 1.002
+# Windows and spacings are 0.1 % wider than the nominal limit: a platform that stamps arrivals
+# to the millisecond may round a second's window by that much. No more is needed, since a window
+# already counts from the end of a send, after the platform counted it.
+SPACING_MARGIN = 1.001
 _PRUNE_EVERY = 4096  # forget chats whose spacing has passed, so memory stays bounded
 _ROUND_TRIP_WEIGHT = 0.1  # of each new measure in the typical round trip
 

@@ -48,7 +48,7 @@ async def test_turns_keep_to_the_rate_and_never_exceed_it_in_a_second() -> None:
         turn = await gate.turn(str(number), 50)
         times.append(now() - start)
         gate.sent(turn)
-    assert 2.2 <= times[-1] < 3.0  # 44 spacings of 1.002/20 s
+    assert 2.2 <= times[-1] < 3.0  # 44 spacings of 1.001/20 s
     assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[20:], strict=False))
 
 
